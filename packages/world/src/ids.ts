@@ -1,0 +1,70 @@
+import { decodeTime, encodeTime, incrementBase32, ulid } from 'ulid';
+
+/** The prefix of each kind of id; the ULID after the last `_` carries the creation time. */
+export const ID_PREFIXES = {
+  run: 'wrun_',
+  step: 'step_',
+  hook: 'hook_',
+  wait: 'wait_',
+  event: 'evnt_',
+  stream: 'strm_',
+  message: 'msg_',
+} as const;
+
+export type IdKind = keyof typeof ID_PREFIXES;
+
+const ULID_PATTERN = /^[0-9A-HJKMNP-TV-Z]{26}$/;
+const TIME_LENGTH = 10;
+
+/** A random source in [0, 1); injected for deterministic tests. */
+export type RandomSource = () => number;
+
+/** A new prefixed ULID of the given kind. */
+export function newId(kind: IdKind, now: number = Date.now(), random?: RandomSource): string {
+  return ID_PREFIXES[kind] + ulid(now, random);
+}
+
+/** The ULID part of a prefixed id (everything after the last `_`), if it is a well-formed ULID. */
+export function ulidOf(id: string): string | undefined {
+  const candidate = id.slice(id.lastIndexOf('_') + 1);
+  return ULID_PATTERN.test(candidate) ? candidate : undefined;
+}
+
+/** The epoch-ms time encoded in a prefixed id, as the runtime decodes it for `stateUpdatedAt`. */
+export function idTime(id: string): number | undefined {
+  const part = ulidOf(id);
+  return part === undefined ? undefined : decodeTime(part);
+}
+
+/** True when `id` is `prefix` followed by a ULID. */
+export function isPrefixedUlid(id: string, kind: IdKind): boolean {
+  const prefix = ID_PREFIXES[kind];
+  return id.startsWith(prefix) && ULID_PATTERN.test(id.slice(prefix.length));
+}
+
+/**
+ * The id of the next event of a run, allocated inside the run's critical section.
+ *
+ * Its time is `max(now, time of the previous event)`, and within one millisecond the random part
+ * counts up from the previous id, so a run's event ids increase strictly in commit order even when
+ * many events land in one millisecond or the clock steps back. A reader that has paged past an id
+ * can therefore never later see an event sorted before it.
+ */
+export function nextEventId(
+  previousEventId: string | undefined,
+  now: number,
+  random?: RandomSource,
+): string {
+  const previous = previousEventId === undefined ? undefined : ulidOf(previousEventId);
+  if (previous === undefined) return newId('event', now, random);
+  const previousTime = decodeTime(previous);
+  if (now > previousTime) return newId('event', now, random);
+  const previousRandom = previous.slice(TIME_LENGTH);
+  if (/^Z+$/.test(previousRandom)) {
+    // The 80-bit counter is exhausted within this millisecond: move to the next one.
+    return newId('event', previousTime + 1, random);
+  }
+  return (
+    ID_PREFIXES.event + encodeTime(previousTime, TIME_LENGTH) + incrementBase32(previousRandom)
+  );
+}

@@ -1,0 +1,17 @@
+export * from './codec/binary.js';
+export * from './codec/json.js';
+export * from './errors.js';
+export * from './ids.js';
+export * from './resolve-data.js';
+export * from './schemas/events.js';
+export * from './schemas/hooks.js';
+export * from './schemas/queue.js';
+export * from './schemas/runs.js';
+export * from './schemas/shared.js';
+export * from './schemas/steps.js';
+export * from './schemas/streams.js';
+export * from './schemas/waits.js';
+export { HOOK_OWNER, structuredError, transition } from './state-machine/transition.js';
+export type * from './state-machine/types.js';
+export * from './validation.js';
+export * from './world.js';

@@ -1,0 +1,309 @@
+import { z } from 'zod';
+import type { Hook } from './hooks.js';
+import type { WorkflowRun } from './runs.js';
+import { type PaginationOptions, type ResolveData, SerializedDataSchema } from './shared.js';
+import type { Step } from './steps.js';
+import type { Wait } from './waits.js';
+
+export const EVENT_TYPES = [
+  'run_created',
+  'run_started',
+  'run_completed',
+  'run_failed',
+  'run_cancelled',
+  'step_created',
+  'step_started',
+  'step_completed',
+  'step_failed',
+  'step_retrying',
+  'hook_created',
+  'hook_received',
+  'hook_disposed',
+  'hook_conflict',
+  'wait_created',
+  'wait_completed',
+] as const;
+export const EventTypeSchema = z.enum(EVENT_TYPES);
+export type EventType = z.infer<typeof EventTypeSchema>;
+
+export const TERMINAL_RUN_EVENT_TYPES = ['run_completed', 'run_failed', 'run_cancelled'] as const;
+export type TerminalRunEventType = (typeof TERMINAL_RUN_EVENT_TYPES)[number];
+
+export function isTerminalRunEventType(type: string): type is TerminalRunEventType {
+  return (TERMINAL_RUN_EVENT_TYPES as readonly string[]).includes(type);
+}
+
+/** Creation events: at most one per `(runId, correlationId, eventType)`, ever. */
+export const CREATION_EVENT_TYPES = ['step_created', 'hook_created', 'wait_created'] as const;
+
+const base = {
+  specVersion: z.number().optional(),
+};
+const correlated = { ...base, correlationId: z.string() };
+const uncorrelated = { ...base, correlationId: z.string().optional() };
+
+const RunCreatedSchema = z.object({
+  ...uncorrelated,
+  eventType: z.literal('run_created'),
+  eventData: z.object({
+    deploymentId: z.string(),
+    workflowName: z.string(),
+    input: SerializedDataSchema,
+    executionContext: z.record(z.string(), z.any()).optional(),
+  }),
+});
+
+const RunStartedSchema = z.object({
+  ...uncorrelated,
+  eventType: z.literal('run_started'),
+  /** Present on a resilient start: enough to create the run if `run_created` never landed. */
+  eventData: z
+    .object({
+      input: SerializedDataSchema.optional(),
+      deploymentId: z.string().optional(),
+      workflowName: z.string().optional(),
+      executionContext: z.record(z.string(), z.any()).optional(),
+    })
+    .optional(),
+});
+
+const RunCompletedSchema = z.object({
+  ...uncorrelated,
+  eventType: z.literal('run_completed'),
+  eventData: z.object({ output: SerializedDataSchema.optional() }),
+});
+
+const RunFailedSchema = z.object({
+  ...uncorrelated,
+  eventType: z.literal('run_failed'),
+  eventData: z.object({ error: z.any(), errorCode: z.string().optional() }),
+});
+
+const RunCancelledSchema = z.object({
+  ...uncorrelated,
+  eventType: z.literal('run_cancelled'),
+});
+
+const StepCreatedSchema = z.object({
+  ...correlated,
+  eventType: z.literal('step_created'),
+  eventData: z.object({
+    stepName: z.string(),
+    workflowName: z.string().optional(),
+    input: SerializedDataSchema,
+  }),
+});
+
+const StepStartedSchema = z.object({
+  ...correlated,
+  eventType: z.literal('step_started'),
+  eventData: z
+    .object({
+      stepName: z.string().optional(),
+      attempt: z.number().optional(),
+      workflowName: z.string().optional(),
+    })
+    .optional(),
+});
+
+const StepCompletedSchema = z.object({
+  ...correlated,
+  eventType: z.literal('step_completed'),
+  eventData: z.object({
+    stepName: z.string().optional(),
+    workflowName: z.string().optional(),
+    result: SerializedDataSchema,
+  }),
+});
+
+const StepFailedSchema = z.object({
+  ...correlated,
+  eventType: z.literal('step_failed'),
+  eventData: z.object({
+    stepName: z.string().optional(),
+    error: z.any(),
+    stack: z.string().optional(),
+  }),
+});
+
+const StepRetryingSchema = z.object({
+  ...correlated,
+  eventType: z.literal('step_retrying'),
+  eventData: z.object({
+    stepName: z.string().optional(),
+    error: z.any(),
+    stack: z.string().optional(),
+    retryAfter: z.coerce.date().optional(),
+  }),
+});
+
+export const HookCreatedEventSchema = z.object({
+  ...correlated,
+  eventType: z.literal('hook_created'),
+  eventData: z.object({
+    token: z.string(),
+    metadata: SerializedDataSchema.optional(),
+    isWebhook: z.boolean().optional(),
+  }),
+});
+
+const HookReceivedSchema = z.object({
+  ...correlated,
+  eventType: z.literal('hook_received'),
+  eventData: z.object({
+    token: z.string().optional(),
+    payload: SerializedDataSchema,
+  }),
+});
+
+const HookDisposedSchema = z.object({
+  ...correlated,
+  eventType: z.literal('hook_disposed'),
+  eventData: z.object({ token: z.string().optional() }).optional(),
+});
+
+/** Written by the World only, when a `hook_created` asks for a token another hook holds. */
+const HookConflictSchema = z.object({
+  ...correlated,
+  eventType: z.literal('hook_conflict'),
+  eventData: z.object({
+    token: z.string(),
+    conflictingRunId: z.string().optional(),
+  }),
+});
+
+const WaitCreatedSchema = z.object({
+  ...correlated,
+  eventType: z.literal('wait_created'),
+  eventData: z.object({ resumeAt: z.coerce.date() }),
+});
+
+const WaitCompletedSchema = z.object({
+  ...correlated,
+  eventType: z.literal('wait_completed'),
+  eventData: z.object({ resumeAt: z.coerce.date().optional() }).optional(),
+});
+
+/** Every event a client may ask `events.create` for (`hook_conflict` is the World's alone). */
+export const CreateEventSchema = z.discriminatedUnion('eventType', [
+  RunCreatedSchema,
+  RunStartedSchema,
+  RunCompletedSchema,
+  RunFailedSchema,
+  RunCancelledSchema,
+  StepCreatedSchema,
+  StepStartedSchema,
+  StepCompletedSchema,
+  StepFailedSchema,
+  StepRetryingSchema,
+  HookCreatedEventSchema,
+  HookReceivedSchema,
+  HookDisposedSchema,
+  WaitCreatedSchema,
+  WaitCompletedSchema,
+]);
+
+/** A stored event as reads return it. */
+export const EventSchema = z.intersection(
+  z.discriminatedUnion('eventType', [
+    RunCreatedSchema,
+    RunStartedSchema,
+    RunCompletedSchema,
+    RunFailedSchema,
+    RunCancelledSchema,
+    StepCreatedSchema,
+    StepStartedSchema,
+    StepCompletedSchema,
+    StepFailedSchema,
+    StepRetryingSchema,
+    HookCreatedEventSchema,
+    HookReceivedSchema,
+    HookDisposedSchema,
+    HookConflictSchema,
+    WaitCreatedSchema,
+    WaitCompletedSchema,
+  ]),
+  z.object({
+    runId: z.string(),
+    eventId: z.string(),
+    createdAt: z.coerce.date(),
+    occurredAt: z.coerce.date().optional(),
+    specVersion: z.number().optional(),
+  }),
+);
+
+export type Event = z.infer<typeof EventSchema>;
+export type AnyEventRequest = z.infer<typeof CreateEventSchema>;
+export type RunCreatedEventRequest = z.infer<typeof RunCreatedSchema>;
+export type CreateEventRequest = Exclude<AnyEventRequest, RunCreatedEventRequest>;
+export type HookCreatedEvent = z.infer<typeof HookCreatedEventSchema>;
+export type HookReceivedEvent = z.infer<typeof HookReceivedSchema>;
+export type HookConflictEvent = z.infer<typeof HookConflictSchema>;
+
+export interface CreateEventParams {
+  /** Shapes the returned event and entity: `'none'` strips payload fields. */
+  resolveData?: ResolveData;
+  /** Set by runtimes for legacy (spec version 1) runs; Worldkit Worlds never create those. */
+  v1Compat?: boolean;
+  /** A platform request id, for log correlation only. */
+  requestId?: string;
+  /**
+   * The precondition guard (epoch ms): the ULID time of the newest event the writer loaded. The
+   * create is refused with `PreconditionFailedError` (412) when a newer externally originated
+   * event (`hook_received` or `step_completed` created without this field) was recorded.
+   */
+  stateUpdatedAt?: number;
+  /** Client-side occurrence time. Accepted and ignored: `createdAt` is the append time. */
+  occurredAt?: Date;
+  /**
+   * Worldkit's compare-and-set fence: the id of the newest event the writer decided from. The
+   * create is refused with a `FENCE_CONFLICT` 412 unless it is still the run's newest event.
+   */
+  lastKnownEventId?: string;
+}
+
+/** What `events.create` returns. `event` is absent when nothing was appended (idempotent calls). */
+export interface EventResult {
+  event?: Event;
+  run?: WorkflowRun;
+  step?: Step;
+  hook?: Hook;
+  wait?: Wait;
+  /** On `run_started`: the run's complete log, ascending, including the new event. */
+  events?: Event[];
+  cursor?: string | null;
+  hasMore?: boolean;
+  /** The per-run event ceiling the runtime enforces. */
+  maxEvents?: number;
+}
+
+export interface GetEventParams {
+  resolveData?: ResolveData;
+}
+
+export interface ListEventsParams {
+  runId: string;
+  pagination?: PaginationOptions;
+  resolveData?: ResolveData;
+}
+
+export interface ListEventsByCorrelationIdParams {
+  correlationId: string;
+  /** Correlation ids are unique within a run only; with `runId` the lookup is run-scoped. */
+  runId?: string;
+  pagination?: PaginationOptions;
+  resolveData?: ResolveData;
+}
+
+/** Payload fields per event type: what `resolveData: 'none'` strips from `eventData`. */
+export const EVENT_DATA_REF_FIELDS: Partial<Record<EventType, readonly string[]>> = {
+  run_created: ['input'],
+  run_completed: ['output'],
+  run_failed: ['error'],
+  step_created: ['input'],
+  step_completed: ['result'],
+  step_failed: ['error'],
+  step_retrying: ['error'],
+  hook_created: ['metadata'],
+  hook_received: ['payload'],
+};

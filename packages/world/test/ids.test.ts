@@ -1,0 +1,53 @@
+import { describe, expect, it } from 'vitest';
+import { ID_PREFIXES, idTime, isPrefixedUlid, newId, nextEventId, ulidOf } from '../src/ids.js';
+
+const T0 = Date.UTC(2026, 0, 1);
+
+describe('ids', () => {
+  it('prefixes every kind of id and embeds the creation time', () => {
+    for (const kind of Object.keys(ID_PREFIXES) as (keyof typeof ID_PREFIXES)[]) {
+      const id = newId(kind, T0);
+      expect(id.startsWith(ID_PREFIXES[kind])).toBe(true);
+      expect(isPrefixedUlid(id, kind)).toBe(true);
+      expect(idTime(id)).toBe(T0);
+    }
+  });
+
+  it('decodes the ULID after the last underscore, as the runtime does', () => {
+    const id = newId('event', T0);
+    expect(ulidOf(`some_prefix_${ulidOf(id)}`)).toBe(ulidOf(id));
+    expect(idTime('evnt_not-a-ulid')).toBeUndefined();
+    expect(isPrefixedUlid('wrun_short', 'run')).toBe(false);
+  });
+
+  it('allocates strictly increasing event ids within one millisecond', () => {
+    let previous: string | undefined;
+    const ids: string[] = [];
+    for (let i = 0; i < 1000; i++) {
+      previous = nextEventId(previous, T0);
+      ids.push(previous);
+    }
+    expect([...ids].sort()).toEqual(ids);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(ids.every((id) => idTime(id) === T0)).toBe(true);
+  });
+
+  it('keeps increasing when the clock steps back', () => {
+    const first = nextEventId(undefined, T0 + 5_000);
+    const second = nextEventId(first, T0);
+    expect(second > first).toBe(true);
+    expect(idTime(second)).toBe(T0 + 5_000);
+  });
+
+  it('moves to the next millisecond when the counter of one is exhausted', () => {
+    const exhausted = `evnt_${ulidOf(newId('event', T0))!.slice(0, 10)}ZZZZZZZZZZZZZZZZ`;
+    const next = nextEventId(exhausted, T0);
+    expect(next > exhausted).toBe(true);
+    expect(idTime(next)).toBe(T0 + 1);
+  });
+
+  it('uses the current time once the clock passes the previous event', () => {
+    const first = nextEventId(undefined, T0);
+    expect(idTime(nextEventId(first, T0 + 7))).toBe(T0 + 7);
+  });
+});
