@@ -2,6 +2,7 @@ export * from './codec/binary.js';
 export * from './codec/json.js';
 export * from './errors.js';
 export * from './ids.js';
+export * from './pagination.js';
 export * from './resolve-data.js';
 export * from './schemas/events.js';
 export * from './schemas/hooks.js';
