@@ -40,3 +40,19 @@ export async function sleepThenReturn(milliseconds: number) {
   const after = Date.now();
   return { slept: after - before, value: await double(milliseconds) };
 }
+
+async function slowIdentity(index: number, milliseconds: number): Promise<number> {
+  'use step';
+  await new Promise((resolve) => setTimeout(resolve, milliseconds));
+  return index;
+}
+
+/** Steps that each take a while, so a crash lands while some are in flight. */
+export async function slowSteps(count: number, milliseconds: number) {
+  'use workflow';
+  const results: number[] = [];
+  for (let index = 0; index < count; index++) {
+    results.push(await slowIdentity(index, milliseconds));
+  }
+  return results;
+}

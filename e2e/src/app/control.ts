@@ -24,6 +24,7 @@ export function createControlSurface(workflowIds: Map<string, { workflowId: stri
     ['GET', /^\/e2e\/runs\/([^/]+)\/hooks$/, (_, [runId]) => hooksOf(runId!)],
     ['GET', /^\/e2e\/runs\/([^/]+)\/steps$/, (_, [runId]) => stepsOf(runId!)],
     ['GET', /^\/e2e\/runs\/([^/]+)\/stream$/, (_, [runId]) => readStream(runId!)],
+    ['GET', /^\/e2e\/runs\/([^/]+)\/pending-wait$/, (_, [runId]) => pendingWait(runId!)],
     ['POST', /^\/e2e\/hooks\/resume$/, (body) => resume(body.token, body.payload)],
     ['GET', /^\/e2e\/counters$/, async () => refusalCounters()],
     ['GET', /^\/e2e\/world$/, async () => worldInfo()],
@@ -102,6 +103,27 @@ async function stepsOf(runId: string) {
     status,
     attempt,
   }));
+}
+
+/**
+ * The run's newest sleep that has not completed yet, from the tail of its event log: the race
+ * driver aims hook payloads at its deadline.
+ */
+async function pendingWait(runId: string) {
+  const { data } = await getWorld().events.list({
+    runId,
+    pagination: { sortOrder: 'desc', limit: 20 },
+    resolveData: 'none',
+  });
+  const completed = new Set<string>();
+  for (const event of data) {
+    if (event.eventType === 'wait_completed') completed.add(event.correlationId!);
+    if (event.eventType === 'wait_created' && !completed.has(event.correlationId!)) {
+      const { resumeAt } = event.eventData as { resumeAt: Date };
+      return { waitId: event.correlationId, resumeAt: new Date(resumeAt).getTime() };
+    }
+  }
+  return null;
 }
 
 /** Reads the run's default stream to its end and returns every chunk as text. */

@@ -74,6 +74,11 @@ export class AppClient {
     return this.call('GET', `/e2e/runs/${encodeURIComponent(runId)}/steps`);
   }
 
+  /** The run's newest uncompleted sleep and its deadline (epoch ms), if any. */
+  pendingWait(runId: string): Promise<{ waitId: string; resumeAt: number } | null> {
+    return this.call('GET', `/e2e/runs/${encodeURIComponent(runId)}/pending-wait`);
+  }
+
   async readStream(runId: string): Promise<string[]> {
     const { chunks } = await this.call<{ chunks: string[] }>(
       'GET',
