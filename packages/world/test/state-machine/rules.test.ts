@@ -29,7 +29,7 @@ interface Rule {
   name: string;
   given?: (store: Store) => void;
   when: (store: Store) => Transition;
-  then: (outcome: Transition, store: Store) => void;
+  verify: (outcome: Transition, store: Store) => void;
 }
 
 const STEP = 'step_01JG0000000000000000000000';
@@ -77,7 +77,7 @@ const runRules: Rule[] = [
           executionContext: { workflowCoreVersion: '4.8.9' },
         },
       }),
-    then: (outcome) => {
+    verify: (outcome) => {
       const { result, events, changes } = applied(outcome);
       expect(events.map((e) => e.eventType)).toEqual(['run_created']);
       expect(changes.run).toBe(true);
@@ -95,7 +95,7 @@ const runRules: Rule[] = [
   {
     name: 'run_created without a spec version records the current one',
     when: (store) => store.create(RUN, runCreated()),
-    then: (outcome) => {
+    verify: (outcome) => {
       const { result } = applied(outcome);
       expect(result.run?.specVersion).toBe(3);
       expect(result.event?.specVersion).toBe(3);
@@ -105,13 +105,13 @@ const runRules: Rule[] = [
     name: 'run_created on an existing run is a conflict',
     given: (store) => store.given(RUN, runCreated()),
     when: (store) => store.create(RUN, runCreated()),
-    then: (outcome) => rejected(outcome, 'EntityConflictError', 409),
+    verify: (outcome) => rejected(outcome, 'EntityConflictError', 409),
   },
   {
     name: 'run_started moves a pending run to running and stamps startedAt',
     given: (store) => store.given(RUN, runCreated()),
     when: (store) => store.create(RUN, runStarted),
-    then: (outcome) => {
+    verify: (outcome) => {
       const { result, events } = applied(outcome);
       expect(result.run?.status).toBe('running');
       expect(result.run?.startedAt).toEqual(events[0]!.createdAt);
@@ -125,7 +125,7 @@ const runRules: Rule[] = [
       store.now += 60_000;
     },
     when: (store) => store.create(RUN, runStarted),
-    then: (outcome, store) => {
+    verify: (outcome, store) => {
       expect(outcome.kind).toBe('unchanged');
       if (outcome.kind !== 'unchanged') return;
       expect(outcome.result.event).toBeUndefined();
@@ -142,7 +142,7 @@ const runRules: Rule[] = [
         terminate(store, status);
       },
       when: (store) => store.create(RUN, runStarted),
-      then: (outcome) => rejected(outcome, 'RunExpiredError', 410),
+      verify: (outcome) => rejected(outcome, 'RunExpiredError', 410),
     }),
   ),
   {
@@ -152,7 +152,7 @@ const runRules: Rule[] = [
         eventType: 'run_started',
         eventData: { deploymentId: 'dpl_1', workflowName: 'workflow//w//main', input: bytes(5) },
       }),
-    then: (outcome) => {
+    verify: (outcome) => {
       const { result, events } = applied(outcome);
       expect(events.map((e) => e.eventType)).toEqual(['run_created', 'run_started']);
       expect(events[0]).toMatchObject({ eventData: { deploymentId: 'dpl_1', input: bytes(5) } });
@@ -173,7 +173,7 @@ const runRules: Rule[] = [
         eventType: 'run_started',
         eventData: { deploymentId: 'dpl_other', workflowName: 'w', input: bytes(6) },
       }),
-    then: (outcome) => {
+    verify: (outcome) => {
       const { result, events } = applied(outcome);
       expect(events[0]).not.toHaveProperty('eventData');
       expect(result.run?.deploymentId).toBe('dpl_test');
@@ -182,13 +182,13 @@ const runRules: Rule[] = [
   {
     name: 'run_started on a missing run without creation data is not found',
     when: (store) => store.create(RUN, runStarted),
-    then: (outcome) => rejected(outcome, 'WorkflowRunNotFoundError', 404),
+    verify: (outcome) => rejected(outcome, 'WorkflowRunNotFoundError', 404),
   },
   {
     name: 'run_started on a missing run with partial creation data is not found',
     when: (store) =>
       store.create(RUN, { eventType: 'run_started', eventData: { deploymentId: 'dpl_1' } }),
-    then: (outcome) => rejected(outcome, 'WorkflowRunNotFoundError'),
+    verify: (outcome) => rejected(outcome, 'WorkflowRunNotFoundError'),
   },
   {
     name: 'run_created after a bootstrap is a conflict',
@@ -198,12 +198,12 @@ const runRules: Rule[] = [
         eventData: { deploymentId: 'dpl_1', workflowName: 'w', input: bytes(5) },
       }),
     when: (store) => store.create(RUN, runCreated()),
-    then: (outcome) => rejected(outcome, 'EntityConflictError'),
+    verify: (outcome) => rejected(outcome, 'EntityConflictError'),
   },
   {
     name: 'any other event on a missing run is run-not-found',
     when: (store) => store.create(RUN, stepCreated(STEP)),
-    then: (outcome) => rejected(outcome, 'WorkflowRunNotFoundError'),
+    verify: (outcome) => rejected(outcome, 'WorkflowRunNotFoundError'),
   },
   {
     name: 'run_completed completes the run with its output and releases its resources',
@@ -213,7 +213,7 @@ const runRules: Rule[] = [
     },
     when: (store) =>
       store.create(RUN, { eventType: 'run_completed', eventData: { output: bytes(42) } }),
-    then: (outcome) => {
+    verify: (outcome) => {
       const { result, changes, events } = applied(outcome);
       expect(result.run).toMatchObject({ status: 'completed', output: bytes(42) });
       expect(result.run?.completedAt).toEqual(events[0]!.createdAt);
@@ -229,7 +229,7 @@ const runRules: Rule[] = [
       },
       when: (store) =>
         store.create(RUN, { eventType: 'run_completed', eventData: { output: bytes(1) } }),
-      then: (outcome) => rejected(outcome, 'EntityConflictError'),
+      verify: (outcome) => rejected(outcome, 'EntityConflictError'),
     }),
   ),
   {
@@ -240,7 +240,7 @@ const runRules: Rule[] = [
         eventType: 'run_failed',
         eventData: { error: { message: 'bad', stack: 'at x' }, errorCode: 'USER_ERROR' },
       }),
-    then: (outcome) => {
+    verify: (outcome) => {
       const { result, changes } = applied(outcome);
       expect(result.run).toMatchObject({
         status: 'failed',
@@ -262,7 +262,7 @@ const runRules: Rule[] = [
       expect(first.result.run).toMatchObject({ error: { message: 'plain' } });
       return store.create(OTHER_RUN, { eventType: 'run_failed', eventData: { error: 42 } });
     },
-    then: (outcome) =>
+    verify: (outcome) =>
       expect(applied(outcome).result.run).toMatchObject({ error: { message: 'Unknown error' } }),
   },
   ...TERMINAL.map(
@@ -274,7 +274,7 @@ const runRules: Rule[] = [
       },
       when: (store) =>
         store.create(RUN, { eventType: 'run_failed', eventData: { error: 'again' } }),
-      then: (outcome) => rejected(outcome, 'EntityConflictError'),
+      verify: (outcome) => rejected(outcome, 'EntityConflictError'),
     }),
   ),
   ...(['pending', 'running'] as const).map(
@@ -285,7 +285,7 @@ const runRules: Rule[] = [
         if (status === 'running') store.given(RUN, runStarted);
       },
       when: (store) => store.create(RUN, { eventType: 'run_cancelled' }),
-      then: (outcome) => {
+      verify: (outcome) => {
         const { result, changes } = applied(outcome);
         expect(result.run?.status).toBe('cancelled');
         expect(result.run?.completedAt).toBeInstanceOf(Date);
@@ -300,7 +300,7 @@ const runRules: Rule[] = [
       terminate(store, 'cancelled');
     },
     when: (store) => store.create(RUN, { eventType: 'run_cancelled' }),
-    then: (outcome, store) => {
+    verify: (outcome, store) => {
       expect(outcome.kind).toBe('unchanged');
       if (outcome.kind === 'unchanged') expect(outcome.result.run?.status).toBe('cancelled');
       expect(store.log.map((e) => e.eventType)).toEqual(['run_created', 'run_cancelled']);
@@ -314,7 +314,7 @@ const runRules: Rule[] = [
         terminate(store, status);
       },
       when: (store) => store.create(RUN, { eventType: 'run_cancelled' }),
-      then: (outcome) => rejected(outcome, 'EntityConflictError'),
+      verify: (outcome) => rejected(outcome, 'EntityConflictError'),
     }),
   ),
   {
@@ -325,7 +325,7 @@ const runRules: Rule[] = [
       store.runs.set(RUN, { ...state, run: { ...state.run, specVersion: 4 } });
     },
     when: (store) => store.create(RUN, runStarted),
-    then: (outcome) => rejected(outcome, 'RunNotSupportedError'),
+    verify: (outcome) => rejected(outcome, 'RunNotSupportedError'),
   },
   {
     name: 'a terminal run transition releases hook tokens and waits',
@@ -337,7 +337,7 @@ const runRules: Rule[] = [
       store.given(OTHER_RUN, runCreated());
     },
     when: (store) => store.create(OTHER_RUN, hookCreated(HOOK_2, 'tok-release')),
-    then: (outcome, store) => {
+    verify: (outcome, store) => {
       expect(applied(outcome).result.hook?.token).toBe('tok-release');
       expect([...store.waits.values()].filter((w) => w.runId === RUN)).toEqual([]);
     },
@@ -349,7 +349,7 @@ const stepRules: Rule[] = [
     name: 'step_created creates a pending step at attempt 0',
     given: (store) => store.given(RUN, runCreated()),
     when: (store) => store.create(RUN, stepCreated(STEP)),
-    then: (outcome) => {
+    verify: (outcome) => {
       const { result, events } = applied(outcome);
       expect(result.step).toMatchObject({
         runId: RUN,
@@ -370,7 +370,7 @@ const stepRules: Rule[] = [
       store.given(RUN, stepCreated(STEP));
     },
     when: (store) => store.create(RUN, stepCreated(STEP)),
-    then: (outcome) => rejected(outcome, 'EntityConflictError', 409),
+    verify: (outcome) => rejected(outcome, 'EntityConflictError', 409),
   },
   ...TERMINAL.map(
     (status): Rule => ({
@@ -380,14 +380,14 @@ const stepRules: Rule[] = [
         terminate(store, status);
       },
       when: (store) => store.create(RUN, stepCreated(STEP)),
-      then: (outcome) => rejected(outcome, 'EntityConflictError'),
+      verify: (outcome) => rejected(outcome, 'EntityConflictError'),
     }),
   ),
   {
     name: 'step_started on a missing step is a 404 world error',
     given: (store) => store.given(RUN, runCreated()),
     when: (store) => store.create(RUN, stepStarted(STEP)),
-    then: (outcome) => rejected(outcome, 'WorkflowWorldError', 404),
+    verify: (outcome) => rejected(outcome, 'WorkflowWorldError', 404),
   },
   {
     name: 'step_started runs the step, counts the attempt and stamps startedAt; the result carries input',
@@ -396,7 +396,7 @@ const stepRules: Rule[] = [
       store.given(RUN, stepCreated(STEP));
     },
     when: (store) => store.create(RUN, stepStarted(STEP)),
-    then: (outcome) => {
+    verify: (outcome) => {
       const { result, events } = applied(outcome);
       expect(result.step).toMatchObject({ status: 'running', attempt: 1, input: bytes(4, 5) });
       expect(result.step?.startedAt).toEqual(events[0]!.createdAt);
@@ -411,7 +411,7 @@ const stepRules: Rule[] = [
       store.now += 5_000;
     },
     when: (store) => store.create(RUN, stepStarted(STEP)),
-    then: (outcome, store) => {
+    verify: (outcome, store) => {
       const { result } = applied(outcome);
       expect(result.step?.attempt).toBe(2);
       expect(result.step?.startedAt).toEqual(new Date(T0));
@@ -433,7 +433,7 @@ const stepRules: Rule[] = [
         );
       },
       when: (store) => store.create(RUN, stepStarted(STEP)),
-      then: (outcome) => rejected(outcome, 'EntityConflictError'),
+      verify: (outcome) => rejected(outcome, 'EntityConflictError'),
     }),
   ),
   {
@@ -444,7 +444,7 @@ const stepRules: Rule[] = [
       terminate(store, 'cancelled');
     },
     when: (store) => store.create(RUN, stepStarted(STEP)),
-    then: (outcome) => rejected(outcome, 'RunExpiredError', 410),
+    verify: (outcome) => rejected(outcome, 'RunExpiredError', 410),
   },
   {
     name: 'step_started on a running step of a terminal run is allowed',
@@ -455,7 +455,7 @@ const stepRules: Rule[] = [
       terminate(store, 'cancelled');
     },
     when: (store) => store.create(RUN, stepStarted(STEP)),
-    then: (outcome) => expect(applied(outcome).result.step?.attempt).toBe(2),
+    verify: (outcome) => expect(applied(outcome).result.step?.attempt).toBe(2),
   },
   {
     name: 'step_started before retryAfter is too early, with the seconds left rounded up',
@@ -470,7 +470,7 @@ const stepRules: Rule[] = [
       });
     },
     when: (store) => store.create(RUN, stepStarted(STEP)),
-    then: (outcome) => expect(rejected(outcome, 'TooEarlyError', 425).retryAfter).toBe(3),
+    verify: (outcome) => expect(rejected(outcome, 'TooEarlyError', 425).retryAfter).toBe(3),
   },
   {
     name: 'step_started after retryAfter runs the step and clears retryAfter',
@@ -486,7 +486,7 @@ const stepRules: Rule[] = [
       store.now = T0 + 2_500;
     },
     when: (store) => store.create(RUN, stepStarted(STEP)),
-    then: (outcome) => {
+    verify: (outcome) => {
       const step = applied(outcome).result.step!;
       expect(step).toMatchObject({ status: 'running', attempt: 2, error: { message: 'flaky' } });
       expect(step.retryAfter).toBeUndefined();
@@ -500,7 +500,7 @@ const stepRules: Rule[] = [
       store.given(RUN, stepStarted(STEP));
     },
     when: (store) => store.create(RUN, stepCompleted(STEP)),
-    then: (outcome) => {
+    verify: (outcome) => {
       const { result, events } = applied(outcome);
       expect(result.step).toMatchObject({ status: 'completed', output: bytes(9), attempt: 1 });
       expect(result.step?.completedAt).toEqual(events[0]!.createdAt);
@@ -515,13 +515,13 @@ const stepRules: Rule[] = [
       store.given(RUN, stepCompleted(STEP));
     },
     when: (store) => store.create(RUN, stepCompleted(STEP)),
-    then: (outcome) => rejected(outcome, 'EntityConflictError', 409),
+    verify: (outcome) => rejected(outcome, 'EntityConflictError', 409),
   },
   {
     name: 'step_completed on a missing step is a 404 world error',
     given: (store) => store.given(RUN, runCreated()),
     when: (store) => store.create(RUN, stepCompleted(STEP)),
-    then: (outcome) => rejected(outcome, 'WorkflowWorldError', 404),
+    verify: (outcome) => rejected(outcome, 'WorkflowWorldError', 404),
   },
   {
     name: 'step_completed is accepted after the run terminated',
@@ -532,7 +532,7 @@ const stepRules: Rule[] = [
       terminate(store, 'cancelled');
     },
     when: (store) => store.create(RUN, stepCompleted(STEP)),
-    then: (outcome) => expect(applied(outcome).result.step?.status).toBe('completed'),
+    verify: (outcome) => expect(applied(outcome).result.step?.status).toBe('completed'),
   },
   {
     name: 'step_failed fails the step with the message and stack',
@@ -547,7 +547,7 @@ const stepRules: Rule[] = [
         correlationId: STEP,
         eventData: { error: 'nope', stack: 'at y' },
       }),
-    then: (outcome) => {
+    verify: (outcome) => {
       const { result } = applied(outcome);
       expect(result.step).toMatchObject({
         status: 'failed',
@@ -573,7 +573,7 @@ const stepRules: Rule[] = [
         correlationId: STEP,
         eventData: { error: 'y' },
       }),
-    then: (outcome) => rejected(outcome, 'EntityConflictError'),
+    verify: (outcome) => rejected(outcome, 'EntityConflictError'),
   },
   {
     name: 'step_failed on a pending step of a terminal run is expired',
@@ -588,7 +588,7 @@ const stepRules: Rule[] = [
         correlationId: STEP,
         eventData: { error: 'x' },
       }),
-    then: (outcome) => rejected(outcome, 'RunExpiredError'),
+    verify: (outcome) => rejected(outcome, 'RunExpiredError'),
   },
   {
     name: 'step_failed on a missing step is a 404 world error',
@@ -599,7 +599,7 @@ const stepRules: Rule[] = [
         correlationId: STEP,
         eventData: { error: 'x' },
       }),
-    then: (outcome) => rejected(outcome, 'WorkflowWorldError', 404),
+    verify: (outcome) => rejected(outcome, 'WorkflowWorldError', 404),
   },
   {
     name: 'step_retrying returns the step to pending with the error and retryAfter',
@@ -614,7 +614,7 @@ const stepRules: Rule[] = [
         correlationId: STEP,
         eventData: { error: { message: 'later' }, stack: 'at z', retryAfter: new Date(T0 + 9_000) },
       }),
-    then: (outcome) =>
+    verify: (outcome) =>
       expect(applied(outcome).result.step).toMatchObject({
         status: 'pending',
         attempt: 1,
@@ -639,7 +639,7 @@ const stepRules: Rule[] = [
         correlationId: STEP,
         eventData: { error: 'b' },
       }),
-    then: (outcome) => expect(applied(outcome).result.step?.retryAfter).toBeUndefined(),
+    verify: (outcome) => expect(applied(outcome).result.step?.retryAfter).toBeUndefined(),
   },
   {
     name: 'step_retrying on a completed step is a conflict',
@@ -654,7 +654,7 @@ const stepRules: Rule[] = [
         correlationId: STEP,
         eventData: { error: 'x' },
       }),
-    then: (outcome) => rejected(outcome, 'EntityConflictError'),
+    verify: (outcome) => rejected(outcome, 'EntityConflictError'),
   },
   {
     name: 'step_retrying on a missing step is a 404 world error',
@@ -665,7 +665,7 @@ const stepRules: Rule[] = [
         correlationId: STEP,
         eventData: { error: 'x' },
       }),
-    then: (outcome) => rejected(outcome, 'WorkflowWorldError', 404),
+    verify: (outcome) => rejected(outcome, 'WorkflowWorldError', 404),
   },
 ];
 
@@ -674,7 +674,7 @@ const hookRules: Rule[] = [
     name: 'hook_created creates the hook and claims its token; isWebhook defaults to false',
     given: (store) => store.given(RUN, runCreated()),
     when: (store) => store.create(RUN, hookCreated(HOOK, 'order:1')),
-    then: (outcome) => {
+    verify: (outcome) => {
       const { result, changes } = applied(outcome);
       expect(result.hook).toMatchObject({
         runId: RUN,
@@ -696,7 +696,7 @@ const hookRules: Rule[] = [
         correlationId: HOOK,
         eventData: { token: 'wh', isWebhook: true },
       }),
-    then: (outcome) => expect(applied(outcome).result.hook?.isWebhook).toBe(true),
+    verify: (outcome) => expect(applied(outcome).result.hook?.isWebhook).toBe(true),
   },
   {
     name: 'hook_created with a token held by another run appends hook_conflict naming that run',
@@ -706,7 +706,7 @@ const hookRules: Rule[] = [
       store.given(RUN, runCreated());
     },
     when: (store) => store.create(RUN, hookCreated(HOOK_2, 'shared')),
-    then: (outcome) => {
+    verify: (outcome) => {
       const { result, changes, events } = applied(outcome);
       expect(events).toHaveLength(1);
       expect(result.event).toMatchObject({
@@ -725,7 +725,7 @@ const hookRules: Rule[] = [
       store.given(RUN, hookCreated(HOOK, 'mine'));
     },
     when: (store) => store.create(RUN, hookCreated(HOOK_2, 'mine')),
-    then: (outcome) =>
+    verify: (outcome) =>
       expect(applied(outcome).result.event).toMatchObject({
         eventType: 'hook_conflict',
         eventData: { conflictingRunId: RUN },
@@ -738,7 +738,7 @@ const hookRules: Rule[] = [
       store.given(RUN, hookCreated(HOOK, 'same'));
     },
     when: (store) => store.create(RUN, hookCreated(HOOK, 'same')),
-    then: (outcome) => rejected(outcome, 'EntityConflictError', 409),
+    verify: (outcome) => rejected(outcome, 'EntityConflictError', 409),
   },
   {
     name: 'hook_created for a hook that was disposed is still a duplicate creation',
@@ -748,7 +748,7 @@ const hookRules: Rule[] = [
       store.given(RUN, { eventType: 'hook_disposed', correlationId: HOOK });
     },
     when: (store) => store.create(RUN, hookCreated(HOOK, 'gone')),
-    then: (outcome) => rejected(outcome, 'EntityConflictError'),
+    verify: (outcome) => rejected(outcome, 'EntityConflictError'),
   },
   ...TERMINAL.map(
     (status): Rule => ({
@@ -758,7 +758,7 @@ const hookRules: Rule[] = [
         terminate(store, status);
       },
       when: (store) => store.create(RUN, hookCreated(HOOK, 't')),
-      then: (outcome) => rejected(outcome, 'EntityConflictError'),
+      verify: (outcome) => rejected(outcome, 'EntityConflictError'),
     }),
   ),
   {
@@ -768,7 +768,7 @@ const hookRules: Rule[] = [
       store.given(RUN, hookCreated(HOOK, 'recv'));
     },
     when: (store) => store.create(RUN, hookReceived(HOOK)),
-    then: (outcome) => {
+    verify: (outcome) => {
       const { result, changes } = applied(outcome);
       expect(result.event).toMatchObject({
         eventType: 'hook_received',
@@ -781,7 +781,7 @@ const hookRules: Rule[] = [
     name: 'hook_received for a missing hook is hook-not-found',
     given: (store) => store.given(RUN, runCreated()),
     when: (store) => store.create(RUN, hookReceived(HOOK)),
-    then: (outcome) => rejected(outcome, 'HookNotFoundError', 404),
+    verify: (outcome) => rejected(outcome, 'HookNotFoundError', 404),
   },
   {
     name: 'hook_received after the run terminated is hook-not-found (its hooks were deleted)',
@@ -791,7 +791,7 @@ const hookRules: Rule[] = [
       terminate(store, 'completed');
     },
     when: (store) => store.create(RUN, hookReceived(HOOK)),
-    then: (outcome) => rejected(outcome, 'HookNotFoundError'),
+    verify: (outcome) => rejected(outcome, 'HookNotFoundError'),
   },
   {
     name: 'hook_disposed deletes the hook and releases its token',
@@ -805,7 +805,7 @@ const hookRules: Rule[] = [
         correlationId: HOOK,
         eventData: { token: 'free-me' },
       }),
-    then: (outcome, store) => {
+    verify: (outcome, store) => {
       expect(applied(outcome).changes.deletedHook?.token).toBe('free-me');
       expect(store.tokens.has('free-me')).toBe(false);
     },
@@ -818,7 +818,7 @@ const hookRules: Rule[] = [
       store.given(RUN, { eventType: 'hook_disposed', correlationId: HOOK });
     },
     when: (store) => store.create(RUN, { eventType: 'hook_disposed', correlationId: HOOK }),
-    then: (outcome) => rejected(outcome, 'HookNotFoundError'),
+    verify: (outcome) => rejected(outcome, 'HookNotFoundError'),
   },
 ];
 
@@ -827,7 +827,7 @@ const waitRules: Rule[] = [
     name: 'wait_created creates a waiting wait keyed by run and correlation id',
     given: (store) => store.given(RUN, runCreated()),
     when: (store) => store.create(RUN, waitCreated(WAIT, new Date(T0 + 60_000))),
-    then: (outcome) =>
+    verify: (outcome) =>
       expect(applied(outcome).result.wait).toMatchObject({
         waitId: `${RUN}-${WAIT}`,
         runId: RUN,
@@ -842,7 +842,7 @@ const waitRules: Rule[] = [
       store.given(RUN, waitCreated(WAIT, new Date(T0)));
     },
     when: (store) => store.create(RUN, waitCreated(WAIT, new Date(T0))),
-    then: (outcome) => rejected(outcome, 'EntityConflictError'),
+    verify: (outcome) => rejected(outcome, 'EntityConflictError'),
   },
   ...TERMINAL.map(
     (status): Rule => ({
@@ -852,7 +852,7 @@ const waitRules: Rule[] = [
         terminate(store, status);
       },
       when: (store) => store.create(RUN, waitCreated(WAIT, new Date(T0))),
-      then: (outcome) => rejected(outcome, 'EntityConflictError'),
+      verify: (outcome) => rejected(outcome, 'EntityConflictError'),
     }),
   ),
   {
@@ -867,7 +867,7 @@ const waitRules: Rule[] = [
         correlationId: WAIT,
         eventData: { resumeAt: new Date(T0 + 1_234) },
       }),
-    then: (outcome) => {
+    verify: (outcome) => {
       const { result } = applied(outcome);
       expect(result.wait).toMatchObject({ status: 'completed', resumeAt: new Date(T0 + 1_234) });
       expect(result.event).toMatchObject({ eventData: { resumeAt: new Date(T0 + 1_234) } });
@@ -881,13 +881,13 @@ const waitRules: Rule[] = [
       store.given(RUN, { eventType: 'wait_completed', correlationId: WAIT });
     },
     when: (store) => store.create(RUN, { eventType: 'wait_completed', correlationId: WAIT }),
-    then: (outcome) => rejected(outcome, 'EntityConflictError'),
+    verify: (outcome) => rejected(outcome, 'EntityConflictError'),
   },
   {
     name: 'wait_completed on a missing wait is a 404 world error',
     given: (store) => store.given(RUN, runCreated()),
     when: (store) => store.create(RUN, { eventType: 'wait_completed', correlationId: WAIT }),
-    then: (outcome) => rejected(outcome, 'WorkflowWorldError', 404),
+    verify: (outcome) => rejected(outcome, 'WorkflowWorldError', 404),
   },
   {
     name: 'wait_completed after the run terminated is not found (its waits were deleted)',
@@ -897,7 +897,7 @@ const waitRules: Rule[] = [
       terminate(store, 'completed');
     },
     when: (store) => store.create(RUN, { eventType: 'wait_completed', correlationId: WAIT }),
-    then: (outcome) => rejected(outcome, 'WorkflowWorldError', 404),
+    verify: (outcome) => rejected(outcome, 'WorkflowWorldError', 404),
   },
 ];
 
@@ -911,7 +911,7 @@ const fenceRules: Rule[] = [
       store.given(RUN, hookReceived(HOOK));
     },
     when: (store) => store.create(RUN, stepCreated(STEP), { stateUpdatedAt: T0 + 9 }),
-    then: (outcome) => rejected(outcome, 'PreconditionFailedError', 412),
+    verify: (outcome) => rejected(outcome, 'PreconditionFailedError', 412),
   },
   {
     name: 'guard: stateUpdatedAt equal to the marker passes',
@@ -922,13 +922,13 @@ const fenceRules: Rule[] = [
       store.given(RUN, hookReceived(HOOK));
     },
     when: (store) => store.create(RUN, stepCreated(STEP), { stateUpdatedAt: T0 + 10 }),
-    then: (outcome) => expect(outcome.kind).toBe('applied'),
+    verify: (outcome) => expect(outcome.kind).toBe('applied'),
   },
   {
     name: 'guard: without a marker any stateUpdatedAt passes',
     given: (store) => store.given(RUN, runCreated()),
     when: (store) => store.create(RUN, stepCreated(STEP), { stateUpdatedAt: 0 }),
-    then: (outcome) => expect(outcome.kind).toBe('applied'),
+    verify: (outcome) => expect(outcome.kind).toBe('applied'),
   },
   {
     name: 'guard: an unguarded step_completed advances the marker to its event time',
@@ -938,7 +938,7 @@ const fenceRules: Rule[] = [
       store.now = T0 + 50;
     },
     when: (store) => store.create(RUN, stepCompleted(STEP)),
-    then: (outcome) => expect(applied(outcome).run.externalMarker).toBe(T0 + 50),
+    verify: (outcome) => expect(applied(outcome).run.externalMarker).toBe(T0 + 50),
   },
   {
     name: 'guard: a guarded hook_received or step_completed does not advance the marker',
@@ -950,7 +950,7 @@ const fenceRules: Rule[] = [
       store.given(RUN, hookReceived(HOOK), { stateUpdatedAt: T0 });
     },
     when: (store) => store.create(RUN, stepCompleted(STEP), { stateUpdatedAt: T0 }),
-    then: (outcome) => expect(applied(outcome).run.externalMarker).toBeUndefined(),
+    verify: (outcome) => expect(applied(outcome).run.externalMarker).toBeUndefined(),
   },
   {
     name: 'guard: other events never advance the marker',
@@ -962,14 +962,14 @@ const fenceRules: Rule[] = [
       store.now = T0 + 500;
     },
     when: (store) => store.create(RUN, stepCreated(STEP)),
-    then: (outcome) => expect(applied(outcome).run.externalMarker).toBe(T0 + 5),
+    verify: (outcome) => expect(applied(outcome).run.externalMarker).toBe(T0 + 5),
   },
   {
     name: 'fence: lastKnownEventId equal to the newest event passes and advances to the new event',
     given: (store) => store.given(RUN, runCreated()),
     when: (store) =>
       store.create(RUN, stepCreated(STEP), { lastKnownEventId: store.runs.get(RUN)!.lastEventId }),
-    then: (outcome) => {
+    verify: (outcome) => {
       const { run, events } = applied(outcome);
       expect(run.lastEventId).toBe(events[0]!.eventId);
     },
@@ -984,7 +984,7 @@ const fenceRules: Rule[] = [
       store.create(RUN, waitCreated(WAIT, new Date(T0)), {
         lastKnownEventId: store.log[0]!.eventId,
       }),
-    then: (outcome, store) => {
+    verify: (outcome, store) => {
       const error = rejected(outcome, 'EntityConflictError', 412);
       expect(error.code).toBe('FENCE_CONFLICT');
       expect(error.message.startsWith('fence conflict:')).toBe(true);
@@ -1002,7 +1002,8 @@ const fenceRules: Rule[] = [
       store.given(RUN, hookReceived(HOOK));
       return store.create(RUN, stepCreated(STEP), { lastKnownEventId: before });
     },
-    then: (outcome) => expect(rejected(outcome, 'EntityConflictError').code).toBe('FENCE_CONFLICT'),
+    verify: (outcome) =>
+      expect(rejected(outcome, 'EntityConflictError').code).toBe('FENCE_CONFLICT'),
   },
   {
     name: 'fence: a hook_conflict append advances the fence',
@@ -1014,7 +1015,7 @@ const fenceRules: Rule[] = [
     },
     when: (store) =>
       store.create(RUN, stepCreated(STEP), { lastKnownEventId: store.log.at(-1)!.eventId }),
-    then: (outcome, store) => {
+    verify: (outcome, store) => {
       expect(store.log.at(-2)?.eventType).toBe('hook_conflict');
       expect(outcome.kind).toBe('applied');
     },
@@ -1023,7 +1024,8 @@ const fenceRules: Rule[] = [
     name: 'fence: lastKnownEventId on run_created is a fence conflict (the run has no events)',
     when: (store) =>
       store.create(RUN, runCreated(), { lastKnownEventId: 'evnt_01JG0000000000000000000000' }),
-    then: (outcome) => expect(rejected(outcome, 'EntityConflictError').code).toBe('FENCE_CONFLICT'),
+    verify: (outcome) =>
+      expect(rejected(outcome, 'EntityConflictError').code).toBe('FENCE_CONFLICT'),
   },
   {
     name: 'fence: the fence is checked before the event rules',
@@ -1033,7 +1035,8 @@ const fenceRules: Rule[] = [
     },
     when: (store) =>
       store.create(RUN, stepCreated(STEP), { lastKnownEventId: store.log[0]!.eventId }),
-    then: (outcome) => expect(rejected(outcome, 'EntityConflictError').code).toBe('FENCE_CONFLICT'),
+    verify: (outcome) =>
+      expect(rejected(outcome, 'EntityConflictError').code).toBe('FENCE_CONFLICT'),
   },
   {
     name: 'guard and fence: a rejected create leaves the run state untouched',
@@ -1044,7 +1047,7 @@ const fenceRules: Rule[] = [
       store.given(RUN, hookReceived(HOOK));
     },
     when: (store) => store.create(RUN, stepCreated(STEP), { stateUpdatedAt: T0 }),
-    then: (outcome, store) => {
+    verify: (outcome, store) => {
       rejected(outcome, 'PreconditionFailedError');
       expect(store.steps.size).toBe(0);
       expect(store.log.map((e) => e.eventType)).toEqual([
@@ -1064,7 +1067,7 @@ const idRules: Rule[] = [
       for (let i = 0; i < 20; i++) store.given(RUN, stepCreated(`step_${i}`));
     },
     when: (store) => store.create(RUN, stepCreated('step_last')),
-    then: (_outcome, store) => {
+    verify: (_outcome, store) => {
       const ids = store.log.map((e) => e.eventId);
       expect([...ids].sort()).toEqual(ids);
       expect(new Set(ids).size).toBe(ids.length);
@@ -1078,7 +1081,7 @@ const idRules: Rule[] = [
       store.now = T0 - 60_000;
     },
     when: (store) => store.create(RUN, stepCreated(STEP)),
-    then: (outcome, store) => {
+    verify: (outcome, store) => {
       const [created, step] = store.log;
       expect(step!.eventId > created!.eventId).toBe(true);
       expect(applied(outcome).result.step?.createdAt.getTime()).toBeGreaterThanOrEqual(T0);
@@ -1097,6 +1100,6 @@ describe.each([
   it.each(rules.map((rule) => [rule.name, rule] as const))('%s', (_name, rule) => {
     const store = new StoreClass();
     rule.given?.(store);
-    rule.then(rule.when(store), store);
+    rule.verify(rule.when(store), store);
   });
 });
