@@ -97,6 +97,8 @@ export function selectedTargets(names = process.env.E2E_WORLDS): WorldTarget[] {
         `unknown World ${name} in E2E_WORLDS; known: ${allTargets.map((t) => t.name)}`,
       );
     }
-    return target;
+    // E2E_MODULE_<NAME> points a target at another build of its World (a path or a package).
+    const override = process.env[`E2E_MODULE_${name.toUpperCase().replace(/\W/g, '_')}`];
+    return override ? { ...target, module: override } : target;
   });
 }
