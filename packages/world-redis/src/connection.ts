@@ -12,9 +12,9 @@ interface SharedClient {
 }
 
 const REGISTRY_KEY = Symbol.for('@worldkit/world-redis/connections');
-const registry: Map<string, SharedClient> = ((globalThis as Record<symbol, unknown>)[
-  REGISTRY_KEY
-] ??= new Map<string, SharedClient>()) as Map<string, SharedClient>;
+const scope = globalThis as Record<symbol, Map<string, SharedClient> | undefined>;
+const registry: Map<string, SharedClient> = scope[REGISTRY_KEY] ?? new Map();
+scope[REGISTRY_KEY] = registry;
 
 const BASE_OPTIONS: RedisOptions = {
   lazyConnect: true,

@@ -44,7 +44,16 @@ async function lexPage(
   const redis = store.redis();
   return order === 'asc'
     ? redis.zrange(key, cursor === undefined ? '-' : `(${cursor}`, '+', 'BYLEX', 'LIMIT', 0, count)
-    : redis.zrange(key, cursor === undefined ? '+' : `(${cursor}`, '-', 'BYLEX', 'REV', 'LIMIT', 0, count);
+    : redis.zrange(
+        key,
+        cursor === undefined ? '+' : `(${cursor}`,
+        '-',
+        'BYLEX',
+        'REV',
+        'LIMIT',
+        0,
+        count,
+      );
 }
 
 /** Member cursors are index members: printable, no control characters, bounded. */
@@ -159,7 +168,9 @@ export function createStorage(store: StoreContext): Storage {
         transport(async () => {
           const page = pageOf('runs', params.pagination);
           const index =
-            params.status === undefined ? keys.global.runs : keys.global.runsByStatus(params.status);
+            params.status === undefined
+              ? keys.global.runs
+              : keys.global.runsByStatus(params.status);
           return pagedIndex(store, index, page, async (runIds) => {
             const records = await hashes(
               store,
@@ -178,7 +189,11 @@ export function createStorage(store: StoreContext): Storage {
     },
 
     steps: {
-      get: (async (runId: string | undefined, stepId: string, params?: { resolveData?: ResolveData }) =>
+      get: (async (
+        runId: string | undefined,
+        stepId: string,
+        params?: { resolveData?: ResolveData },
+      ) =>
         transport(async () => {
           const owner = runId ?? (await runOfCorrelation(stepId));
           if (owner === undefined || !isSafeId(owner) || !isSafeId(stepId))
@@ -189,7 +204,11 @@ export function createStorage(store: StoreContext): Storage {
           if (fields.size === 0) throw new EntityNotFoundError('step', stepId);
           return stepForRead(stepFromFields(owner, stepId, fields), params?.resolveData);
         })) as Storage['steps']['get'],
-      list: (async (params: { runId: string; pagination?: PaginationOptions; resolveData?: ResolveData }) =>
+      list: (async (params: {
+        runId: string;
+        pagination?: PaginationOptions;
+        resolveData?: ResolveData;
+      }) =>
         transport(async () => {
           const page = pageOf('steps', params.pagination);
           if (!isSafeId(params.runId)) return { data: [], cursor: null, hasMore: false };
@@ -200,7 +219,10 @@ export function createStorage(store: StoreContext): Storage {
             return records.map((fields, i) =>
               fields.size === 0
                 ? undefined
-                : stepForRead(stepFromFields(params.runId, stepIds[i]!, fields), params.resolveData),
+                : stepForRead(
+                    stepFromFields(params.runId, stepIds[i]!, fields),
+                    params.resolveData,
+                  ),
             );
           });
         })) as Storage['steps']['list'],
@@ -211,7 +233,8 @@ export function createStorage(store: StoreContext): Storage {
         transport(() => createEvent(store, runId, data, params))) as Storage['events']['create'],
       get: (runId, eventId, params) =>
         transport(async () => {
-          if (!isSafeId(runId) || !isSafeId(eventId)) throw new EntityNotFoundError('event', eventId);
+          if (!isSafeId(runId) || !isSafeId(eventId))
+            throw new EntityNotFoundError('event', eventId);
           const record = await store.redis().hgetBuffer(keys.run(runId).events, eventId);
           if (record === null) throw new EntityNotFoundError('event', eventId);
           return eventForRead(eventFromRecord(runId, eventId, record), params?.resolveData);
@@ -263,7 +286,8 @@ export function createStorage(store: StoreContext): Storage {
         transport(async () => {
           const page = pageOf('hooks', params.pagination);
           const { runId } = params;
-          if (runId !== undefined && !isSafeId(runId)) return { data: [], cursor: null, hasMore: false };
+          if (runId !== undefined && !isSafeId(runId))
+            return { data: [], cursor: null, hasMore: false };
           const index = runId === undefined ? keys.global.hooks : keys.run(runId).hooks;
           return pagedIndex<Hook>(store, index, page, async (members) => {
             const owners = members.map((member) => {
@@ -272,8 +296,12 @@ export function createStorage(store: StoreContext): Storage {
                 ? { runId: parts[1]!, hookId: parts[2]! }
                 : { runId, hookId: parts[1]! };
             });
-            const hooks = await Promise.all(owners.map((owner) => getHook(owner.runId, owner.hookId)));
-            return hooks.map((hook) => (hook === undefined ? undefined : hookForRead(hook, params.resolveData)));
+            const hooks = await Promise.all(
+              owners.map((owner) => getHook(owner.runId, owner.hookId)),
+            );
+            return hooks.map((hook) =>
+              hook === undefined ? undefined : hookForRead(hook, params.resolveData),
+            );
           });
         }),
     },

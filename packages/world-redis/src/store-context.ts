@@ -36,7 +36,13 @@ export class StoreContext {
     const events: Event[] = [];
     let cursor: string | null = null;
     for (;;) {
-      const page = await this.readEvents(runId, this.keys.run(runId).eventOrder, cursor, 'asc', 1000);
+      const page = await this.readEvents(
+        runId,
+        this.keys.run(runId).eventOrder,
+        cursor,
+        'asc',
+        1000,
+      );
       events.push(...page.events);
       if (page.events.length > 0) cursor = page.events.at(-1)!.eventId;
       if (!page.hasMore) return { events, cursor };
@@ -56,7 +62,8 @@ export class StoreContext {
       [index, this.keys.run(runId).events],
       [cursor ?? '', order, limit],
     )) as Buffer[];
-    if (reply[0]?.toString() === 'BADCURSOR') return { events: [], hasMore: false, badCursor: true };
+    if (reply[0]?.toString() === 'BADCURSOR')
+      return { events: [], hasMore: false, badCursor: true };
     const hasMore = reply[0]!.toString() === '1';
     const events: Event[] = [];
     for (let i = 1; i + 1 < reply.length; i += 2) {

@@ -10,7 +10,11 @@ export function testPrefix(label = 'test'): string {
 
 /** Fails with a message saying what to start when the server does not answer. */
 export async function assertRedisReachable(url = REDIS_URL): Promise<void> {
-  const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  const client = new Redis(url, {
+    lazyConnect: true,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+  });
   client.on('error', () => {});
   try {
     await client.connect();
