@@ -71,5 +71,13 @@ export function runScript(
   const command = (client as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>)[
     buffers ? `${name}Buffer` : name
   ]!;
-  return command.call(client, keys.length, ...keys, ...args);
+  return command.call(client, keys.length, ...keys, ...args.map(wireArg));
+}
+
+/** ioredis sends Buffers as bytes but stringifies any other Uint8Array ("0,255"): wrap them. */
+function wireArg(arg: Arg): string | Buffer | number {
+  if (arg instanceof Uint8Array && !Buffer.isBuffer(arg)) {
+    return Buffer.from(arg.buffer, arg.byteOffset, arg.byteLength);
+  }
+  return arg as string | Buffer | number;
 }
