@@ -1,0 +1,166 @@
+import {
+  createQueueHandler,
+  SPEC_VERSION_CURRENT,
+  type Storage,
+  type Streamer,
+  type World,
+  type WorldCapabilities,
+  workflowQueueName,
+} from '@worldkit/world';
+import { type LocalWorldOptions, type ResolvedConfig, resolveConfig } from './config.js';
+import { Engine } from './engine.js';
+
+export type { Durability, LocalWorldOptions } from './config.js';
+
+export interface LocalWorld extends World {
+  capabilities: WorldCapabilities;
+  start(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Engines shared by every World of this process with the same configuration. */
+const engines = new Map<string, { engine: Engine; users: number }>();
+
+/**
+ * The filesystem World. Cheap and synchronous: nothing is touched on disk until the first call,
+ * and only `start()` begins consuming the queue. Every World of a process with the same
+ * configuration shares one engine (files, caches, queue loop).
+ */
+export function createWorld(options: LocalWorldOptions = {}): LocalWorld {
+  const config = resolveConfig(options);
+  const key = JSON.stringify(config);
+  let engine: Engine | undefined;
+  let closed = false;
+
+  const use = (): Engine => {
+    if (closed) throw new Error('this World was closed');
+    if (engine === undefined) {
+      let shared = engines.get(key);
+      if (shared === undefined) {
+        shared = { engine: new Engine(config), users: 0 };
+        engines.set(key, shared);
+      }
+      shared.users++;
+      engine = shared.engine;
+    }
+    return engine;
+  };
+
+  const storage = delegateStorage(() => use().storage);
+  const streamer = delegateStreamer(() => use().streamer);
+
+  return {
+    specVersion: SPEC_VERSION_CURRENT,
+    capabilities: {
+      lastKnownEventIdFence: true,
+      stateUpdatedAtGuard: true,
+      durableQueue: true,
+      durableStorage: true,
+      multiProcess: true,
+    },
+    ...storage,
+    ...streamer,
+    // Local writes are cheap: flush each buffered stream write at once.
+    streamFlushIntervalMs: 1,
+
+    async getDeploymentId() {
+      return config.deploymentId;
+    },
+    async queue(queueName, payload, opts) {
+      return use().queue.enqueue(queueName, payload, opts);
+    },
+    createQueueHandler(prefix, handler) {
+      return createQueueHandler(prefix, handler, {
+        ...(config.queueSecret === undefined ? {} : { secret: config.queueSecret }),
+      });
+    },
+    async start() {
+      const current = use();
+      current.queue.start();
+      if (config.recoverActiveRuns) await recoverActiveRuns(current, config);
+    },
+    async close() {
+      if (closed || engine === undefined) {
+        closed = true;
+        return;
+      }
+      closed = true;
+      const shared = engines.get(key);
+      if (shared === undefined || shared.engine !== engine) return;
+      shared.users--;
+      if (shared.users > 0) return;
+      engines.delete(key);
+      await engine.close();
+    },
+  };
+}
+
+export default createWorld;
+
+/**
+ * Wakes every pending or running run once after a restart, skipping runs that already have a
+ * live workflow message (a sleeping run's delayed wake-up, a queued replay): the durable queue
+ * kept those, and a second message would only cost a duplicate replay.
+ */
+async function recoverActiveRuns(engine: Engine, config: ResolvedConfig): Promise<void> {
+  const queued = new Set<string>();
+  for (const message of engine.queue.live()) {
+    const runId = (message.payload as { runId?: unknown } | null)?.runId;
+    if (typeof runId === 'string') queued.add(runId);
+  }
+  for (const status of ['pending', 'running'] as const) {
+    let cursor: string | undefined;
+    do {
+      const page = await engine.storage.runs.list({
+        status,
+        resolveData: 'none',
+        pagination: { limit: 1000, ...(cursor === undefined ? {} : { cursor }) },
+      });
+      for (const run of page.data) {
+        if (queued.has(run.runId)) continue;
+        await engine.queue.enqueue(
+          workflowQueueName(run.workflowName),
+          { runId: run.runId },
+          { deploymentId: run.deploymentId ?? config.deploymentId },
+        );
+      }
+      cursor = page.hasMore ? (page.cursor ?? undefined) : undefined;
+    } while (cursor !== undefined);
+  }
+}
+
+function delegateStorage(storage: () => Storage): Storage {
+  return {
+    runs: {
+      get: (...args: [any, any?]) => storage().runs.get(...args),
+      list: (...args: [any?]) => storage().runs.list(...args),
+    } as Storage['runs'],
+    steps: {
+      get: (...args: [any, any, any?]) => storage().steps.get(...args),
+      list: (...args: [any]) => storage().steps.list(...args),
+    } as Storage['steps'],
+    events: {
+      create: (...args: [any, any, any?]) => storage().events.create(...args),
+      get: (...args) => storage().events.get(...args),
+      list: (...args) => storage().events.list(...args),
+      listByCorrelationId: (...args) => storage().events.listByCorrelationId(...args),
+    } as Storage['events'],
+    hooks: {
+      get: (...args) => storage().hooks.get(...args),
+      getByToken: (...args) => storage().hooks.getByToken(...args),
+      list: (...args) => storage().hooks.list(...args),
+    },
+  };
+}
+
+function delegateStreamer(streamer: () => Engine['streamer']) {
+  return {
+    writeToStream: (...args) => streamer().writeToStream(...args),
+    writeToStreamMulti: (...args) => streamer().writeToStreamMulti!(...args),
+    closeStream: (...args) => streamer().closeStream(...args),
+    readFromStream: (...args) => streamer().readFromStream(...args),
+    listStreamsByRunId: (...args) => streamer().listStreamsByRunId(...args),
+    getStreamChunks: (...args) => streamer().getStreamChunks(...args),
+    getStreamInfo: (...args) => streamer().getStreamInfo(...args),
+  } satisfies Omit<Streamer, 'streamFlushIntervalMs'>;
+}
