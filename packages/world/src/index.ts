@@ -11,6 +11,7 @@ export * from './queue/names.js';
 export * from './queue/protocol.js';
 export * from './queue/serve.js';
 export * from './queue/signing.js';
+export * from './recovery.js';
 export * from './resolve-data.js';
 export * from './schemas/events.js';
 export * from './schemas/hooks.js';
