@@ -1,13 +1,14 @@
 import {
+  type ActiveRunLister,
   createQueueHandler,
+  recoverActiveRuns,
   SPEC_VERSION_CURRENT,
   type Storage,
   type Streamer,
   type World,
   type WorldCapabilities,
-  workflowQueueName,
 } from '@worldkit/world';
-import { type LocalWorldOptions, type ResolvedConfig, resolveConfig } from './config.js';
+import { type LocalWorldOptions, resolveConfig } from './config.js';
 import { Engine } from './engine.js';
 import { AppendFiles } from './fs/append-file.js';
 import { Layout } from './fs/layout.js';
@@ -80,7 +81,7 @@ export function createWorld(options: LocalWorldOptions = {}): LocalWorld {
     async start() {
       const current = use();
       current.queue.start();
-      if (config.recoverActiveRuns) await recoverActiveRuns(current, config);
+      if (config.recoverActiveRuns) await recoverRuns(current);
     },
     async close() {
       if (closed || engine === undefined) {
@@ -138,31 +139,17 @@ export function listQueuedMessages(
  * live workflow message (a sleeping run's delayed wake-up, a queued replay): the durable queue
  * kept those, and a second message would only cost a duplicate replay.
  */
-async function recoverActiveRuns(engine: Engine, config: ResolvedConfig): Promise<void> {
+async function recoverRuns(engine: Engine): Promise<void> {
   const queued = new Set<string>();
   for (const message of engine.queue.live()) {
     const runId = (message.payload as { runId?: unknown } | null)?.runId;
     if (typeof runId === 'string') queued.add(runId);
   }
-  for (const status of ['pending', 'running'] as const) {
-    let cursor: string | undefined;
-    do {
-      const page = await engine.storage.runs.list({
-        status,
-        resolveData: 'none',
-        pagination: { limit: 1000, ...(cursor === undefined ? {} : { cursor }) },
-      });
-      for (const run of page.data) {
-        if (queued.has(run.runId)) continue;
-        await engine.queue.enqueue(
-          workflowQueueName(run.workflowName),
-          { runId: run.runId },
-          { deploymentId: run.deploymentId ?? config.deploymentId },
-        );
-      }
-      cursor = page.hasMore ? (page.cursor ?? undefined) : undefined;
-    } while (cursor !== undefined);
-  }
+  await recoverActiveRuns({
+    runs: engine.storage.runs as ActiveRunLister,
+    enqueue: (queueName, payload, options) => engine.queue.enqueue(queueName, payload, options),
+    hasLiveMessage: (runId) => queued.has(runId),
+  });
 }
 
 function delegateStorage(storage: () => Storage): Storage {

@@ -82,7 +82,9 @@ describe('storage', () => {
     expect([...ids].sort()).toEqual(ids);
     expect(events.cursor).toBe(ids.at(-1));
     const wait = events.data.find((e) => e.eventType === 'wait_created')!;
-    expect((wait.eventData as { resumeAt: Date }).resumeAt).toEqual(new Date(1_700_000_000_123));
+    expect((wait as { eventData?: { resumeAt: Date } }).eventData!.resumeAt).toEqual(
+      new Date(1_700_000_000_123),
+    );
   });
 
   it('survives closing and reopening the data directory', async () => {
@@ -129,7 +131,7 @@ describe('storage', () => {
     await world.events.create(a, hook('hook_a'));
     const conflict = await world.events.create(b, hook('hook_b'));
     expect(conflict.event!.eventType).toBe('hook_conflict');
-    expect(conflict.event!.eventData).toMatchObject({ conflictingRunId: a });
+    expect(conflict.event).toMatchObject({ eventData: { conflictingRunId: a } });
     await world.events.create(a, {
       eventType: 'hook_disposed',
       correlationId: 'hook_a',
