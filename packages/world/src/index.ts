@@ -1,6 +1,7 @@
 export * from './codec/binary.js';
 export * from './codec/json.js';
 export * from './errors.js';
+export * from './fenced-write.js';
 export * from './ids.js';
 export * from './pagination.js';
 export * from './queue/backoff.js';
@@ -11,6 +12,7 @@ export * from './queue/names.js';
 export * from './queue/protocol.js';
 export * from './queue/serve.js';
 export * from './queue/signing.js';
+export * from './recovery.js';
 export * from './resolve-data.js';
 export * from './schemas/events.js';
 export * from './schemas/hooks.js';
