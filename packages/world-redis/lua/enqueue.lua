@@ -3,7 +3,7 @@ Enqueues one message durably, or returns the live message holding its idempotenc
 
 KEYS[1] <Q>pending
 ARGV[1] message id  [2] queue name  [3] payload (CBOR)  [4] idempotency key or ''
-ARGV[5] delay (ms)  [6] headers (JSON) or ''
+ARGV[5] delay (ms)  [6] headers (JSON) or ''  [7] run id of a workflow message or ''
 
 Replies {'created', id} or {'duplicate', existing id}.
 ]]
@@ -25,7 +25,11 @@ if idempotency_key ~= '' then
 end
 
 redis.call('HSET', Q .. 'msg:' .. id, 'queue', ARGV[2], 'payload', ARGV[3], 'attempt', '0',
-  'idem', idempotency_key, 'headers', ARGV[6])
+  'idem', idempotency_key, 'headers', ARGV[6], 'run', ARGV[7])
+if ARGV[7] ~= '' then
+  -- Live workflow messages per run, so start()'s recovery leaves runs that have one alone.
+  redis.call('HINCRBY', Q .. 'live-runs', ARGV[7], 1)
+end
 redis.call('ZADD', KEYS[1], server_now_ms() + delay, id)
 if delay <= 0 then
   wake_consumers(Q, 1)

@@ -72,6 +72,8 @@ export class KeyLayout {
       inflight: `${scope}inflight`,
       idempotency: `${scope}idempotency`,
       wake: `${scope}wake`,
+      /** run id → number of live workflow messages waking it. */
+      liveRuns: `${scope}live-runs`,
     };
   }
 

@@ -8,6 +8,7 @@ import {
   isValidQueueName,
   type MessageId,
   newId,
+  parseQueueName,
   type QueueOptions,
   type QueuePayload,
   retryDelayMs,
@@ -52,10 +53,22 @@ export async function enqueue(
         idempotencyKey,
         Math.round(delaySeconds * 1000),
         options.headers === undefined ? '' : JSON.stringify(options.headers),
+        workflowRunOf(queueName, payload),
       ],
     ),
   )) as [string, string];
   return { messageId: reply[1] as MessageId };
+}
+
+/** The run a workflow message wakes, tracked so recovery can skip runs that have one. */
+function workflowRunOf(queueName: string, payload: QueuePayload): string {
+  const runId = (payload as { runId?: unknown }).runId;
+  return parseQueueName(queueName).kind === 'workflow' && typeof runId === 'string' ? runId : '';
+}
+
+/** Whether a workflow message for the run is pending, delayed or in flight. */
+export async function hasLiveWorkflowMessage(store: StoreContext, runId: string): Promise<boolean> {
+  return (await store.redis().hexists(store.keys.queue.liveRuns, runId)) === 1;
 }
 
 interface Claimed {

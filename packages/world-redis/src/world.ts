@@ -3,15 +3,15 @@ import {
   type QueueHandler,
   type QueueOptions,
   type QueuePayload,
+  recoverActiveRuns,
   SPEC_VERSION_CURRENT,
   type World,
   type WorldCapabilities,
-  workflowQueueName,
 } from '@worldkit/world';
 import { type RedisWorldOptions, resolveConfig } from './config.js';
 import { KeyLayout } from './keys.js';
 import { persistenceWarning, readPersistence } from './persistence.js';
-import { enqueue, QueueConsumer } from './queue.js';
+import { enqueue, hasLiveWorkflowMessage, QueueConsumer } from './queue.js';
 import { createStorage } from './storage.js';
 import { StoreContext } from './store-context.js';
 import { RedisStreams } from './streams.js';
@@ -53,39 +53,17 @@ export function createWorld(options: RedisWorldOptions = {}): RedisWorld {
     if (warning !== undefined) config.logger.warn(warning);
     consumer = new QueueConsumer(store, config);
     consumer.start();
-    if (config.recoverActiveRuns) await recoverActiveRuns();
+    if (config.recoverActiveRuns) await recoverRuns();
   }
 
-  /**
-   * Re-enqueues every pending or running run once, with a per-run idempotency key, so repeated
-   * boots of many replicas add at most one recovery message per run while one is still queued.
-   */
-  async function recoverActiveRuns(): Promise<void> {
-    for (const status of ['pending', 'running'] as const) {
-      let cursor: string | undefined;
-      do {
-        const page = await storage.runs.list({
-          status,
-          resolveData: 'none',
-          pagination: { limit: 1000, ...(cursor === undefined ? {} : { cursor }) },
-        });
-        for (const run of page.data) {
-          await enqueue(
-            store,
-            workflowQueueName(run.workflowName),
-            { runId: run.runId },
-            {
-              idempotencyKey: `recover:${run.runId}`,
-            },
-          ).catch((error: Error) =>
-            config.logger.warn(
-              `[world-redis] could not re-enqueue run ${run.runId}: ${error.message}`,
-            ),
-          );
-        }
-        cursor = page.cursor ?? undefined;
-      } while (cursor !== undefined);
-    }
+  async function recoverRuns(): Promise<void> {
+    await recoverActiveRuns({
+      runs: storage.runs,
+      enqueue: (queueName, payload, options) => enqueue(store, queueName, payload, options),
+      hasLiveMessage: (runId) => hasLiveWorkflowMessage(store, runId),
+      onError: (error, { runId }) =>
+        config.logger.warn(`[world-redis] recovery of run ${runId} failed: ${String(error)}`),
+    });
   }
 
   return {

@@ -158,3 +158,38 @@ describe('queue', () => {
     await client.quit();
   });
 });
+
+describe('recovery at start()', () => {
+  it('wakes active runs without a live workflow message, once, and leaves the others alone', async () => {
+    fixture = new WorldFixture('queue-recover');
+    // Deliveries stay in flight, so the wake-ups of the first recovery are still live for the second.
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    fixture.handler = () => held;
+    const setup = await fixture.world({}, { start: false });
+    const runIds: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const runId = newId('run');
+      runIds.push(runId);
+      await setup.events.create(runId, {
+        eventType: 'run_created',
+        eventData: {
+          deploymentId: 'd',
+          workflowName: 'workflow//./src/w//main',
+          input: new Uint8Array([1]),
+        },
+      });
+    }
+    // The first run already has a wake-up queued (a sleeping run's): recovery leaves it alone.
+    const sleeping = await setup.queue(FLOW, { runId: runIds[0]! }, { delaySeconds: 3600 });
+    await fixture.world({ recoverActiveRuns: true });
+    await fixture.world({ recoverActiveRuns: true });
+    await waitFor(() => (fixture.delivered.length >= 2 ? true : undefined));
+    const woken = fixture.delivered.map((d) => (d.message as { runId: string }).runId);
+    expect(woken.sort()).toEqual([runIds[1], runIds[2]].sort());
+    expect(fixture.deliveriesOf(sleeping.messageId!)).toHaveLength(0);
+    release();
+  });
+});
