@@ -82,7 +82,7 @@ async function baselineRate(client, clients) {
   // About `seconds` of work at the rate a first probe shows.
   const requests = Math.max(
     5_000,
-    Math.round(seconds * (await probeRate(client, sha, clients, record, payload))),
+    Math.round(seconds * (await probeRate(sha, clients, record, payload))),
   );
   const args = [
     '-h',
@@ -101,7 +101,7 @@ async function baselineRate(client, clients) {
 }
 
 const probed = new Map();
-async function probeRate(client, sha, clients, record, payload) {
+async function probeRate(sha, clients, record, payload) {
   if (!probed.has(clients)) {
     const args = [
       '-h',
