@@ -12,7 +12,6 @@ import {
   runStarted,
   type Store,
   Store as StoreClass,
-  startedRun,
   stepCompleted,
   stepCreated,
   stepStarted,
