@@ -11,7 +11,7 @@ import { evaluateGoals } from './goals.js';
 import { describeMachine } from './machine.js';
 import { allMeasurements } from './measurements/index.js';
 import { type BenchReport, renderMarkdown, subjectEntries } from './report.js';
-import { closeOpenSessions, runBench } from './runner.js';
+import { closeOpenSessions, runBench, titleOf } from './runner.js';
 import { FULL, QUICK, type Scale } from './scale.js';
 import { allSubjects } from './subjects/index.js';
 
@@ -69,7 +69,7 @@ async function main(argv: string[]): Promise<number> {
   const measurements = selected(allMeasurements, values.measurements, 'measurement');
   if (values.list) {
     for (const subject of allSubjects()) process.stdout.write(`subject      ${subject.id.padEnd(20)} ${subject.label}\n`);
-    for (const measurement of allMeasurements) process.stdout.write(`measurement  ${measurement.id.padEnd(20)} ${measurement.title}\n`);
+    for (const measurement of allMeasurements) process.stdout.write(`measurement  ${measurement.id.padEnd(20)} ${titleOf(measurement, FULL)}\n`);
     return 0;
   }
   const base = values.quick ? QUICK : FULL;
@@ -92,6 +92,12 @@ async function main(argv: string[]): Promise<number> {
     progress('interrupted: removing benchmark data');
     void closeOpenSessions().finally(() => process.exit(130));
   };
+  // A World's background work (a consumer, a pool's idle client) may fail after its sample is
+  // over; that is recorded, and must not end the run for every other subject.
+  const background = (error: unknown) =>
+    progress(`    background error (ignored): ${error instanceof Error ? error.message : error}`);
+  process.on('uncaughtException', background);
+  process.on('unhandledRejection', background);
   process.once('SIGINT', interrupt);
   process.once('SIGTERM', interrupt);
 

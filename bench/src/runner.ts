@@ -85,7 +85,7 @@ export async function runMeasurement(
   const started = performance.now();
   const result: MeasurementResult = {
     id: measurement.id,
-    title: measurement.title,
+    title: titleOf(measurement, scale),
     metrics: measurement.metrics,
     subjects: {},
     wallMs: 0,
@@ -167,7 +167,7 @@ export async function runMeasurement(
     const rotated = [...order.slice(round % Math.max(1, order.length)), ...order.slice(0, round % Math.max(1, order.length))];
     const cells: string[] = [];
     for (const subject of rotated) cells.push(`${subject.id} ${await sampleOnce(subject, true)}`);
-    progress(`    round ${round + 1}/${scale.rounds}: ${cells.join(' | ')}`);
+    progress(`    round ${round + 1}/${scale.rounds}: ${cells.join(' | ') || 'no subject'}`);
   }
 
   for (const [subject, session] of sessions) {
@@ -191,6 +191,9 @@ export async function runMeasurement(
   return result;
 }
 
+export const titleOf = (measurement: Measurement, scale: Scale): string =>
+  typeof measurement.title === 'function' ? measurement.title(scale) : measurement.title;
+
 /** Prepares every subject once, runs every measurement, and disposes of the subjects. */
 export async function runBench(options: RunOptions) {
   const unavailable = new Map<string, string>();
@@ -206,7 +209,7 @@ export async function runBench(options: RunOptions) {
   const measurements: MeasurementResult[] = [];
   try {
     for (const [index, measurement] of options.measurements.entries()) {
-      progress(`[${index + 1}/${options.measurements.length}] ${measurement.title}`);
+      progress(`[${index + 1}/${options.measurements.length}] ${titleOf(measurement, options.scale)}`);
       measurements.push(await runMeasurement(measurement, options.subjects, options, unavailable));
       progress(`    done in ${(measurements.at(-1)!.wallMs / 1000).toFixed(1)} s`);
     }

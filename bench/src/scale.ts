@@ -18,8 +18,10 @@ export interface Scale {
   loadsPerRound: number;
   /** Runs stored before the "many runs" hook measurement. */
   storedRuns: number;
-  /** Hooks created and looked up per round. */
+  /** Hooks created and looked up per round, at most… */
   hookOpsPerRound: number;
+  /** …and no more once this much time has gone by (at least one). */
+  hookRoundBudgetMs: number;
   /** Messages sent one at a time per round for the enqueue-to-handler latency. */
   queueLatencyMessages: number;
   /** Messages enqueued at once per round for deliveries per second. */
@@ -41,6 +43,7 @@ export const FULL: Scale = {
   loadsPerRound: 5,
   storedRuns: 10_000,
   hookOpsPerRound: 10,
+  hookRoundBudgetMs: 3000,
   queueLatencyMessages: 40,
   queueBurst: 200,
   streamBytes: 1024 * 1024,
@@ -56,6 +59,7 @@ export const QUICK: Scale = {
   loadsPerRound: 2,
   storedRuns: 200,
   hookOpsPerRound: 3,
+  hookRoundBudgetMs: 500,
   queueLatencyMessages: 5,
   queueBurst: 20,
   sampleTimeoutMs: 30_000,

@@ -31,7 +31,8 @@ export interface MeasurementContext {
 
 export interface Measurement {
   id: string;
-  title: string;
+  /** A title may name the scale it ran at (e.g. how many runs were stored). */
+  title: string | ((scale: Scale) => string);
   metrics: MetricSpec[];
   /** Why this measurement does not apply to a subject, or undefined when it does. */
   notApplicable(subject: Subject): string | undefined;

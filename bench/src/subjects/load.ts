@@ -14,7 +14,8 @@ export async function loadWorldFactory(specifier: string, exportName?: string): 
     loaded = await import(specifier);
   } catch (error) {
     const code = (error as { code?: string }).code;
-    if (code === 'ERR_MODULE_NOT_FOUND' && String(error).includes(specifier)) {
+    const packageName = specifier.split('/').slice(0, specifier.startsWith('@') ? 2 : 1).join('/');
+    if (code === 'ERR_MODULE_NOT_FOUND' && String(error).includes(packageName)) {
       throw new SubjectUnavailableError(
         `${specifier} is not installed: add it to bench/package.json once it is on main`,
       );

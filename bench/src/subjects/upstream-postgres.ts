@@ -8,6 +8,7 @@ import { execFile } from 'node:child_process';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import pg from 'pg';
 import {
   dropDatabase,
   postgresUrl,
@@ -60,8 +61,15 @@ async function freshDatabase(label: string): Promise<{ url: string; drop(): Prom
 export async function upstreamPostgresOpen({ label }: OpenOptions) {
   const create = await loadWorldFactory('@workflow/world-postgres', 'createWorld');
   const database = await freshDatabase(`up_pg_${label}`);
+  // Our own pool (the World never ends a pool it was given): its idle clients are terminated
+  // when the database is dropped, and an unhandled pool error would end the whole bench.
+  const pool = new pg.Pool({ connectionString: database.url, max: 10 });
+  pool.on('error', () => {});
   // Its deliveries read WORKFLOW_LOCAL_BASE_URL at delivery time; the factory has no option.
-  return opened(create({ connectionString: database.url, queueConcurrency: 10 }), database.drop);
+  return opened(create({ pool, queueConcurrency: 10 }), async () => {
+    await pool.end();
+    await database.drop();
+  });
 }
 
 export const upstreamPostgresRuntime: RuntimeTarget = {

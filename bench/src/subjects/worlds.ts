@@ -3,6 +3,7 @@
  * here (plus its package in bench/package.json).
  */
 import { mkdtemp, rm } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import {
@@ -30,10 +31,20 @@ async function temporaryDirectory(label: string) {
   return { directory, remove: () => rm(directory, { recursive: true, force: true }) };
 }
 
-const localRuntime = (name: string, module: string): RuntimeTarget => ({
+const require = createRequire(import.meta.url);
+
+/**
+ * The WORKFLOW_TARGET_WORLD value for a package: its entry resolved from here, as an absolute
+ * path, so the e2e app loads the very build the API measurements use.
+ */
+const resolvedEntry = (specifier: string) => () => require.resolve(specifier);
+
+const localRuntime = (name: string, module: () => string): RuntimeTarget => ({
   name,
-  module,
-  multiProcess: module !== 'local',
+  get module() {
+    return module();
+  },
+  multiProcess: name !== 'upstream-local',
   async provision(label) {
     const { directory, remove } = await temporaryDirectory(`rt_${name}_${label}`);
     return { env: { WORKFLOW_LOCAL_DATA_DIR: directory }, cleanup: remove };
@@ -72,7 +83,7 @@ export const worldkitLocal: WorldSubject = {
     );
     return opened(world, remove);
   },
-  runtime: localRuntime('worldkit-local', '@worldkit/world-local'),
+  runtime: localRuntime('worldkit-local', resolvedEntry('@worldkit/world-local')),
 };
 
 export const upstreamLocal: WorldSubject = {
@@ -92,7 +103,7 @@ export const upstreamLocal: WorldSubject = {
     return opened(world, remove);
   },
   // The runtime's built-in target, exactly what an app gets by default.
-  runtime: localRuntime('upstream-local', 'local'),
+  runtime: localRuntime('upstream-local', () => 'local'),
 };
 
 export const worldkitPostgres: WorldSubject = {
@@ -120,7 +131,9 @@ export const worldkitPostgres: WorldSubject = {
   },
   runtime: {
     name: 'worldkit-postgres',
-    module: '@worldkit/world-postgres',
+    get module() {
+      return require.resolve('@worldkit/world-postgres');
+    },
     multiProcess: true,
     async provision(label) {
       const schema = uniqueName(`rt_wk_pg_${label}`);
@@ -169,7 +182,9 @@ export const worldkitRedis: WorldSubject = {
   },
   runtime: {
     name: 'worldkit-redis',
-    module: '@worldkit/world-redis',
+    get module() {
+      return require.resolve('@worldkit/world-redis');
+    },
     multiProcess: true,
     async provision(label) {
       const prefix = uniqueName(`rt_wk_redis_${label}`);
