@@ -28,9 +28,16 @@ const USAGE = `Usage: pnpm bench [options]
   --help
 `;
 
-function selected<T extends { id: string }>(all: T[], wanted: string | undefined, what: string): T[] {
+function selected<T extends { id: string }>(
+  all: T[],
+  wanted: string | undefined,
+  what: string,
+): T[] {
   if (!wanted) return all;
-  const ids = wanted.split(',').map((id) => id.trim()).filter(Boolean);
+  const ids = wanted
+    .split(',')
+    .map((id) => id.trim())
+    .filter(Boolean);
   for (const id of ids) {
     if (!all.some((item) => item.id === id)) {
       throw new Error(`unknown ${what} "${id}"; known: ${all.map((item) => item.id).join(', ')}`);
@@ -68,8 +75,12 @@ async function main(argv: string[]): Promise<number> {
   const subjects = selected(allSubjects(), values.subjects, 'subject');
   const measurements = selected(allMeasurements, values.measurements, 'measurement');
   if (values.list) {
-    for (const subject of allSubjects()) process.stdout.write(`subject      ${subject.id.padEnd(20)} ${subject.label}\n`);
-    for (const measurement of allMeasurements) process.stdout.write(`measurement  ${measurement.id.padEnd(20)} ${titleOf(measurement, FULL)}\n`);
+    for (const subject of allSubjects())
+      process.stdout.write(`subject      ${subject.id.padEnd(20)} ${subject.label}\n`);
+    for (const measurement of allMeasurements)
+      process.stdout.write(
+        `measurement  ${measurement.id.padEnd(20)} ${titleOf(measurement, FULL)}\n`,
+      );
     return 0;
   }
   const base = values.quick ? QUICK : FULL;
@@ -101,7 +112,12 @@ async function main(argv: string[]): Promise<number> {
   process.once('SIGINT', interrupt);
   process.once('SIGTERM', interrupt);
 
-  const { measurements: results, unavailable } = await runBench({ scale, subjects, measurements, progress });
+  const { measurements: results, unavailable } = await runBench({
+    scale,
+    subjects,
+    measurements,
+    progress,
+  });
   const report: BenchReport = {
     startedAt: startedAt.toISOString(),
     wallSeconds: (performance.now() - started) / 1000,
@@ -113,7 +129,9 @@ async function main(argv: string[]): Promise<number> {
     goals: evaluateGoals(results),
   };
   const markdown = renderMarkdown(report);
-  const directory = path.resolve(values.out ?? path.join(import.meta.dirname, '..', '..', 'bench-results'));
+  const directory = path.resolve(
+    values.out ?? path.join(import.meta.dirname, '..', '..', 'bench-results'),
+  );
   await mkdir(directory, { recursive: true });
   const stamp = startedAt.toISOString().replace(/[:.]/g, '-');
   await writeFile(path.join(directory, `${stamp}.md`), markdown);

@@ -12,7 +12,15 @@ export interface BenchReport {
   scale: string;
   machine: MachineInfo;
   command: string;
-  subjects: Array<{ id: string; label: string; backend: string; family: string; status: string; reason?: string; describe?: string }>;
+  subjects: Array<{
+    id: string;
+    label: string;
+    backend: string;
+    family: string;
+    status: string;
+    reason?: string;
+    describe?: string;
+  }>;
   measurements: MeasurementResult[];
   goals: GoalResult[];
 }
@@ -24,19 +32,28 @@ const PAIRS = [
   { backend: 'redis', worldkit: 'worldkit-redis', upstream: 'upstream-redis' },
 ];
 
-function cell(record: SubjectMeasurement | undefined, metricId: string, footnote: (text: string) => string): string {
+function cell(
+  record: SubjectMeasurement | undefined,
+  metricId: string,
+  footnote: (text: string) => string,
+): string {
   if (!record) return '';
   if (record.status === 'n/a') return 'n/a';
   if (record.status === 'unavailable') return '—';
   const metric = record.metrics[metricId];
-  const failed = metric?.failures ? ` ${footnote(`${metric.failures.count} failed: ${metric.failures.first}`)}` : '';
+  const failed = metric?.failures
+    ? ` ${footnote(`${metric.failures.count} failed: ${metric.failures.first}`)}`
+    : '';
   if (metric?.headline === undefined || !metric.summary) {
-    return record.status === 'failed' ? `failed ${footnote(record.reason ?? 'failed')}` : `failed${failed}`;
+    return record.status === 'failed'
+      ? `failed ${footnote(record.reason ?? 'failed')}`
+      : `failed${failed}`;
   }
   const { p25, p75 } = metric.summary;
-  const spread = metric.summary.n > 1 && metric.headline === metric.summary.median
-    ? ` (${formatNumber(p25)}–${formatNumber(p75)})`
-    : '';
+  const spread =
+    metric.summary.n > 1 && metric.headline === metric.summary.median
+      ? ` (${formatNumber(p25)}–${formatNumber(p75)})`
+      : '';
   const partial = record.status === 'failed' ? ` ${footnote(`dropped: ${record.reason}`)}` : '';
   return `${formatNumber(metric.headline)}${spread}${failed}${partial}`;
 }
@@ -50,7 +67,9 @@ export function renderMarkdown(report: BenchReport): string {
     return `[${index + 1}]`;
   };
   const subjects = report.subjects.filter((subject) =>
-    report.measurements.some((m) => m.subjects[subject.id] && m.subjects[subject.id]!.status !== 'n/a'),
+    report.measurements.some(
+      (m) => m.subjects[subject.id] && m.subjects[subject.id]!.status !== 'n/a',
+    ),
   );
   const lines: string[] = [];
   lines.push(`Measured ${report.startedAt} on ${machineLine(report.machine)}.`);
@@ -63,15 +82,22 @@ export function renderMarkdown(report: BenchReport): string {
   lines.push(`|---|---|${subjects.map(() => '---:').join('|')}|`);
   for (const measurement of report.measurements) {
     for (const metric of measurement.metrics) {
-      const title = measurement.metrics.length > 1 ? `${measurement.title}: ${metric.title}` : measurement.title;
-      const cells = subjects.map((subject) => cell(measurement.subjects[subject.id], metric.id, footnote));
+      const title =
+        measurement.metrics.length > 1
+          ? `${measurement.title}: ${metric.title}`
+          : measurement.title;
+      const cells = subjects.map((subject) =>
+        cell(measurement.subjects[subject.id], metric.id, footnote),
+      );
       lines.push(`| ${title} | ${metric.unit} | ${cells.join(' | ')} |`);
     }
   }
 
   const lookup = lookupIn(report.measurements);
   lines.push('');
-  lines.push('Worldkit against the upstream World of the same kind, from the medians above (× > 1: Worldkit is better):');
+  lines.push(
+    'Worldkit against the upstream World of the same kind, from the medians above (× > 1: Worldkit is better):',
+  );
   lines.push('');
   lines.push(`| measurement | ${PAIRS.map((pair) => pair.backend).join(' | ')} |`);
   lines.push(`|---|${PAIRS.map(() => '---:').join('|')}|`);
@@ -85,7 +111,10 @@ export function renderMarkdown(report: BenchReport): string {
         return `${(metric.better === 'higher' ? ours / theirs : theirs / ours).toFixed(2)}×`;
       });
       if (cells.every((value) => value === '')) continue;
-      const title = measurement.metrics.length > 1 ? `${measurement.title}: ${metric.title}` : measurement.title;
+      const title =
+        measurement.metrics.length > 1
+          ? `${measurement.title}: ${metric.title}`
+          : measurement.title;
       lines.push(`| ${title} | ${cells.join(' | ')} |`);
     }
   }
@@ -96,24 +125,35 @@ export function renderMarkdown(report: BenchReport): string {
   lines.push('| goal | target | measured | | from |');
   lines.push('|---|---:|---:|---|---|');
   for (const goal of report.goals) {
-    const measured = goal.measured === undefined ? '—' : `${goal.measured.toFixed(2)}${goal.unit === '×' ? '×' : ' ms'}`;
-    const mark = goal.status === 'met' ? '✅ met' : goal.status === 'not met' ? '❌ not met' : '⚪ missing';
-    lines.push(`| ${goal.goal} | ${goal.op} ${goal.target}${goal.unit === '×' ? '×' : ' ms'} | ${measured} | ${mark} | ${goal.detail} |`);
+    const measured =
+      goal.measured === undefined
+        ? '—'
+        : `${goal.measured.toFixed(2)}${goal.unit === '×' ? '×' : ' ms'}`;
+    const mark =
+      goal.status === 'met' ? '✅ met' : goal.status === 'not met' ? '❌ not met' : '⚪ missing';
+    lines.push(
+      `| ${goal.goal} | ${goal.op} ${goal.target}${goal.unit === '×' ? '×' : ' ms'} | ${measured} | ${mark} | ${goal.detail} |`,
+    );
   }
 
   const unavailable = report.subjects.filter((subject) => subject.status === 'unavailable');
   if (unavailable.length > 0) {
     lines.push('');
-    lines.push(`Not measured (—): ${unavailable.map((subject) => `${subject.id} (${subject.reason})`).join('; ')}.`);
+    lines.push(
+      `Not measured (—): ${unavailable.map((subject) => `${subject.id} (${subject.reason})`).join('; ')}.`,
+    );
   }
   if (notes.length > 0) {
     lines.push('');
-    notes.forEach((note, index) => lines.push(`[${index + 1}] ${note}  `));
+    for (const [index, note] of notes.entries()) lines.push(`[${index + 1}] ${note}  `);
   }
   return `${lines.join('\n')}\n`;
 }
 
-export function subjectEntries(subjects: Subject[], unavailable: Map<string, string>): BenchReport['subjects'] {
+export function subjectEntries(
+  subjects: Subject[],
+  unavailable: Map<string, string>,
+): BenchReport['subjects'] {
   return subjects.map((subject) => ({
     id: subject.id,
     label: subject.label,

@@ -56,7 +56,9 @@ function timeout<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
 }
 
 const message = (error: unknown) =>
-  error instanceof Error ? `${error.name === 'Error' ? '' : `${error.name}: `}${error.message}` : String(error);
+  error instanceof Error
+    ? `${error.name === 'Error' ? '' : `${error.name}: `}${error.message}`
+    : String(error);
 
 /** Sessions still open, so an interrupted bench can still remove its data. */
 const openSessions = new Set<Session>();
@@ -164,7 +166,10 @@ export async function runMeasurement(
   for (const subject of active()) await sampleOnce(subject, false);
   for (let round = 0; round < scale.rounds; round++) {
     const order = active();
-    const rotated = [...order.slice(round % Math.max(1, order.length)), ...order.slice(0, round % Math.max(1, order.length))];
+    const rotated = [
+      ...order.slice(round % Math.max(1, order.length)),
+      ...order.slice(0, round % Math.max(1, order.length)),
+    ];
     const cells: string[] = [];
     for (const subject of rotated) cells.push(`${subject.id} ${await sampleOnce(subject, true)}`);
     progress(`    round ${round + 1}/${scale.rounds}: ${cells.join(' | ') || 'no subject'}`);
@@ -209,7 +214,9 @@ export async function runBench(options: RunOptions) {
   const measurements: MeasurementResult[] = [];
   try {
     for (const [index, measurement] of options.measurements.entries()) {
-      progress(`[${index + 1}/${options.measurements.length}] ${titleOf(measurement, options.scale)}`);
+      progress(
+        `[${index + 1}/${options.measurements.length}] ${titleOf(measurement, options.scale)}`,
+      );
       measurements.push(await runMeasurement(measurement, options.subjects, options, unavailable));
       progress(`    done in ${(measurements.at(-1)!.wallMs / 1000).toFixed(1)} s`);
     }

@@ -18,7 +18,11 @@ async function appendWindow(opened: OpenedWorld, writers: number, windowMs: numb
   return counts.reduce((sum, count) => sum + count, 0) / elapsed;
 }
 
-export function appendMeasurement(id: string, writers: (scale: { concurrentWriters: number }) => number, title: string): Measurement {
+export function appendMeasurement(
+  id: string,
+  writers: (scale: { concurrentWriters: number }) => number,
+  title: string,
+): Measurement {
   return {
     id,
     title,
@@ -39,11 +43,7 @@ export function appendMeasurement(id: string, writers: (scale: { concurrentWrite
   };
 }
 
-export const appendOneWriter = appendMeasurement(
-  'append-1',
-  () => 1,
-  'events.create, 1 writer',
-);
+export const appendOneWriter = appendMeasurement('append-1', () => 1, 'events.create, 1 writer');
 
 export const appendConcurrentWriters = appendMeasurement(
   'append-16',

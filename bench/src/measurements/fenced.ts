@@ -65,7 +65,10 @@ async function race(opened: OpenedWorld, runId: string, writers: number, windowM
     }),
   );
   const elapsed = (performance.now() - started) / 1000;
-  return { goodput: committed / elapsed, conflicts: (100 * refused) / Math.max(1, committed + refused) };
+  return {
+    goodput: committed / elapsed,
+    conflicts: (100 * refused) / Math.max(1, committed + refused),
+  };
 }
 
 export const fencedAppends: Measurement = {

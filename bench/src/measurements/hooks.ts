@@ -39,7 +39,11 @@ async function seed(opened: OpenedWorld, runs: number, context: MeasurementConte
   context.note(`seeded ${runs} runs in ${((performance.now() - started) / 1000).toFixed(1)} s`);
 }
 
-function hookMeasurement(id: string, title: Measurement['title'], storedRuns: (context: MeasurementContext) => number): Measurement {
+function hookMeasurement(
+  id: string,
+  title: Measurement['title'],
+  storedRuns: (context: MeasurementContext) => number,
+): Measurement {
   return {
     id,
     title,

@@ -9,8 +9,8 @@
  *   last handler call.
  */
 import { newId } from '@worldkit/world';
-import type { Measurement } from './types.js';
 import { DeliveryServer } from './delivery-server.js';
+import type { Measurement } from './types.js';
 import { worldSession, worldsOnly } from './world-session.js';
 
 const QUEUE_PREFIX = '__wkf_workflow_';

@@ -16,14 +16,20 @@ interface E2eScenario {
 interface E2eApi {
   ensureWorkflowsBuilt(): void | Promise<void>;
   TestDeployment: {
-    create(target: RuntimeTarget, label: string): Promise<{ clients: unknown[]; close(): Promise<void> }>;
+    create(
+      target: RuntimeTarget,
+      label: string,
+    ): Promise<{ clients: unknown[]; close(): Promise<void> }>;
   };
   benchmarkScenarios: E2eScenario[];
 }
 
 /** The e2e scenarios by name, and the metric each becomes. */
 const SCENARIOS: Array<{ scenario: string; metric: MetricSpec }> = [
-  { scenario: 'one step', metric: { id: 'one-step', title: '1 step', unit: 'ms', better: 'lower' } },
+  {
+    scenario: 'one step',
+    metric: { id: 'one-step', title: '1 step', unit: 'ms', better: 'lower' },
+  },
   {
     scenario: '10 sequential steps',
     metric: { id: 'sequential-10', title: '10 sequential steps', unit: 'ms', better: 'lower' },

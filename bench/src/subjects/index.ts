@@ -25,4 +25,4 @@ export function allSubjects(): Subject[] {
   ];
 }
 
-export type { Subject, WorldSubject, RawAppendSubject } from './types.js';
+export type { RawAppendSubject, Subject, WorldSubject } from './types.js';

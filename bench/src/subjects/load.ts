@@ -8,13 +8,19 @@ export type WorldFactory = (options?: Record<string, unknown>) => World;
  * default export, then `createWorld`). A package that is not installed yet makes the subject
  * unavailable rather than failing the bench: Worlds land one by one.
  */
-export async function loadWorldFactory(specifier: string, exportName?: string): Promise<WorldFactory> {
+export async function loadWorldFactory(
+  specifier: string,
+  exportName?: string,
+): Promise<WorldFactory> {
   let loaded: any;
   try {
     loaded = await import(specifier);
   } catch (error) {
     const code = (error as { code?: string }).code;
-    const packageName = specifier.split('/').slice(0, specifier.startsWith('@') ? 2 : 1).join('/');
+    const packageName = specifier
+      .split('/')
+      .slice(0, specifier.startsWith('@') ? 2 : 1)
+      .join('/');
     if (code === 'ERR_MODULE_NOT_FOUND' && String(error).includes(packageName)) {
       throw new SubjectUnavailableError(
         `${specifier} is not installed: add it to bench/package.json once it is on main`,

@@ -29,7 +29,9 @@ async function requireTool(tool: string): Promise<void> {
   try {
     await run(tool, ['--version']);
   } catch {
-    throw new SubjectUnavailableError(`${tool} is not installed (apt-get install ${tool === 'pgbench' ? 'postgresql-contrib' : 'redis-tools'})`);
+    throw new SubjectUnavailableError(
+      `${tool} is not installed (apt-get install ${tool === 'pgbench' ? 'postgresql-contrib' : 'redis-tools'})`,
+    );
   }
 }
 
@@ -135,7 +137,9 @@ export function redisBenchmarkSubject(): RawAppendSubject {
     async prepare() {
       await requireTool('redis-benchmark');
       prefix = uniqueName('redis_benchmark');
-      sha = await withRedis((client) => client.script('LOAD', REDIS_APPEND_SCRIPT) as Promise<string>);
+      sha = await withRedis(
+        (client) => client.script('LOAD', REDIS_APPEND_SCRIPT) as Promise<string>,
+      );
     },
     async appendRate(clients, windowMs) {
       const url = new URL(redisUrl());

@@ -18,8 +18,8 @@ import {
   withPostgres,
 } from '../services.js';
 import { loadWorldFactory } from './load.js';
-import type { OpenOptions, RuntimeTarget } from './types.js';
 import { opened } from './opened.js';
+import type { OpenOptions, RuntimeTarget } from './types.js';
 
 const require = createRequire(import.meta.url);
 const entry = require.resolve('@workflow/world-postgres');

@@ -9,8 +9,8 @@
 import { createRequire } from 'node:module';
 import { deleteRedisKeys, redisUrl, uniqueName, withRedis, withRedisDb } from '../services.js';
 import { loadWorldFactory } from './load.js';
-import type { OpenOptions, RuntimeTarget } from './types.js';
 import { opened } from './opened.js';
+import type { OpenOptions, RuntimeTarget } from './types.js';
 
 const apiDb = Number(process.env.BENCH_UPSTREAM_REDIS_DB ?? 15);
 const runtimeDb = apiDb - 1;

@@ -19,10 +19,10 @@ import { loadWorldFactory, withEnv } from './load.js';
 import { opened } from './opened.js';
 import type { OpenOptions, RuntimeTarget, WorldSubject } from './types.js';
 import {
+  upstreamPostgresDispose,
   upstreamPostgresOpen,
   upstreamPostgresPrepare,
   upstreamPostgresRuntime,
-  upstreamPostgresDispose,
 } from './upstream-postgres.js';
 import { upstreamRedisOpen, upstreamRedisPrepare, upstreamRedisRuntime } from './upstream-redis.js';
 
