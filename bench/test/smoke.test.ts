@@ -14,7 +14,7 @@ import { allMeasurements } from '../src/measurements/index.js';
 import type { BenchReport } from '../src/report.js';
 
 const cli = path.join(import.meta.dirname, '..', 'dist', 'cli.js');
-const SUBJECT = 'worldkit-local';
+const SUBJECT = 'memory';
 const MEASUREMENTS = allMeasurements.map((m) => m.id).filter((id) => id !== 'runtime');
 
 let out: string;
