@@ -167,6 +167,16 @@ export class LocalQueue {
         if (taken.length >= capacity) break;
         const message = this.journal.messages.get(candidate.id);
         if (message === undefined || this.readyAt(message) > at) continue;
+        // Taking over a lapsed or orphaned lease: that delivery happened and never finished,
+        // so it counts as a failed attempt (the runtime's give-up policy depends on it).
+        if (message.lease !== undefined) {
+          ops.push({
+            op: 'reschedule',
+            id: message.id,
+            due: message.due,
+            attempt: message.attempt + 1,
+          });
+        }
         ops.push({
           op: 'lease',
           id: message.id,
@@ -176,7 +186,10 @@ export class LocalQueue {
             expiresAt: at + this.options.leaseMs,
           },
         });
-        taken.push({ ...message });
+        taken.push({
+          ...message,
+          attempt: message.lease === undefined ? message.attempt : message.attempt + 1,
+        });
       }
       this.journal.commit(ops);
       return taken;

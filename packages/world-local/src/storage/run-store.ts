@@ -10,6 +10,7 @@ import {
 import type { AppendFiles } from '../fs/append-file.js';
 import { type FileLocks, RetryLater, withLock } from '../fs/file-lock.js';
 import { type Layout, lockNames } from '../fs/layout.js';
+import { pooledRandom } from '../fs/random-pool.js';
 import { encodeRecord, parseRecords } from '../fs/record-log.js';
 import type { Indexes } from './indexes.js';
 import { MaterializedRun, type RunLogRecord } from './materialized-run.js';
@@ -31,6 +32,7 @@ export interface RunStoreOptions {
  */
 export class RunStore {
   private readonly cache = new Map<string, MaterializedRun>();
+  private readonly random = pooledRandom();
 
   constructor(
     private readonly layout: Layout,
@@ -77,6 +79,7 @@ export class RunStore {
       event,
       params,
       now: Date.now(),
+      random: this.random,
       run: run.state,
       ...(this.options.maxEvents === undefined ? {} : { maxEvents: this.options.maxEvents }),
       ...(correlationId === undefined
