@@ -38,7 +38,7 @@ export async function loadLog(opened: OpenedWorld, runId: string): Promise<numbe
 
 export const loadEventLog: Measurement = {
   id: 'load-log',
-  title: 'load a 1,000-event log (events.list, full pagination)',
+  title: 'load a 1,000-event log (events.list)',
   metrics: [{ id: 'load', title: 'full log load', unit: 'ms', better: 'lower' }],
   notApplicable: worldsOnly,
   open: (subject, context) =>

@@ -64,7 +64,7 @@ export function pgbenchSubject(): RawAppendSubject {
     backend: 'postgres',
     family: 'raw',
     describe: () =>
-      `pgbench -n -M prepared -T <window s> -c <clients> -j <min(clients,2)> -f append.sql, where append.sql is\n` +
+      `pgbench -n -M prepared -T <max(2, window) s> -c <clients> -j <min(clients,2)> -f append.sql, where append.sql is\n` +
       `  \\set run random(1, 100000)\n  ${appendStatement('<schema>.events')}\n` +
       `into ${eventsTable('<schema>.events').replace(/\s+/g, ' ')}`,
     async prepare() {
@@ -79,8 +79,10 @@ export function pgbenchSubject(): RawAppendSubject {
       await writeFile(script, `\\set run random(1, 100000)\n${appendStatement(table())}\n`);
     },
     async appendRate(clients, windowMs) {
-      const seconds = Math.max(1, Math.round(windowMs / 1000));
-      const { stdout } = await run('pgbench', [
+      // pgbench counts whole seconds; two at least, or a slow start of 16 connections on a busy
+      // machine can leave no transaction to report. Its rate excludes the connection time.
+      const seconds = Math.max(2, Math.round(windowMs / 1000));
+      const { stdout, stderr } = await run('pgbench', [
         '-n',
         '-M',
         'prepared',
@@ -95,7 +97,7 @@ export function pgbenchSubject(): RawAppendSubject {
         postgresUrl(),
       ]);
       const match = /tps = ([\d.]+) \(without initial connection time\)/.exec(stdout);
-      if (!match) throw new Error(`unexpected pgbench output:\n${stdout}`);
+      if (!match) throw new Error(`unexpected pgbench output: ${stdout} ${stderr}`.trim());
       return Number(match[1]);
     },
     async dispose() {
