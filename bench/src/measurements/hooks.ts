@@ -51,6 +51,7 @@ function hookMeasurement(
       { id: 'create', title: 'hook_created', unit: 'ms', better: 'lower' },
       { id: 'getByToken', title: 'getByToken', unit: 'ms', better: 'lower' },
     ],
+    parallelSetup: true,
     notApplicable: worldsOnly,
     open: (subject, context) =>
       worldSession(subject, context, async (opened) => {
