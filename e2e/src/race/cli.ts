@@ -54,7 +54,9 @@ const reports: RaceReport[] = [];
 for (const target of selectedTargets(values.worlds)) {
   const processes = target.multiProcess ? options.processes : 1;
   console.log(`${target.name}: ${describeOptions({ ...options, processes })}`);
-  const report = await runRace(target, { ...options, processes }, 'race-cli');
+  const report = await runRace(target, { ...options, processes }, 'race-cli', (done, total) =>
+    console.log(`  ${target.name}: ${done}/${total} runs finished`),
+  );
   console.log(raceDetails(report));
   reports.push(report);
 }

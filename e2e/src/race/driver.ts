@@ -91,6 +91,8 @@ export async function runRace(
   target: WorldTarget,
   options: RaceOptions,
   label = 'race',
+  /** Called every few seconds with the number of runs finished so far. */
+  onProgress?: (finished: number, total: number) => void,
 ): Promise<RaceReport> {
   const deployment = await TestDeployment.create(target, label, {
     processes: options.processes,
@@ -162,6 +164,8 @@ export async function runRace(
     });
   };
 
+  const total = options.hookRuns + options.stormRuns;
+  const progress = onProgress && setInterval(() => onProgress(outcomes.length, total), 10_000);
   try {
     // Interleave the two workloads so storms and hook races overlap.
     const tasks: Array<() => Promise<void>> = [];
@@ -184,7 +188,7 @@ export async function runRace(
     }
     const counters = await Promise.all(clients.map((client) => client.counters()));
     const refusals = sumRefusals(counters);
-    const total = (matches: (key: string) => boolean) =>
+    const refusalsMatching = (matches: (key: string) => boolean) =>
       Object.entries(refusals)
         .filter(([key]) => matches(key))
         .reduce((sum, [, byType]) => sum + Object.values(byType).reduce((a, b) => a + b, 0), 0);
@@ -197,11 +201,11 @@ export async function runRace(
       divergences: failuresByCode.REPLAY_DIVERGENCE ?? 0,
       wrongResults,
       failuresByCode,
-      guardRefusals: total((key) => key.startsWith('PreconditionFailedError')),
-      conflicts: total(
+      guardRefusals: refusalsMatching((key) => key.startsWith('PreconditionFailedError')),
+      conflicts: refusalsMatching(
         (key) => key.startsWith('EntityConflictError') && !key.endsWith('/FENCE_CONFLICT'),
       ),
-      fenceRefusals: total((key) => key === 'EntityConflictError/FENCE_CONFLICT'),
+      fenceRefusals: refusalsMatching((key) => key === 'EntityConflictError/FENCE_CONFLICT'),
       divergenceRecoveries: counters.reduce((sum, c) => sum + c.divergenceRecoveries, 0),
       payloadsSent,
       payloadsWithoutHook,
@@ -209,6 +213,7 @@ export async function runRace(
       refusals,
     };
   } finally {
+    if (progress) clearInterval(progress);
     await watcher.stop();
     await deployment.close();
   }
