@@ -169,6 +169,9 @@ describe('storage', () => {
     await expect(
       world.events.create('wrun_x/..', { eventType: 'run_started', specVersion: 3 }),
     ).rejects.toMatchObject({ code: 'INVALID_INPUT' });
-    await expect(world.hooks.get('a/b')).rejects.toMatchObject({ code: 'INVALID_INPUT' });
+    await expect(world.hooks.get('a/b')).rejects.toMatchObject({ name: 'HookNotFoundError' });
+    await expect(world.writeToStream('strm_x', '../x', 'chunk')).rejects.toMatchObject({
+      code: 'INVALID_INPUT',
+    });
   });
 });

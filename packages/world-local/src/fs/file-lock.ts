@@ -32,7 +32,7 @@ import {
 
 const UNREADABLE_GRACE_MS = 1000;
 /** A released lock idle this long is removed. */
-const STICKY_IDLE_MS = 5;
+const STICKY_IDLE_MS = 10;
 /** A sticky lock is re-created at least this often. */
 const MAX_STICKY_MS = 1000;
 /** A `.want` file touched this recently means a live waiter. */
