@@ -169,6 +169,20 @@ export class InvalidCursorError extends WorkflowWorldError {
   }
 }
 
+/**
+ * A queue delivery has nowhere to go: no base URL or port is configured and this process is not
+ * listening on any TCP port. Status 503: the condition clears once the app listens.
+ */
+export class DeliveryTargetError extends WorkflowWorldError {
+  constructor(detail?: string) {
+    super(
+      'cannot tell where to deliver queue messages: set PORT or WORKFLOW_LOCAL_BASE_URL ' +
+        `(or pass baseUrl or port to the World)${detail === undefined ? '' : `; ${detail}`}`,
+      { status: 503, code: 'NO_DELIVERY_TARGET' },
+    );
+  }
+}
+
 /** True for the `lastKnownEventId` fence refusal, whatever realm or class produced it. */
 export function isFenceConflict(error: unknown): boolean {
   return hasNameAndCode(error, 'EntityConflictError', 'FENCE_CONFLICT');

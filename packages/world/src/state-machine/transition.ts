@@ -159,10 +159,7 @@ class TransitionBuilder {
       throw new RunExpiredError(`run ${run.runId} is already ${run.status}`);
     if (run.status === 'running') return { kind: 'unchanged', result: this.withMaxEvents({ run }) };
     const appended = this.append(this.input.event, undefined);
-    this.updateRun(
-      { status: 'running', startedAt: run.startedAt ?? appended.createdAt },
-      appended.createdAt,
-    );
+    this.updateRun({ status: 'running', startedAt: appended.createdAt }, appended.createdAt);
     return this.applied({ run: this.currentRun() });
   }
 
