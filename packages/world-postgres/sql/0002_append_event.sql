@@ -4,32 +4,34 @@
 -- code the client maps back to the typed error), and every check runs before the first write, so
 -- a refused create leaves nothing behind.
 
--- ULIDs: Crockford base32, 10 characters of epoch ms then 16 of randomness.
+-- ULIDs: Crockford base32, 10 characters of epoch ms then 16 of randomness. Single
+-- expressions, so the planner inlines them into the statements that use them.
 CREATE FUNCTION ulid_encode_time(ms bigint) RETURNS text
-  LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $$
-DECLARE
-  alphabet CONSTANT text := '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
-  out text := '';
-BEGIN
-  FOR i IN REVERSE 9..0 LOOP
-    out := out || substr(alphabet, ((ms >> (5 * i)) & 31)::integer + 1, 1);
-  END LOOP;
-  RETURN out;
-END $$;
+  LANGUAGE sql IMMUTABLE PARALLEL SAFE
+  RETURN substr('0123456789ABCDEFGHJKMNPQRSTVWXYZ', ((ms >> 45) & 31)::int + 1, 1)
+      || substr('0123456789ABCDEFGHJKMNPQRSTVWXYZ', ((ms >> 40) & 31)::int + 1, 1)
+      || substr('0123456789ABCDEFGHJKMNPQRSTVWXYZ', ((ms >> 35) & 31)::int + 1, 1)
+      || substr('0123456789ABCDEFGHJKMNPQRSTVWXYZ', ((ms >> 30) & 31)::int + 1, 1)
+      || substr('0123456789ABCDEFGHJKMNPQRSTVWXYZ', ((ms >> 25) & 31)::int + 1, 1)
+      || substr('0123456789ABCDEFGHJKMNPQRSTVWXYZ', ((ms >> 20) & 31)::int + 1, 1)
+      || substr('0123456789ABCDEFGHJKMNPQRSTVWXYZ', ((ms >> 15) & 31)::int + 1, 1)
+      || substr('0123456789ABCDEFGHJKMNPQRSTVWXYZ', ((ms >> 10) & 31)::int + 1, 1)
+      || substr('0123456789ABCDEFGHJKMNPQRSTVWXYZ', ((ms >> 5) & 31)::int + 1, 1)
+      || substr('0123456789ABCDEFGHJKMNPQRSTVWXYZ', (ms & 31)::int + 1, 1);
 
 -- Epoch ms of a prefixed ULID id (the ULID is what follows the last "_").
 CREATE FUNCTION ulid_time(id text) RETURNS bigint
-  LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $$
-DECLARE
-  alphabet CONSTANT text := '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
-  part CONSTANT text := right(id, 26);
-  ms bigint := 0;
-BEGIN
-  FOR i IN 1..10 LOOP
-    ms := ms * 32 + strpos(alphabet, substr(part, i, 1)) - 1;
-  END LOOP;
-  RETURN ms;
-END $$;
+  LANGUAGE sql IMMUTABLE PARALLEL SAFE
+  RETURN ((strpos('0123456789ABCDEFGHJKMNPQRSTVWXYZ', substr(right(id, 26), 1, 1)) - 1)::bigint << 45)
+       | ((strpos('0123456789ABCDEFGHJKMNPQRSTVWXYZ', substr(right(id, 26), 2, 1)) - 1)::bigint << 40)
+       | ((strpos('0123456789ABCDEFGHJKMNPQRSTVWXYZ', substr(right(id, 26), 3, 1)) - 1)::bigint << 35)
+       | ((strpos('0123456789ABCDEFGHJKMNPQRSTVWXYZ', substr(right(id, 26), 4, 1)) - 1)::bigint << 30)
+       | ((strpos('0123456789ABCDEFGHJKMNPQRSTVWXYZ', substr(right(id, 26), 5, 1)) - 1)::bigint << 25)
+       | ((strpos('0123456789ABCDEFGHJKMNPQRSTVWXYZ', substr(right(id, 26), 6, 1)) - 1)::bigint << 20)
+       | ((strpos('0123456789ABCDEFGHJKMNPQRSTVWXYZ', substr(right(id, 26), 7, 1)) - 1)::bigint << 15)
+       | ((strpos('0123456789ABCDEFGHJKMNPQRSTVWXYZ', substr(right(id, 26), 8, 1)) - 1)::bigint << 10)
+       | ((strpos('0123456789ABCDEFGHJKMNPQRSTVWXYZ', substr(right(id, 26), 9, 1)) - 1)::bigint << 5)
+       | (strpos('0123456789ABCDEFGHJKMNPQRSTVWXYZ', substr(right(id, 26), 10, 1)) - 1)::bigint;
 
 -- The next event id of a run, as nextEventId() of @worldkit/world: time = max(now, previous
 -- time); within the previous id's millisecond the random part counts up, and when it is
@@ -281,53 +283,29 @@ BEGIN
         code := 'CONFLICT'; message := format('run %s is already %s', p_run_id, v_run.status);
         RETURN NEXT; RETURN;
       END IF;
-      IF EXISTS (SELECT 1 FROM steps WHERE run_id = p_run_id AND step_id = p_correlation_id) THEN
+      v_last := next_event_id(v_last, v_now, p_random);
+      v_at := from_epoch_ms(ulid_time(v_last));
+      -- The insert is the existence check: when the step exists, nothing was written.
+      INSERT INTO steps (run_id, step_id, step_name, status, input, attempt, created_at,
+                         updated_at, spec_version, created_event_id)
+      VALUES (p_run_id, p_correlation_id, p_step_name, 'pending', p_payload, 0, v_at, v_at,
+              p_spec_version, v_last)
+      ON CONFLICT (run_id, step_id) DO NOTHING;
+      IF NOT FOUND THEN
         code := 'CONFLICT';
         message := format('step %s already exists in run %s', p_correlation_id, p_run_id);
         RETURN NEXT; RETURN;
       END IF;
-      v_last := next_event_id(v_last, v_now, p_random);
-      v_at := from_epoch_ms(ulid_time(v_last));
       INSERT INTO events VALUES (p_run_id, v_last, p_event_type, p_correlation_id,
                                  p_spec_version, v_at, p_data, p_payload);
-      INSERT INTO steps (run_id, step_id, step_name, status, input, attempt, created_at,
-                         updated_at, spec_version, created_event_id)
-      VALUES (p_run_id, p_correlation_id, p_step_name, 'pending', p_payload, 0, v_at, v_at,
-              p_spec_version, v_last);
       -- The caller holds the step it asked for; only its times come back.
       st_created_at := epoch_ms(v_at);
 
     WHEN 'step_started', 'step_completed', 'step_failed', 'step_retrying' THEN
-      SELECT * INTO v_step FROM steps WHERE run_id = p_run_id AND step_id = p_correlation_id;
-      IF NOT FOUND THEN
-        code := 'NOT_FOUND'; message := 'step'; RETURN NEXT; RETURN;
-      END IF;
-      IF v_step.status IN ('completed', 'failed', 'cancelled') THEN
-        code := 'CONFLICT';
-        message := format('step %s is already %s', p_correlation_id, v_step.status);
-        RETURN NEXT; RETURN;
-      END IF;
-      -- Once the run is terminal, only a step already running may still start over or fail.
-      IF p_event_type IN ('step_started', 'step_failed') AND v_terminal
-         AND v_step.status <> 'running' THEN
-        code := 'RUN_EXPIRED';
-        message := format('run %s is %s; step %s is %s', p_run_id, v_run.status,
-                          p_correlation_id, v_step.status);
-        RETURN NEXT; RETURN;
-      END IF;
-      IF p_event_type = 'step_started' AND v_step.retry_after IS NOT NULL
-         AND epoch_ms(v_step.retry_after) > v_now THEN
-        code := 'TOO_EARLY';
-        retry_after_s := greatest(1, ceil((epoch_ms(v_step.retry_after) - v_now) / 1000.0));
-        message := format('step %s may not start before %s', p_correlation_id,
-                          to_char(v_step.retry_after AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'));
-        RETURN NEXT; RETURN;
-      END IF;
       v_last := next_event_id(v_last, v_now, p_random);
       v_at := from_epoch_ms(ulid_time(v_last));
-      INSERT INTO events VALUES (p_run_id, v_last, p_event_type, p_correlation_id,
-                                 p_spec_version, v_at, p_data, p_payload);
-      -- Guarded by status as well: completion is a compare-and-set even without the run lock.
+      -- One guarded update applies the transition when every rule allows it (a compare-and-set
+      -- on the step's status); only when it matches nothing is the step read to say why.
       UPDATE steps SET
         status = CASE p_event_type WHEN 'step_started' THEN 'running'
                                    WHEN 'step_completed' THEN 'completed'
@@ -346,7 +324,35 @@ BEGIN
         updated_at = v_at
       WHERE run_id = p_run_id AND step_id = p_correlation_id
         AND status NOT IN ('completed', 'failed', 'cancelled')
+        -- Once the run is terminal, only a step already running may still start over or fail.
+        AND (p_event_type NOT IN ('step_started', 'step_failed') OR NOT v_terminal
+             OR status = 'running')
+        AND (p_event_type <> 'step_started' OR retry_after IS NULL
+             OR epoch_ms(retry_after) <= v_now)
       RETURNING * INTO v_step;
+      IF NOT FOUND THEN
+        SELECT * INTO v_step FROM steps WHERE run_id = p_run_id AND step_id = p_correlation_id;
+        IF NOT FOUND THEN
+          code := 'NOT_FOUND'; message := 'step';
+        ELSIF v_step.status IN ('completed', 'failed', 'cancelled') THEN
+          code := 'CONFLICT';
+          message := format('step %s is already %s', p_correlation_id, v_step.status);
+        ELSIF p_event_type IN ('step_started', 'step_failed') AND v_terminal
+              AND v_step.status <> 'running' THEN
+          code := 'RUN_EXPIRED';
+          message := format('run %s is %s; step %s is %s', p_run_id, v_run.status,
+                            p_correlation_id, v_step.status);
+        ELSE
+          code := 'TOO_EARLY';
+          retry_after_s := greatest(1, ceil((epoch_ms(v_step.retry_after) - v_now) / 1000.0));
+          message := format('step %s may not start before %s', p_correlation_id,
+                            to_char(v_step.retry_after AT TIME ZONE 'UTC',
+                                    'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'));
+        END IF;
+        RETURN NEXT; RETURN;
+      END IF;
+      INSERT INTO events VALUES (p_run_id, v_last, p_event_type, p_correlation_id,
+                                 p_spec_version, v_at, p_data, p_payload);
       v_with_step := true;
       v_marks := p_event_type = 'step_completed';
 
@@ -410,19 +416,20 @@ BEGIN
         code := 'CONFLICT'; message := format('run %s is already %s', p_run_id, v_run.status);
         RETURN NEXT; RETURN;
       END IF;
-      IF EXISTS (SELECT 1 FROM waits WHERE run_id = p_run_id AND correlation_id = p_correlation_id) THEN
+      v_last := next_event_id(v_last, v_now, p_random);
+      v_at := from_epoch_ms(ulid_time(v_last));
+      INSERT INTO waits (run_id, correlation_id, status, resume_at, created_at, updated_at,
+                         spec_version)
+      VALUES (p_run_id, p_correlation_id, 'waiting', from_epoch_ms(p_resume_at), v_at, v_at,
+              p_spec_version)
+      ON CONFLICT (run_id, correlation_id) DO NOTHING;
+      IF NOT FOUND THEN
         code := 'CONFLICT';
         message := format('wait %s-%s already exists in run %s', p_run_id, p_correlation_id, p_run_id);
         RETURN NEXT; RETURN;
       END IF;
-      v_last := next_event_id(v_last, v_now, p_random);
-      v_at := from_epoch_ms(ulid_time(v_last));
       INSERT INTO events VALUES (p_run_id, v_last, p_event_type, p_correlation_id,
                                  p_spec_version, v_at, p_data, p_payload);
-      INSERT INTO waits (run_id, correlation_id, status, resume_at, created_at, updated_at,
-                         spec_version)
-      VALUES (p_run_id, p_correlation_id, 'waiting', from_epoch_ms(p_resume_at), v_at, v_at,
-              p_spec_version);
 
     WHEN 'wait_completed' THEN
       SELECT * INTO v_wait FROM waits WHERE run_id = p_run_id AND correlation_id = p_correlation_id;

@@ -11,6 +11,8 @@ CREATE TABLE messages (
   headers         jsonb,
   idempotency_key text,
   deployment_id   text,
+  -- The run a workflow message wakes, so recovery can tell a run already has one live.
+  run_id          text COLLATE "C",
   -- Deliveries started since the message was (re)scheduled: a failed delivery keeps counting,
   -- a {timeoutSeconds} redelivery starts over at 1.
   attempt         integer NOT NULL DEFAULT 0,
@@ -21,6 +23,7 @@ CREATE TABLE messages (
 );
 
 CREATE INDEX messages_run_at_idx ON messages (run_at);
+CREATE INDEX messages_run_id_idx ON messages (run_id) WHERE run_id IS NOT NULL;
 CREATE UNIQUE INDEX messages_idempotency_key ON messages (queue_name, idempotency_key)
   WHERE idempotency_key IS NOT NULL;
 
@@ -33,6 +36,7 @@ CREATE FUNCTION enqueue_message(
   p_headers jsonb,
   p_idempotency_key text,
   p_deployment_id text,
+  p_run_id text,
   p_delay_ms bigint
 ) RETURNS text
 LANGUAGE plpgsql
@@ -43,9 +47,9 @@ DECLARE
 BEGIN
   LOOP
     INSERT INTO messages (message_id, queue_name, payload, headers, idempotency_key,
-                          deployment_id, run_at)
+                          deployment_id, run_id, run_at)
     VALUES (p_message_id, p_queue_name, p_payload, p_headers, p_idempotency_key, p_deployment_id,
-            clock_timestamp() + greatest(p_delay_ms, 0) * interval '1 millisecond')
+            p_run_id, clock_timestamp() + greatest(p_delay_ms, 0) * interval '1 millisecond')
     ON CONFLICT (queue_name, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING;
     IF FOUND THEN
       IF p_delay_ms <= 0 THEN

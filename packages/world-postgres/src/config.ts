@@ -67,15 +67,12 @@ export function resolveConfig(
   assertSchemaName(schema);
   return {
     connectionString:
-      options.connectionString ??
-      nonEmpty(env.WORKFLOW_POSTGRES_URL) ??
-      nonEmpty(env.DATABASE_URL),
+      options.connectionString ?? nonEmpty(env.WORKFLOW_POSTGRES_URL) ?? nonEmpty(env.DATABASE_URL),
     pool: options.pool,
     schema,
     maxPoolSize: options.maxPoolSize ?? positiveInt(env.WORKFLOW_POSTGRES_MAX_POOL_SIZE) ?? 10,
     migrate: options.migrate ?? !isFalse(env.WORKFLOW_POSTGRES_MIGRATE),
-    queueConcurrency:
-      options.queueConcurrency ?? positiveInt(env.WORKFLOW_QUEUE_CONCURRENCY) ?? 10,
+    queueConcurrency: options.queueConcurrency ?? positiveInt(env.WORKFLOW_QUEUE_CONCURRENCY) ?? 10,
     leaseMs: options.leaseMs ?? 30_000,
     pollIntervalMs: options.pollIntervalMs ?? 1_000,
     retryDelayMs: options.retryDelayMs,

@@ -25,7 +25,8 @@ const MISSING_OBJECT_CODES = new Set([
 export function isConnectionError(error: unknown): boolean {
   if (typeof error !== 'object' || error === null) return false;
   const { code, message } = error as { code?: unknown; message?: unknown };
-  if (typeof code === 'string' && (CONNECTION_CODES.has(code) || code.startsWith('08'))) return true;
+  if (typeof code === 'string' && (CONNECTION_CODES.has(code) || code.startsWith('08')))
+    return true;
   return (
     typeof message === 'string' &&
     /Connection terminated|connection timeout|Client has encountered a connection error|terminating connection/i.test(

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import {
   type AnyEventRequest,
   type CreateEventParams,
@@ -7,15 +8,14 @@ import {
   HOOK_OWNER,
   type Hook,
   idTime,
-  newId,
   type RejectionCode,
   resultForRead,
-  type Step,
   SPEC_VERSION_CURRENT,
+  type Step,
   structuredError,
+  validateCreateEvent,
   type Wait,
   type WorkflowRun,
-  validateCreateEvent,
   waitIdOf,
   worldErrorFromCode,
 } from '@worldkit/world';
@@ -185,8 +185,23 @@ function parametersOf(
     encodeOptional(creation?.executionContext),
     params.stateUpdatedAt ?? null,
     params.lastKnownEventId ?? null,
-    newId('event').slice(-16),
+    randomUlidPart(),
   ];
+}
+
+const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
+
+/** The 80 random bits of a ULID as 16 base32 characters; the time part is the server's. */
+function randomUlidPart(): string {
+  const bytes = randomBytes(10);
+  let bits = 0n;
+  for (const byte of bytes) bits = (bits << 8n) | BigInt(byte);
+  let out = '';
+  for (let i = 0; i < 16; i++) {
+    out = CROCKFORD[Number(bits & 31n)] + out;
+    bits >>= 5n;
+  }
+  return out;
 }
 
 function bootstrapDataOf(

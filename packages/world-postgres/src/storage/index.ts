@@ -22,7 +22,8 @@ export function createStorage(db: Database): Storage {
       list: ((params) => listRuns(db, params)) as Storage['runs']['list'],
     },
     steps: {
-      get: ((runId, stepId, params) => getStep(db, runId, stepId, params)) as Storage['steps']['get'],
+      get: ((runId, stepId, params) =>
+        getStep(db, runId, stepId, params)) as Storage['steps']['get'],
       list: ((params) => listSteps(db, params)) as Storage['steps']['list'],
     },
     events: {

@@ -1,4 +1,5 @@
 import {
+  assertSafeId,
   EntityNotFoundError,
   type Event,
   eventForRead,
@@ -24,26 +25,26 @@ import {
   stepForRead,
   type WorkflowRun,
   WorkflowRunNotFoundError,
-  assertSafeId,
 } from '@worldkit/world';
 import type { Database } from '../database.js';
 import {
   EVENT_COLUMNS,
   type EventRow,
   eventFromRow,
-  HOOK_COLUMNS,
   type HookRow,
+  hookColumns,
   hookFromRow,
-  RUN_COLUMNS,
   type RunRow,
+  runColumns,
   runFromRow,
-  STEP_COLUMNS,
   type StepRow,
+  stepColumns,
   stepFromRow,
 } from './rows.js';
 
 /** Payload columns are only fetched for 'all' reads: `$n` is the boolean "resolve data". */
-const eventColumns = (resolve: string) => `${EVENT_COLUMNS}, CASE WHEN ${resolve} THEN payload END AS payload`;
+const eventColumns = (resolve: string) =>
+  `${EVENT_COLUMNS}, CASE WHEN ${resolve} THEN payload END AS payload`;
 
 export async function getRun(
   db: Database,
@@ -52,7 +53,7 @@ export async function getRun(
 ): Promise<WorkflowRun> {
   if (!isSafeId(runId)) throw new WorkflowRunNotFoundError(String(runId));
   const { rows } = await db.query<RunRow>(
-    `SELECT ${RUN_COLUMNS} FROM ${db.schema}.runs WHERE run_id = $1`,
+    `SELECT ${runColumns(db.schema)} FROM ${db.schema}.runs WHERE run_id = $1`,
     [runId],
   );
   if (rows[0] === undefined) throw new WorkflowRunNotFoundError(runId);
@@ -81,7 +82,7 @@ export async function listRuns(
     where.push(`run_id ${page.sortOrder === 'asc' ? '>' : '<'} $${values.length}`);
   }
   const { rows } = await db.query<RunRow>(
-    `SELECT ${RUN_COLUMNS} FROM ${db.schema}.runs
+    `SELECT ${runColumns(db.schema)} FROM ${db.schema}.runs
      ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
      ORDER BY run_id ${page.sortOrder} LIMIT $1`,
     values,
@@ -106,11 +107,11 @@ export async function getStep(
   const { rows } =
     runId === undefined
       ? await db.query<StepRow>(
-          `SELECT ${STEP_COLUMNS} FROM ${db.schema}.steps WHERE step_id = $1 ORDER BY run_id LIMIT 1`,
+          `SELECT ${stepColumns(db.schema)} FROM ${db.schema}.steps WHERE step_id = $1 ORDER BY run_id LIMIT 1`,
           [stepId],
         )
       : await db.query<StepRow>(
-          `SELECT ${STEP_COLUMNS} FROM ${db.schema}.steps WHERE run_id = $1 AND step_id = $2`,
+          `SELECT ${stepColumns(db.schema)} FROM ${db.schema}.steps WHERE run_id = $1 AND step_id = $2`,
           [runId, stepId],
         );
   if (rows[0] === undefined) throw new EntityNotFoundError('step', stepId);
@@ -126,7 +127,7 @@ export async function listSteps(
   const cursor = eventCursor(page.cursor);
   const comparison = page.sortOrder === 'asc' ? '>' : '<';
   const { rows } = await db.query<StepRow & { created_event_id: string }>(
-    `SELECT ${STEP_COLUMNS} FROM ${db.schema}.steps
+    `SELECT ${stepColumns(db.schema)} FROM ${db.schema}.steps
      WHERE run_id = $1 AND ($2::text IS NULL OR created_event_id ${comparison} $2)
      ORDER BY created_event_id ${page.sortOrder} LIMIT $3`,
     [params.runId, cursor ?? null, page.limit + 1],
@@ -145,7 +146,8 @@ export async function getEvent(
   eventId: string,
   params: GetEventParams = {},
 ): Promise<Event> {
-  if (!isSafeId(runId) || !isSafeId(eventId)) throw new EntityNotFoundError('event', String(eventId));
+  if (!isSafeId(runId) || !isSafeId(eventId))
+    throw new EntityNotFoundError('event', String(eventId));
   const resolve = params.resolveData !== 'none';
   const { rows } = await db.query<EventRow>(
     `SELECT ${eventColumns('$3')} FROM ${db.schema}.events WHERE run_id = $1 AND event_id = $2`,
@@ -225,7 +227,7 @@ export async function getHook(
 ): Promise<Hook> {
   if (!isSafeId(hookId)) throw new HookNotFoundError({ hookId: String(hookId) });
   const { rows } = await db.query<HookRow>(
-    `SELECT ${HOOK_COLUMNS} FROM ${db.schema}.hooks WHERE hook_id = $1 ORDER BY run_id LIMIT 1`,
+    `SELECT ${hookColumns(db.schema)} FROM ${db.schema}.hooks WHERE hook_id = $1 ORDER BY run_id LIMIT 1`,
     [hookId],
   );
   if (rows[0] === undefined) throw new HookNotFoundError({ hookId });
@@ -239,7 +241,7 @@ export async function getHookByToken(
 ): Promise<Hook> {
   if (typeof token !== 'string') throw new HookNotFoundError({ token: String(token) });
   const { rows } = await db.query<HookRow>(
-    `SELECT ${HOOK_COLUMNS} FROM ${db.schema}.hooks WHERE md5(token) = md5($1) AND token = $1`,
+    `SELECT ${hookColumns(db.schema)} FROM ${db.schema}.hooks WHERE md5(token) = md5($1) AND token = $1`,
     [token],
   );
   if (rows[0] === undefined) throw new HookNotFoundError({ token });
@@ -262,7 +264,7 @@ export async function listHooks(
   }
   const comparison = page.sortOrder === 'asc' ? '>' : '<';
   const { rows } = await db.query<HookRow & { created_event_id: string }>(
-    `SELECT ${HOOK_COLUMNS} FROM ${db.schema}.hooks
+    `SELECT ${hookColumns(db.schema)} FROM ${db.schema}.hooks
      WHERE ($1::text IS NULL OR run_id = $1)
        AND ($2::text IS NULL OR (created_event_id, run_id) ${comparison} ($2, $3))
      ORDER BY created_event_id ${page.sortOrder}, run_id ${page.sortOrder} LIMIT $4`,
@@ -278,7 +280,8 @@ export async function listHooks(
 
 /** Event-id cursors: positions that stay valid forever, since event ids are never reused. */
 function eventCursor(cursor: string | undefined): string | undefined {
-  if (cursor !== undefined && !isPrefixedUlid(cursor, 'event')) throw new InvalidCursorError(cursor);
+  if (cursor !== undefined && !isPrefixedUlid(cursor, 'event'))
+    throw new InvalidCursorError(cursor);
   return cursor;
 }
 

@@ -105,10 +105,12 @@ export interface RunRow {
   completed_at: number | null;
 }
 
-export const RUN_COLUMNS = `run_id, status, deployment_id, workflow_name, spec_version,
-  execution_context, input, output, error, epoch_ms(created_at) AS created_at,
-  epoch_ms(updated_at) AS updated_at, epoch_ms(started_at) AS started_at,
-  epoch_ms(completed_at) AS completed_at`;
+export const runColumns = (
+  schema: string,
+) => `run_id, status, deployment_id, workflow_name, spec_version,
+  execution_context, input, output, error, ${schema}.epoch_ms(created_at) AS created_at,
+  ${schema}.epoch_ms(updated_at) AS updated_at, ${schema}.epoch_ms(started_at) AS started_at,
+  ${schema}.epoch_ms(completed_at) AS completed_at`;
 
 export function runFromRow(row: RunRow): WorkflowRun {
   const executionContext = decodeOptional<Record<string, unknown>>(row.execution_context);
@@ -146,10 +148,12 @@ export interface StepRow {
   spec_version: number;
 }
 
-export const STEP_COLUMNS = `run_id, step_id, step_name, status, input, output, error, attempt,
-  epoch_ms(started_at) AS started_at, epoch_ms(completed_at) AS completed_at,
-  epoch_ms(created_at) AS created_at, epoch_ms(updated_at) AS updated_at,
-  epoch_ms(retry_after) AS retry_after, spec_version, created_event_id`;
+export const stepColumns = (
+  schema: string,
+) => `run_id, step_id, step_name, status, input, output, error, attempt,
+  ${schema}.epoch_ms(started_at) AS started_at, ${schema}.epoch_ms(completed_at) AS completed_at,
+  ${schema}.epoch_ms(created_at) AS created_at, ${schema}.epoch_ms(updated_at) AS updated_at,
+  ${schema}.epoch_ms(retry_after) AS retry_after, spec_version, created_event_id`;
 
 export function stepFromRow(row: StepRow): Step {
   return {
@@ -180,8 +184,10 @@ export interface HookRow {
   created_at: number;
 }
 
-export const HOOK_COLUMNS = `run_id, hook_id, token, metadata, is_webhook, spec_version,
-  epoch_ms(created_at) AS created_at, created_event_id`;
+export const hookColumns = (
+  schema: string,
+) => `run_id, hook_id, token, metadata, is_webhook, spec_version,
+  ${schema}.epoch_ms(created_at) AS created_at, created_event_id`;
 
 export function hookFromRow(row: HookRow): Hook {
   const metadata = decodeOptional(row.metadata);
