@@ -3,17 +3,17 @@ import type pg from 'pg';
 import type { ResolvedConfig } from './config.js';
 import { missingSchemaError, translateError } from './errors.js';
 import { migrate, migrationStatus } from './migrate.js';
-import { acquirePool, type PoolLease, prepared, quoteIdent } from './pool.js';
+import { acquirePool, type PoolLease, prepared, processShared, quoteIdent } from './pool.js';
 
 /**
  * Schemas found ready, per pool: the check (or migration) runs once per process and schema,
  * however many World instances share the pool. A failed check is forgotten so the next call
  * tries again.
  */
-const READY_KEY = Symbol.for('@worldkit/world-postgres/ready');
-const readiness: WeakMap<pg.Pool, Map<string, Promise<void>>> = ((
-  globalThis as Record<symbol, unknown>
-)[READY_KEY] ??= new WeakMap()) as WeakMap<pg.Pool, Map<string, Promise<void>>>;
+const readiness = processShared(
+  Symbol.for('@worldkit/world-postgres/ready'),
+  () => new WeakMap<pg.Pool, Map<string, Promise<void>>>(),
+);
 
 /**
  * One World instance's access to PostgreSQL: a lazily acquired shared pool, the schema made

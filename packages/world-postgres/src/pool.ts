@@ -12,8 +12,7 @@ interface SharedPool {
 }
 
 const POOLS_KEY = Symbol.for('@worldkit/world-postgres/pools');
-const pools: Map<string, SharedPool> = ((globalThis as Record<symbol, unknown>)[POOLS_KEY] ??=
-  new Map<string, SharedPool>()) as Map<string, SharedPool>;
+const pools = processShared(POOLS_KEY, () => new Map<string, SharedPool>());
 
 /**
  * Type parsing for this World's connections only (never pg's global parsers, which the app may
@@ -108,4 +107,11 @@ export function prepared(text: string, values: unknown[]): pg.QueryConfig {
 /** A schema name as a quoted identifier (names are validated lower-case identifiers). */
 export function quoteIdent(name: string): string {
   return `"${name.replaceAll('"', '""')}"`;
+}
+
+/** One value per process under `key`, however many copies of this module are loaded. */
+export function processShared<T>(key: symbol, create: () => T): T {
+  const store = globalThis as Record<symbol, unknown>;
+  if (!(key in store)) store[key] = create();
+  return store[key] as T;
 }

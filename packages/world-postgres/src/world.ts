@@ -9,6 +9,7 @@ import {
 } from '@worldkit/world';
 import { type PostgresWorldOptions, resolveConfig } from './config.js';
 import { Database } from './database.js';
+import { migrate } from './migrate.js';
 import { Notifications } from './notifications.js';
 import { QueueConsumer } from './queue/consumer.js';
 import { enqueue, hasLiveMessage } from './queue/enqueue.js';
@@ -73,7 +74,6 @@ export function createWorld(options: PostgresWorldOptions = {}): PostgresWorld {
       }),
 
     async migrate() {
-      const { migrate } = await import('./migrate.js');
       await migrate(db.pool, config.schema);
     },
 
