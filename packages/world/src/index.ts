@@ -1,6 +1,7 @@
 export * from './codec/binary.js';
 export * from './codec/json.js';
 export * from './errors.js';
+export * from './fenced-write.js';
 export * from './ids.js';
 export * from './pagination.js';
 export * from './queue/backoff.js';

@@ -1,0 +1,91 @@
+import { createHash } from 'node:crypto';
+import path from 'node:path';
+import { assertSafeId } from '@worldkit/world';
+
+/**
+ * Where everything lives under the data directory. Only validated ids (letters, digits, `_`, `-`:
+ * see `assertSafeId`) become file names as they are; tokens and stream names, which are free text,
+ * are hashed. Nothing a caller passes can therefore name a path outside its folder.
+ */
+export class Layout {
+  readonly root: string;
+  readonly runs: string;
+  readonly locks: string;
+  readonly index: string;
+  readonly active: string;
+  readonly correlations: string;
+  readonly tokens: string;
+  readonly runsJournal: string;
+  readonly queue: string;
+  readonly queueJournal: string;
+  readonly streams: string;
+  readonly streamsByRun: string;
+  readonly formatFile: string;
+
+  constructor(dataDir: string) {
+    this.root = path.resolve(dataDir);
+    this.runs = path.join(this.root, 'runs');
+    this.locks = path.join(this.root, 'locks');
+    this.index = path.join(this.root, 'index');
+    this.active = path.join(this.index, 'active');
+    this.correlations = path.join(this.index, 'correlations');
+    this.tokens = path.join(this.index, 'tokens');
+    this.runsJournal = path.join(this.index, 'runs.journal');
+    this.queue = path.join(this.root, 'queue');
+    this.queueJournal = path.join(this.queue, 'journal');
+    this.streams = path.join(this.root, 'streams');
+    this.streamsByRun = path.join(this.streams, 'by-run');
+    this.formatFile = path.join(this.root, 'worldkit-local.json');
+  }
+
+  /** Every folder the World writes into, created once per process. */
+  folders(): string[] {
+    return [
+      this.runs,
+      this.locks,
+      this.active,
+      this.correlations,
+      this.tokens,
+      this.queue,
+      this.streamsByRun,
+    ];
+  }
+
+  runLog(runId: string): string {
+    assertSafeId(runId, 'runId');
+    return path.join(this.runs, `${runId}.log`);
+  }
+
+  activeRun(runId: string): string {
+    return path.join(this.active, runId);
+  }
+
+  correlation(correlationId: string): string {
+    assertSafeId(correlationId, 'correlationId');
+    return path.join(this.correlations, correlationId);
+  }
+
+  tokenClaim(token: string): string {
+    return path.join(this.tokens, hashOf(token));
+  }
+
+  streamChunks(name: string): string {
+    return path.join(this.streams, `${hashOf(name)}.chunks`);
+  }
+
+  streamsOfRun(runId: string): string {
+    assertSafeId(runId, 'runId');
+    return path.join(this.streamsByRun, runId);
+  }
+}
+
+/** Lock names: a run's lock, the queue's, a stream's. */
+export const lockNames = {
+  run: (runId: string) => `run-${runId}`,
+  queue: 'queue',
+  stream: (name: string) => `stream-${hashOf(name)}`,
+};
+
+export function hashOf(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}

@@ -1,0 +1,151 @@
+import fs from 'node:fs';
+import { isExisting, isMissing } from '../fs/append-file.js';
+import type { Layout } from '../fs/layout.js';
+
+/**
+ * The small global index files that let reads go straight to a run instead of scanning. The run
+ * logs are the truth; indexes are written so that a crash leaves at worst a superset of it:
+ * entries are added before the log append that makes them true and removed after the append that
+ * makes them false, and every read checks what an index says against the run's log.
+ *
+ * - `index/correlations/<correlationId>`: run ids whose logs use that step, hook or wait id.
+ * - `index/tokens/<sha256(token)>`: the hook claiming a token (`runId`, `hookId`, `token`).
+ * - `index/active/<runId>`: runs that may be pending or running, for start() recovery.
+ * - `index/runs.journal`: run ids in creation order, for `runs.list`.
+ */
+export class Indexes {
+  constructor(
+    private readonly layout: Layout,
+    private readonly syncWrites: boolean,
+  ) {}
+
+  addCorrelation(correlationId: string, runId: string): void {
+    this.appendLine(this.layout.correlation(correlationId), runId);
+  }
+
+  runsOfCorrelation(correlationId: string): string[] {
+    return unique(this.readLines(this.layout.correlation(correlationId)));
+  }
+
+  addRun(runId: string): void {
+    this.appendLine(this.layout.runsJournal, runId);
+    this.writeFile(this.layout.activeRun(runId), '');
+  }
+
+  /** After the run's terminal append: it no longer needs recovering. */
+  removeActiveRun(runId: string): void {
+    unlinkQuietly(this.layout.activeRun(runId));
+  }
+
+  activeRuns(): string[] {
+    try {
+      return fs.readdirSync(this.layout.active);
+    } catch (error) {
+      if (isMissing(error)) return [];
+      throw error;
+    }
+  }
+
+  /** Reads the runs journal from byte `from`; returns the run ids and the new offset. */
+  readRunsJournal(from: number): { runIds: string[]; end: number } {
+    let fd: number;
+    try {
+      fd = fs.openSync(this.layout.runsJournal, 'r');
+    } catch (error) {
+      if (isMissing(error)) return { runIds: [], end: from };
+      throw error;
+    }
+    try {
+      const size = fs.fstatSync(fd).size;
+      if (size <= from) return { runIds: [], end: from };
+      const bytes = Buffer.allocUnsafe(size - from);
+      const read = fs.readSync(fd, bytes, 0, bytes.length, from);
+      const text = bytes.subarray(0, read).toString('utf8');
+      // Only whole lines: a line still being written is picked up by the next read.
+      const complete = text.lastIndexOf('\n') + 1;
+      const runIds = text.slice(0, complete).split('\n').filter(Boolean);
+      return { runIds, end: from + Buffer.byteLength(text.slice(0, complete)) };
+    } finally {
+      fs.closeSync(fd);
+    }
+  }
+
+  readClaim(token: string): TokenClaim | undefined {
+    let text: string;
+    try {
+      text = fs.readFileSync(this.layout.tokenClaim(token), 'utf8');
+    } catch (error) {
+      if (isMissing(error)) return undefined;
+      throw error;
+    }
+    const [runId, hookId, ...rest] = text.split('\n');
+    // Only a torn write (power loss without fsync mode) leaves a claim naming nothing: an orphan.
+    if (!runId || !hookId || rest.join('\n') !== token) return { runId: '', hookId: '', token };
+    return { runId, hookId, token };
+  }
+
+  /**
+   * Claims a token for a hook; false when a claim exists already. The claim is written aside and
+   * published with link(), so a reader never sees a claim without its content.
+   */
+  claimToken(claim: TokenClaim): boolean {
+    const target = this.layout.tokenClaim(claim.token);
+    const staging = `${target}.${process.pid}.staging`;
+    this.writeFile(staging, `${claim.runId}\n${claim.hookId}\n${claim.token}`);
+    try {
+      fs.linkSync(staging, target);
+      return true;
+    } catch (error) {
+      if (isExisting(error)) return false;
+      throw error;
+    } finally {
+      unlinkQuietly(staging);
+    }
+  }
+
+  /** Removes a claim; the caller holds the lock of the run the claim names. */
+  releaseToken(token: string): void {
+    unlinkQuietly(this.layout.tokenClaim(token));
+  }
+
+  private appendLine(path: string, line: string): void {
+    this.writeFile(path, `${line}\n`, 'a');
+  }
+
+  private writeFile(path: string, text: string, flag: 'a' | 'w' | 'wx' = 'w'): void {
+    const fd = fs.openSync(path, flag);
+    try {
+      fs.writeSync(fd, text);
+      if (this.syncWrites) fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+  }
+
+  private readLines(path: string): string[] {
+    try {
+      return fs.readFileSync(path, 'utf8').split('\n').filter(Boolean);
+    } catch (error) {
+      if (isMissing(error)) return [];
+      throw error;
+    }
+  }
+}
+
+export interface TokenClaim {
+  runId: string;
+  hookId: string;
+  token: string;
+}
+
+function unique(values: string[]): string[] {
+  return [...new Set(values)];
+}
+
+function unlinkQuietly(path: string): void {
+  try {
+    fs.unlinkSync(path);
+  } catch (error) {
+    if (!isMissing(error)) throw error;
+  }
+}

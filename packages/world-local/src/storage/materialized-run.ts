@@ -1,0 +1,66 @@
+import type { EntityChanges, Event, Hook, RunState, Step, Wait } from '@worldkit/world';
+
+/**
+ * One committed write of a run: the record appended to the run's log. It carries what the
+ * reference state machine decided (the appended events, the run's new state and the entity
+ * changes), so replaying the log rebuilds the entities without re-deciding anything.
+ */
+export interface RunLogRecord {
+  events: Event[];
+  state: RunState;
+  changes: EntityChanges;
+}
+
+/** A run's entities as its log says they are, up to byte `offset` of the log. */
+export class MaterializedRun {
+  /** Bytes of the log applied so far (always the end of a valid record). */
+  offset = 0;
+  /** The log's size when last read; more than `offset` means an incomplete record follows. */
+  observedSize = 0;
+  state: RunState | undefined;
+  readonly events: Event[] = [];
+  /** Steps in creation order (a Map keeps first-insertion order across updates). */
+  readonly steps = new Map<string, Step>();
+  /** Active hooks by hook id, in creation order. */
+  readonly hooks = new Map<string, Hook>();
+  /** Hook ids that ever had a `hook_created` in this run. */
+  readonly hooksEverCreated = new Set<string>();
+  /** Waits by wait id. */
+  readonly waits = new Map<string, Wait>();
+  /** Correlation ids seen in this run's events. */
+  readonly correlations = new Set<string>();
+
+  apply(record: RunLogRecord, end: number): void {
+    for (const event of record.events) {
+      this.events.push(event);
+      if (event.correlationId !== undefined) this.correlations.add(event.correlationId);
+      if (event.eventType === 'hook_created') this.hooksEverCreated.add(event.correlationId);
+    }
+    this.state = record.state;
+    const { changes } = record;
+    if (changes.step) this.steps.set(changes.step.stepId, changes.step);
+    if (changes.createdHook) this.hooks.set(changes.createdHook.hookId, changes.createdHook);
+    if (changes.deletedHook) this.hooks.delete(changes.deletedHook.hookId);
+    if (changes.wait) this.waits.set(changes.wait.waitId, changes.wait);
+    if (changes.releaseRunResources) {
+      this.hooks.clear();
+      this.waits.clear();
+    }
+    this.offset = end;
+    this.observedSize = Math.max(this.observedSize, end);
+  }
+
+  /** Index of the event with this id, by binary search (ids increase strictly in log order). */
+  indexOfEvent(eventId: string): number {
+    let low = 0;
+    let high = this.events.length - 1;
+    while (low <= high) {
+      const middle = (low + high) >>> 1;
+      const id = this.events[middle]!.eventId;
+      if (id === eventId) return middle;
+      if (id < eventId) low = middle + 1;
+      else high = middle - 1;
+    }
+    return -1;
+  }
+}

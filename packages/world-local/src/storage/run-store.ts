@@ -1,0 +1,215 @@
+import fs from 'node:fs';
+import {
+  type CreateEventParams,
+  type EventResult,
+  resultForRead,
+  type Transition,
+  transition,
+  type ValidatedCreate,
+} from '@worldkit/world';
+import type { AppendFiles } from '../fs/append-file.js';
+import { type FileLocks, RetryLater, withLock } from '../fs/file-lock.js';
+import { type Layout, lockNames } from '../fs/layout.js';
+import { pooledRandom } from '../fs/random-pool.js';
+import { encodeRecord, parseRecords } from '../fs/record-log.js';
+import type { Indexes } from './indexes.js';
+import { MaterializedRun, type RunLogRecord } from './materialized-run.js';
+
+export interface RunStoreOptions {
+  /** Runs whose materialized state this process keeps in memory. */
+  cachedRuns: number;
+  lockTimeoutMs: number;
+  maxEvents: number | undefined;
+  syncWrites: boolean;
+}
+
+/**
+ * The runs: their logs on disk, their materialized state in a per-process cache, and the one write
+ * path, `commit`, which decides with the reference state machine inside the run's lock.
+ *
+ * The cache is keyed by how many bytes of the log it has applied, so appends made by other
+ * processes are picked up by reading only the new tail (one fstat per read when nothing changed).
+ */
+export class RunStore {
+  private readonly cache = new Map<string, MaterializedRun>();
+  private readonly random = pooledRandom();
+
+  constructor(
+    private readonly layout: Layout,
+    private readonly files: AppendFiles,
+    private readonly locks: FileLocks,
+    private readonly indexes: Indexes,
+    private readonly options: RunStoreOptions,
+  ) {}
+
+  /** The run as its log says now, or undefined when it has no log. Lock-free. */
+  read(runId: string): MaterializedRun | undefined {
+    const fd = this.files.fd(this.layout.runLog(runId), false);
+    if (fd === undefined) {
+      this.cache.delete(runId);
+      return undefined;
+    }
+    const run = this.refresh(runId, fd);
+    return run.state === undefined ? undefined : run;
+  }
+
+  /** Appends one event (or a bootstrap pair) under the run's lock. */
+  async commit(create: ValidatedCreate): Promise<EventResult> {
+    const result = await withLock(
+      this.locks,
+      lockNames.run(create.runId),
+      () => this.commitLocked(create),
+      { timeoutMs: this.options.lockTimeoutMs },
+    );
+    return structuredClone(resultForRead(result, create.params.resolveData));
+  }
+
+  private commitLocked({ runId, event, params }: ValidatedCreate): EventResult {
+    const path = this.layout.runLog(runId);
+    const created = this.options.syncWrites && !fs.existsSync(path);
+    const run = this.refresh(runId, this.files.fd(path, true)!);
+    // Under the lock nobody else is writing: bytes past the last valid record are a write that a
+    // crash cut short. Removing them keeps the next record adjacent to the valid ones.
+    if (run.observedSize > run.offset) this.files.truncate(this.files.fd(path, true)!, run.offset);
+    if (created) syncDirectory(this.layout.runs);
+
+    const correlationId = 'correlationId' in event ? event.correlationId : undefined;
+    const outcome: Transition = transition({
+      runId,
+      event,
+      params,
+      now: Date.now(),
+      random: this.random,
+      run: run.state,
+      ...(this.options.maxEvents === undefined ? {} : { maxEvents: this.options.maxEvents }),
+      ...(correlationId === undefined
+        ? {}
+        : {
+            step: run.steps.get(correlationId),
+            hook: run.hooks.get(correlationId),
+            hookEverCreated: run.hooksEverCreated.has(correlationId),
+            wait: run.waits.get(`${runId}-${correlationId}`),
+            tokenHolder:
+              event.eventType === 'hook_created'
+                ? this.tokenHolder(runId, run, event.eventData.token)
+                : undefined,
+          }),
+    });
+    if (outcome.kind === 'rejected') throw outcome.error;
+    if (outcome.kind === 'unchanged') return this.withPreload(event.eventType, run, outcome.result);
+
+    const { changes } = outcome;
+    // Index entries that become true with this append are written before it (a crash leaves a
+    // superset that reads verify against the log).
+    if (run.state === undefined) this.indexes.addRun(runId);
+    for (const appended of outcome.events) {
+      const id = appended.correlationId;
+      if (id !== undefined && !run.correlations.has(id)) this.indexes.addCorrelation(id, runId);
+    }
+    if (changes.createdHook) {
+      const { token, hookId } = changes.createdHook;
+      // Another run's writer claimed the token since we looked: start over and judge its claim.
+      if (!this.indexes.claimToken({ runId, hookId, token })) {
+        throw new RetryLater(`token claimed concurrently by another run`);
+      }
+    }
+    const released = changes.releaseRunResources ? [...run.hooks.values()] : [];
+
+    const record: RunLogRecord = { events: outcome.events, state: outcome.run, changes };
+    const bytes = encodeRecord(record);
+    const start = run.offset;
+    this.files.append(this.files.fd(path, true)!, bytes);
+    run.apply(record, start + bytes.byteLength);
+
+    // Index entries the append made false are removed after it (a crash leaves a superset).
+    if (changes.deletedHook) this.indexes.releaseToken(changes.deletedHook.token);
+    for (const hook of released) this.indexes.releaseToken(hook.token);
+    if (changes.releaseRunResources) this.indexes.removeActiveRun(runId);
+
+    return this.withPreload(event.eventType, run, outcome.result);
+  }
+
+  /**
+   * The live hook holding `token`, if any. A claim whose hook is not in its run's log is either
+   * being written right now (its writer claims before appending, under its run's lock) or was
+   * left by a crash; only while holding that run's lock can the two be told apart, so the lock is
+   * tried without waiting and, if busy, everything is released and retried (no lock waits while
+   * holding another, so no deadlock).
+   */
+  private tokenHolder(
+    runId: string,
+    run: MaterializedRun,
+    token: string,
+  ): { runId: string; hookId: string } | undefined {
+    const claim = this.indexes.readClaim(token);
+    if (claim === undefined) return undefined;
+    if (claim.runId === '') {
+      this.indexes.releaseToken(token);
+      return undefined;
+    }
+    const holds = (holder: MaterializedRun | undefined) =>
+      holder?.hooks.get(claim.hookId)?.token === token;
+    if (claim.runId === runId) {
+      if (holds(run)) return claim;
+      this.indexes.releaseToken(token);
+      return undefined;
+    }
+    if (holds(this.read(claim.runId))) return claim;
+    const holderLock = lockNames.run(claim.runId);
+    if (!this.locks.tryAcquire(holderLock)) {
+      throw new RetryLater(`run ${claim.runId} is busy; its token claim cannot be judged yet`);
+    }
+    try {
+      if (holds(this.read(claim.runId))) return claim;
+      const again = this.indexes.readClaim(token);
+      if (again?.runId === claim.runId && again.hookId === claim.hookId) {
+        this.indexes.releaseToken(token);
+      }
+      return undefined;
+    } finally {
+      this.locks.release(holderLock);
+    }
+  }
+
+  /** `run_started` returns the run's whole log, so the runtime need not load it again. */
+  private withPreload(eventType: string, run: MaterializedRun, result: EventResult): EventResult {
+    if (eventType !== 'run_started' || result.run === undefined) return result;
+    const last = run.events.at(-1);
+    return { ...result, events: run.events, cursor: last?.eventId ?? null, hasMore: false };
+  }
+
+  private refresh(runId: string, fd: number): MaterializedRun {
+    let run = this.cache.get(runId);
+    const size = this.files.size(fd);
+    if (run === undefined || size < run.offset) {
+      run = new MaterializedRun();
+    } else {
+      this.cache.delete(runId);
+    }
+    this.cache.set(runId, run);
+    if (this.cache.size > this.options.cachedRuns) {
+      this.cache.delete(this.cache.keys().next().value as string);
+    }
+    run.observedSize = size;
+    if (size > run.offset) {
+      const parsed = parseRecords<RunLogRecord>(this.files.read(fd, run.offset, size), run.offset);
+      for (const record of parsed.records) run.apply(record.value, record.end);
+    }
+    return run;
+  }
+
+  clear(): void {
+    this.cache.clear();
+  }
+}
+
+function syncDirectory(path: string): void {
+  const fd = fs.openSync(path, 'r');
+  try {
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+export type { CreateEventParams };

@@ -1,0 +1,341 @@
+import {
+  assertSafeId,
+  EntityNotFoundError,
+  type Event,
+  eventForRead,
+  type Hook,
+  HookNotFoundError,
+  hookForRead,
+  InvalidCursorError,
+  InvalidInputError,
+  isTerminalRunStatus,
+  type PaginatedResponse,
+  pageOf,
+  runForRead,
+  type Step,
+  type Storage,
+  stepForRead,
+  validateCreateEvent,
+  type WorkflowRun,
+  WorkflowRunNotFoundError,
+} from '@worldkit/world';
+import type { Indexes } from './indexes.js';
+import type { MaterializedRun } from './materialized-run.js';
+import type { RunStore } from './run-store.js';
+
+/**
+ * The `Storage` half of the World: `events.create` validates and hands over to the run store's
+ * critical section; every read goes to one run's materialized state through a direct lookup
+ * (a run id, or an index file naming the run) and returns fresh copies.
+ */
+export function createStorage(store: RunStore, indexes: Indexes): Storage {
+  const runsInOrder = new RunsJournalView(indexes);
+
+  const requireRun = (runId: string): MaterializedRun => {
+    assertSafeId(runId, 'runId');
+    const run = store.read(runId);
+    if (run === undefined) throw new WorkflowRunNotFoundError(runId);
+    return run;
+  };
+
+  const optionalRun = (runId: string): MaterializedRun | undefined => {
+    assertSafeId(runId, 'runId');
+    return store.read(runId);
+  };
+
+  const storage: Storage = {
+    runs: {
+      async get(id: string, params?: { resolveData?: 'all' | 'none' }) {
+        return copy(runForRead(requireRun(id).state!.run, params?.resolveData)) as any;
+      },
+      async list(params?: {
+        workflowName?: string;
+        status?: WorkflowRun['status'];
+        pagination?: { limit?: number; cursor?: string; sortOrder?: 'asc' | 'desc' };
+        resolveData?: 'all' | 'none';
+      }) {
+        const { limit, sortOrder, cursor } = pageOf('runs', params?.pagination);
+        const status = params?.status;
+        let order = runsInOrder.all();
+        if (status !== undefined && !isTerminalRunStatus(status)) {
+          const active = new Set(indexes.activeRuns());
+          order = order.filter((runId) => active.has(runId));
+        }
+        if (sortOrder === 'desc') order = order.slice().reverse();
+        let start = 0;
+        if (cursor !== undefined) {
+          const at = order.indexOf(cursor);
+          if (at < 0 && !runsInOrder.has(cursor)) throw new InvalidCursorError(cursor);
+          start = at < 0 ? positionAfter(order, cursor, runsInOrder, sortOrder) : at + 1;
+        }
+        const data: WorkflowRun[] = [];
+        let hasMore = false;
+        for (let i = start; i < order.length; i++) {
+          const run = store.read(order[i]!)?.state?.run;
+          if (run === undefined) continue;
+          if (status !== undefined && run.status !== status) continue;
+          if (params?.workflowName !== undefined && run.workflowName !== params.workflowName)
+            continue;
+          if (data.length === limit) {
+            hasMore = true;
+            break;
+          }
+          data.push(copy(runForRead(run, params?.resolveData)));
+        }
+        return { data, cursor: hasMore ? data.at(-1)!.runId : null, hasMore } as any;
+      },
+    },
+
+    steps: {
+      async get(runId: string | undefined, stepId: string, params?: { resolveData?: any }) {
+        assertSafeId(stepId, 'stepId');
+        const candidates = runId === undefined ? indexes.runsOfCorrelation(stepId) : [runId];
+        for (const candidate of candidates) {
+          const step = optionalRun(candidate)?.steps.get(stepId);
+          if (step !== undefined) return copy(stepForRead(step, params?.resolveData)) as any;
+        }
+        throw new EntityNotFoundError('step', stepId);
+      },
+      async list(params: {
+        runId: string;
+        pagination?: { limit?: number; cursor?: string; sortOrder?: 'asc' | 'desc' };
+        resolveData?: any;
+      }) {
+        const { limit, sortOrder, cursor } = pageOf('steps', params.pagination);
+        const steps = [...(optionalRun(params.runId)?.steps.values() ?? [])];
+        if (sortOrder === 'desc') steps.reverse();
+        const page = pageAfterId(steps, (step) => step.stepId, cursor, limit);
+        return {
+          data: page.items.map((step) => copy(stepForRead(step, params.resolveData))),
+          cursor: page.hasMore ? page.items.at(-1)!.stepId : null,
+          hasMore: page.hasMore,
+        } as any;
+      },
+    },
+
+    events: {
+      async create(runId: string | null, data: any, params?: any) {
+        return store.commit(validateCreateEvent(runId, data, params));
+      },
+      async get(runId, eventId, params) {
+        assertSafeId(eventId, 'eventId');
+        const run = optionalRun(runId);
+        const at = run?.indexOfEvent(eventId) ?? -1;
+        if (run === undefined || at < 0) throw new EntityNotFoundError('event', eventId);
+        return copy(eventForRead(run.events[at]!, params?.resolveData));
+      },
+      async list(params) {
+        const { limit, sortOrder, cursor } = pageOf('events', params.pagination);
+        const run = optionalRun(params.runId);
+        const events = run?.events ?? [];
+        let start = 0;
+        if (cursor !== undefined) {
+          const at = run?.indexOfEvent(cursor) ?? -1;
+          if (at < 0) throw new InvalidCursorError(cursor);
+          start = sortOrder === 'asc' ? at + 1 : events.length - at;
+        }
+        const ordered = sortOrder === 'asc' ? events : events.slice().reverse();
+        const items = ordered.slice(start, start + limit);
+        const hasMore = start + limit < ordered.length;
+        return {
+          data: items.map((event) => copy(eventForRead(event, params.resolveData))),
+          // The cursor means "after this event" and stays valid; the last page keeps one too.
+          cursor: items.at(-1)?.eventId ?? cursor ?? null,
+          hasMore,
+        };
+      },
+      async listByCorrelationId(params) {
+        assertSafeId(params.correlationId, 'correlationId');
+        const { limit, sortOrder, cursor } = pageOf('events', params.pagination);
+        const runIds =
+          params.runId === undefined
+            ? indexes.runsOfCorrelation(params.correlationId)
+            : [params.runId];
+        const matches: Event[] = [];
+        for (const runId of runIds) {
+          for (const event of optionalRun(runId)?.events ?? []) {
+            if (event.correlationId === params.correlationId) matches.push(event);
+          }
+        }
+        matches.sort(compareEvents);
+        if (sortOrder === 'desc') matches.reverse();
+        const after = cursor === undefined ? undefined : parseEventKey(cursor);
+        const start =
+          after === undefined
+            ? 0
+            : matches.findIndex((event) => {
+                const order = compareEvents(event, after);
+                return sortOrder === 'asc' ? order > 0 : order < 0;
+              });
+        const from = start < 0 ? matches.length : start;
+        const items = matches.slice(from, from + limit);
+        const last = items.at(-1);
+        return {
+          data: items.map((event) => copy(eventForRead(event, params.resolveData))),
+          cursor: last === undefined ? (cursor ?? null) : eventKey(last),
+          hasMore: from + limit < matches.length,
+        };
+      },
+    },
+
+    hooks: {
+      async get(hookId, params) {
+        assertSafeId(hookId, 'hookId');
+        for (const runId of indexes.runsOfCorrelation(hookId)) {
+          const hook = optionalRun(runId)?.hooks.get(hookId);
+          if (hook !== undefined) return copy(hookForRead(hook, params?.resolveData));
+        }
+        throw new HookNotFoundError({ hookId });
+      },
+      async getByToken(token, params) {
+        if (typeof token !== 'string' || token.length === 0) {
+          throw new InvalidInputError('token', 'expected a non-empty string');
+        }
+        const claim = indexes.readClaim(token);
+        const hook =
+          claim && claim.runId !== ''
+            ? optionalRun(claim.runId)?.hooks.get(claim.hookId)
+            : undefined;
+        if (hook === undefined || hook.token !== token) throw new HookNotFoundError({ token });
+        return copy(hookForRead(hook, params?.resolveData));
+      },
+      async list(params) {
+        const { limit, sortOrder, cursor } = pageOf('hooks', params.pagination);
+        const runIds = params.runId === undefined ? indexes.activeRuns() : [params.runId];
+        const hooks: Hook[] = [];
+        for (const runId of runIds) hooks.push(...(optionalRun(runId)?.hooks.values() ?? []));
+        hooks.sort(compareHooks);
+        if (sortOrder === 'desc') hooks.reverse();
+        const after = cursor === undefined ? undefined : parseHookKey(cursor);
+        const start =
+          after === undefined
+            ? 0
+            : hooks.findIndex((hook) => {
+                const order = compareHooks(hook, after);
+                return sortOrder === 'asc' ? order > 0 : order < 0;
+              });
+        const from = start < 0 ? hooks.length : start;
+        const items = hooks.slice(from, from + limit);
+        const hasMore = from + limit < hooks.length;
+        return {
+          data: items.map((hook) => copy(hookForRead(hook, params.resolveData))),
+          cursor: hasMore ? hookKey(items.at(-1)!) : null,
+          hasMore,
+        } satisfies PaginatedResponse<Hook>;
+      },
+    },
+  };
+  return storage;
+}
+
+/** Reads hand out copies: callers may mutate what they get without touching the cache. */
+function copy<T>(value: T): T {
+  return structuredClone(value);
+}
+
+/** Run ids in creation order, from the runs journal, read incrementally. */
+class RunsJournalView {
+  private offset = 0;
+  private readonly order: string[] = [];
+  private readonly position = new Map<string, number>();
+
+  constructor(private readonly indexes: Indexes) {}
+
+  all(): string[] {
+    const { runIds, end } = this.indexes.readRunsJournal(this.offset);
+    this.offset = end;
+    for (const runId of runIds) {
+      if (this.position.has(runId)) continue;
+      this.position.set(runId, this.order.length);
+      this.order.push(runId);
+    }
+    return this.order;
+  }
+
+  has(runId: string): boolean {
+    return this.position.has(runId);
+  }
+
+  positionOf(runId: string): number {
+    return this.position.get(runId) ?? -1;
+  }
+}
+
+/** Where to resume a filtered run list whose cursor run no longer matches the filter. */
+function positionAfter(
+  order: string[],
+  cursor: string,
+  journal: RunsJournalView,
+  sortOrder: 'asc' | 'desc',
+): number {
+  const cursorPosition = journal.positionOf(cursor);
+  const index = order.findIndex((runId) =>
+    sortOrder === 'asc'
+      ? journal.positionOf(runId) > cursorPosition
+      : journal.positionOf(runId) < cursorPosition,
+  );
+  return index < 0 ? order.length : index;
+}
+
+function pageAfterId<T>(
+  items: T[],
+  idOf: (item: T) => string,
+  cursor: string | undefined,
+  limit: number,
+): { items: T[]; hasMore: boolean } {
+  let start = 0;
+  if (cursor !== undefined) {
+    const at = items.findIndex((item) => idOf(item) === cursor);
+    if (at < 0) throw new InvalidCursorError(cursor);
+    start = at + 1;
+  }
+  return { items: items.slice(start, start + limit), hasMore: start + limit < items.length };
+}
+
+interface EventKey {
+  eventId: string;
+  runId: string;
+}
+
+function compareEvents(a: EventKey, b: EventKey): number {
+  if (a.eventId !== b.eventId) return a.eventId < b.eventId ? -1 : 1;
+  return a.runId < b.runId ? -1 : a.runId > b.runId ? 1 : 0;
+}
+
+function eventKey(event: EventKey): string {
+  return `${event.eventId}.${event.runId}`;
+}
+
+function parseEventKey(cursor: string): EventKey {
+  const [eventId, runId, ...rest] = cursor.split('.');
+  if (!eventId || !runId || rest.length > 0) throw new InvalidCursorError(cursor);
+  return { eventId, runId };
+}
+
+interface HookKey {
+  createdAt: Date;
+  runId: string;
+  hookId: string;
+}
+
+function compareHooks(a: HookKey, b: HookKey): number {
+  const time = a.createdAt.getTime() - b.createdAt.getTime();
+  if (time !== 0) return time;
+  if (a.runId !== b.runId) return a.runId < b.runId ? -1 : 1;
+  return a.hookId < b.hookId ? -1 : a.hookId > b.hookId ? 1 : 0;
+}
+
+function hookKey(hook: HookKey): string {
+  return `${hook.createdAt.getTime()}.${hook.runId}.${hook.hookId}`;
+}
+
+function parseHookKey(cursor: string): HookKey {
+  const [time, runId, hookId, ...rest] = cursor.split('.');
+  const ms = Number(time);
+  if (!Number.isSafeInteger(ms) || !runId || !hookId || rest.length > 0) {
+    throw new InvalidCursorError(cursor);
+  }
+  return { createdAt: new Date(ms), runId, hookId };
+}
+
+export type { Step };

@@ -1,0 +1,489 @@
+--[[
+events.create: validate one event against the run's state, append it and update the entities it
+touches, atomically. This is the reference state machine of @worldkit/world (transition.ts)
+re-expressed in Lua; the order of the checks is the same: run existence (with the resilient-start
+bootstrap), spec version, the two fences, then the event's own rules. Every check runs before the
+first write, so a refusal writes nothing.
+
+KEYS[1]  <run scope>run      the run hash; the run scope prefix is derived from it
+KEYS[2]  <global scope>runs  the index of all runs; the global scope prefix is derived from it
+
+ARGV[1] runId  [2] eventType  [3] correlationId or ''  [4] event specVersion
+ARGV[5] stateUpdatedAt or ''  [6] lastKnownEventId or ''  [7] 16 random ULID characters
+ARGV[8] the event's stored record (CBOR, encoded by the client)
+ARGV[9..] per event type, see the handlers.
+
+Replies {'ERR', code, detail} for a refusal, or
+{'OK', 'applied'|'unchanged', n, eventId_1..eventId_n, entityKind, entity hash fields...}
+where entityKind is run, step, hook, wait, conflict (followed by the holder's run id) or none.
+]]
+
+--- @include "includes/ulid.lua"
+--- @include "includes/cbor.lua"
+--- @include "includes/time.lua"
+
+local run_key = KEYS[1]
+local R = string.sub(run_key, 1, #run_key - 3)
+local G = string.sub(KEYS[2], 1, #KEYS[2] - 4)
+
+local run_id = ARGV[1]
+local event_type = ARGV[2]
+local correlation_id = ARGV[3]
+local spec_version = tonumber(ARGV[4])
+local state_updated_at = ARGV[5] ~= '' and tonumber(ARGV[5]) or nil
+local last_known_event_id = ARGV[6] ~= '' and ARGV[6] or nil
+local random_part = ARGV[7]
+local record = ARGV[8]
+
+local SPEC_VERSION_CURRENT = 3
+local now = server_now_ms()
+
+local TERMINAL = { completed = true, failed = true, cancelled = true }
+
+local function reject(code, detail)
+  return { 'ERR', code, detail or '' }
+end
+
+-- ── the run's state ─────────────────────────────────────────────────────────────────────────
+
+local fields = redis.call('HMGET', run_key, 'status', 'spec', 'last', 'marker', 'started', 'seq')
+local run = nil
+if fields[1] then
+  run = {
+    status = fields[1],
+    spec = tonumber(fields[2]) or SPEC_VERSION_CURRENT,
+    last = fields[3] or nil,
+    marker = fields[4] and tonumber(fields[4]) or nil,
+    started = fields[5] or nil,
+    seq = tonumber(fields[6]) or 0,
+  }
+end
+
+local function check_fences(state)
+  local marker = state and state.marker or nil
+  if state_updated_at and marker and state_updated_at < marker then
+    return reject('PRECONDITION_FAILED', ms_string(marker))
+  end
+  local last = state and state.last or nil
+  if last_known_event_id and last_known_event_id ~= last then
+    return reject('FENCE_CONFLICT', last or '')
+  end
+  return nil
+end
+
+-- ── writes ──────────────────────────────────────────────────────────────────────────────────
+
+local appended = {}
+local last_appended_type = nil
+
+-- Appends one event record; returns its id and time (ms).
+local function append(type, stored_record, correlation)
+  local previous = appended[#appended] or (run and run.last) or nil
+  local id, ms = next_event_id(previous, now, random_part)
+  redis.call('HSET', R .. 'events', id, stored_record)
+  redis.call('ZADD', R .. 'event-order', 0, id)
+  if correlation ~= '' then
+    redis.call('ZADD', R .. 'corr:' .. correlation, 0, id)
+  end
+  appended[#appended + 1] = id
+  last_appended_type = type
+  return id, ms
+end
+
+local function set_run_status(from, to)
+  if from then
+    redis.call('ZREM', G .. 'runs:' .. from, run_id)
+  end
+  redis.call('ZADD', G .. 'runs:' .. to, 0, run_id)
+end
+
+local function create_run(deployment_id, workflow_name, input, context, spec, at)
+  local ms = ms_string(at)
+  redis.call('HSET', run_key, 'status', 'pending', 'spec', spec, 'dep', deployment_id,
+    'wf', workflow_name, 'input', input, 'created', ms, 'updated', ms)
+  if context ~= '' then
+    redis.call('HSET', run_key, 'ctx', context)
+  end
+  redis.call('ZADD', G .. 'runs', 0, run_id)
+  set_run_status(nil, 'pending')
+  run = { status = 'pending', spec = spec, last = nil, marker = nil, started = nil, seq = 0 }
+end
+
+local function release_token(token_key, holder)
+  if redis.call('GET', token_key) == holder then
+    redis.call('DEL', token_key)
+  end
+end
+
+local function delete_hook(hook_id)
+  local hook_key = R .. 'hook:' .. hook_id
+  local hook = redis.call('HMGET', hook_key, 'tk', 'ev')
+  if hook[1] then
+    release_token(G .. 'token:' .. hook[1], run_id .. ' ' .. hook_id)
+    redis.call('ZREM', R .. 'hooks', hook[2] .. ' ' .. hook_id)
+    redis.call('ZREM', G .. 'hooks', hook[2] .. ' ' .. run_id .. ' ' .. hook_id)
+    redis.call('DEL', hook_key)
+  end
+end
+
+-- A terminal run deletes all its hooks (releasing their tokens) and all its waits.
+local function release_run_resources()
+  for _, member in ipairs(redis.call('ZRANGE', R .. 'hooks', 0, -1)) do
+    delete_hook(string.match(member, ' (.+)$'))
+  end
+  for _, wait_id in ipairs(redis.call('SMEMBERS', R .. 'waits')) do
+    redis.call('DEL', R .. 'wait:' .. wait_id)
+  end
+  redis.call('DEL', R .. 'waits')
+end
+
+local function finish_run(status, field, value, at)
+  local ms = ms_string(at)
+  redis.call('HSET', run_key, 'status', status, 'completed', ms, 'updated', ms)
+  if field then
+    redis.call('HSET', run_key, field, value)
+  end
+  set_run_status(run.status, status)
+  release_run_resources()
+end
+
+local function applied(kind, entity_key, extra)
+  local last = appended[#appended]
+  local seq = run.seq + #appended
+  redis.call('HSET', run_key, 'last', last, 'seq', seq)
+  if state_updated_at == nil and
+      (last_appended_type == 'hook_received' or last_appended_type == 'step_completed') then
+    redis.call('HSET', run_key, 'marker', ms_string(ulid_decode_time(string.sub(last, -26))))
+  end
+  local reply = { 'OK', 'applied', tostring(#appended) }
+  for _, id in ipairs(appended) do
+    reply[#reply + 1] = id
+  end
+  reply[#reply + 1] = kind
+  if extra then
+    reply[#reply + 1] = extra
+  elseif entity_key then
+    for _, value in ipairs(redis.call('HGETALL', entity_key)) do
+      reply[#reply + 1] = value
+    end
+  end
+  return reply
+end
+
+local function unchanged_run()
+  local reply = { 'OK', 'unchanged', '0', 'run' }
+  for _, value in ipairs(redis.call('HGETALL', run_key)) do
+    reply[#reply + 1] = value
+  end
+  return reply
+end
+
+local function run_not_terminal()
+  if TERMINAL[run.status] then
+    return reject('CONFLICT', 'run ' .. run_id .. ' is already ' .. run.status)
+  end
+  return nil
+end
+
+-- ── run events ──────────────────────────────────────────────────────────────────────────────
+
+local handlers = {}
+
+-- ARGV[9] deploymentId [10] workflowName [11] input [12] executionContext or ''
+local function run_created()
+  if run then
+    return reject('CONFLICT', 'run ' .. run_id .. ' already exists')
+  end
+  local refused = check_fences(nil)
+  if refused then return refused end
+  local _, at = append('run_created', record, correlation_id)
+  create_run(ARGV[9], ARGV[10], ARGV[11], ARGV[12], spec_version, at)
+  return applied('run', run_key)
+end
+
+-- ARGV[9] '1' when the event carries bootstrap data: [10] deploymentId [11] workflowName
+-- [12] input [13] executionContext or '' [14] the synthetic run_created record
+handlers.run_started = function()
+  if TERMINAL[run.status] then
+    return reject('RUN_EXPIRED', 'run ' .. run_id .. ' is already ' .. run.status)
+  end
+  if run.status == 'running' then
+    return unchanged_run()
+  end
+  local _, at = append('run_started', record, correlation_id)
+  local ms = ms_string(at)
+  redis.call('HSET', run_key, 'status', 'running', 'updated', ms)
+  if not run.started then
+    redis.call('HSET', run_key, 'started', ms)
+  end
+  set_run_status(run.status, 'running')
+  return applied('run', run_key)
+end
+
+-- ARGV[9] output
+handlers.run_completed = function()
+  local refused = run_not_terminal()
+  if refused then return refused end
+  local _, at = append('run_completed', record, correlation_id)
+  finish_run('completed', 'output', ARGV[9], at)
+  return applied('run', run_key)
+end
+
+-- ARGV[9] the structured error
+handlers.run_failed = function()
+  local refused = run_not_terminal()
+  if refused then return refused end
+  local _, at = append('run_failed', record, correlation_id)
+  finish_run('failed', 'error', ARGV[9], at)
+  return applied('run', run_key)
+end
+
+handlers.run_cancelled = function()
+  -- Cancelling twice is a no-op, so a terminal event stays the last run event.
+  if run.status == 'cancelled' then
+    return unchanged_run()
+  end
+  local refused = run_not_terminal()
+  if refused then return refused end
+  local _, at = append('run_cancelled', record, correlation_id)
+  finish_run('cancelled', nil, nil, at)
+  return applied('run', run_key)
+end
+
+-- ── step events ─────────────────────────────────────────────────────────────────────────────
+
+local step_key = R .. 'step:' .. correlation_id
+
+local function load_step()
+  local step = redis.call('HMGET', step_key, 'status', 'attempt', 'started', 'retry')
+  if not step[1] then
+    return nil
+  end
+  return { status = step[1], attempt = tonumber(step[2]), started = step[3], retry = step[4] }
+end
+
+local function step_not_found()
+  return reject('NOT_FOUND', 'step')
+end
+
+local function step_not_terminal(step)
+  if TERMINAL[step.status] then
+    return reject('CONFLICT', 'step ' .. correlation_id .. ' is already ' .. step.status)
+  end
+  return nil
+end
+
+-- Once the run is terminal, only a step already running may still start over or fail.
+local function step_may_finish_or_start(step)
+  if TERMINAL[run.status] and step.status ~= 'running' then
+    return reject('RUN_EXPIRED',
+      'run ' .. run_id .. ' is ' .. run.status .. '; step ' .. correlation_id .. ' is ' .. step.status)
+  end
+  return nil
+end
+
+-- ARGV[9] stepName [10] input
+handlers.step_created = function()
+  local refused = run_not_terminal()
+  if refused then return refused end
+  if redis.call('EXISTS', step_key) == 1 then
+    return reject('CONFLICT', 'step ' .. correlation_id .. ' already exists in run ' .. run_id)
+  end
+  local id, at = append('step_created', record, correlation_id)
+  local ms = ms_string(at)
+  redis.call('HSET', step_key, 'name', ARGV[9], 'status', 'pending', 'attempt', '0',
+    'input', ARGV[10], 'created', ms, 'updated', ms, 'spec', spec_version, 'ev', id)
+  redis.call('ZADD', R .. 'steps', 0, id .. ' ' .. correlation_id)
+  redis.call('HSETNX', G .. 'corr', correlation_id, run_id)
+  return applied('step', step_key)
+end
+
+handlers.step_started = function()
+  local step = load_step()
+  if not step then return step_not_found() end
+  local refused = step_not_terminal(step) or step_may_finish_or_start(step)
+  if refused then return refused end
+  if step.retry and tonumber(step.retry) > now then
+    local seconds = math.max(1, math.ceil((tonumber(step.retry) - now) / 1000))
+    return reject('TOO_EARLY', tostring(seconds))
+  end
+  local _, at = append('step_started', record, correlation_id)
+  local ms = ms_string(at)
+  redis.call('HSET', step_key, 'status', 'running', 'attempt', tostring(step.attempt + 1),
+    'updated', ms)
+  if not step.started then
+    redis.call('HSET', step_key, 'started', ms)
+  end
+  redis.call('HDEL', step_key, 'retry')
+  return applied('step', step_key)
+end
+
+-- ARGV[9] output
+handlers.step_completed = function()
+  local step = load_step()
+  if not step then return step_not_found() end
+  local refused = step_not_terminal(step)
+  if refused then return refused end
+  local _, at = append('step_completed', record, correlation_id)
+  local ms = ms_string(at)
+  redis.call('HSET', step_key, 'status', 'completed', 'output', ARGV[9], 'completed', ms,
+    'updated', ms)
+  redis.call('HDEL', step_key, 'retry', 'error')
+  return applied('step', step_key)
+end
+
+-- ARGV[9] the structured error
+handlers.step_failed = function()
+  local step = load_step()
+  if not step then return step_not_found() end
+  local refused = step_not_terminal(step) or step_may_finish_or_start(step)
+  if refused then return refused end
+  local _, at = append('step_failed', record, correlation_id)
+  local ms = ms_string(at)
+  redis.call('HSET', step_key, 'status', 'failed', 'error', ARGV[9], 'completed', ms,
+    'updated', ms)
+  redis.call('HDEL', step_key, 'retry')
+  return applied('step', step_key)
+end
+
+-- ARGV[9] the structured error [10] retryAfter (ms) or ''
+handlers.step_retrying = function()
+  local step = load_step()
+  if not step then return step_not_found() end
+  local refused = step_not_terminal(step)
+  if refused then return refused end
+  local _, at = append('step_retrying', record, correlation_id)
+  redis.call('HSET', step_key, 'status', 'pending', 'error', ARGV[9], 'updated', ms_string(at))
+  if ARGV[10] ~= '' then
+    redis.call('HSET', step_key, 'retry', ARGV[10])
+  else
+    redis.call('HDEL', step_key, 'retry')
+  end
+  return applied('step', step_key)
+end
+
+-- ── hook events ─────────────────────────────────────────────────────────────────────────────
+
+local hook_key = R .. 'hook:' .. correlation_id
+
+-- ARGV[9] token [10] metadata or '' [11] isWebhook '1' or '0'
+handlers.hook_created = function()
+  local refused = run_not_terminal()
+  if refused then return refused end
+  if redis.call('SISMEMBER', R .. 'hooks-ever', correlation_id) == 1 or
+      redis.call('EXISTS', hook_key) == 1 then
+    return reject('CONFLICT', 'hook ' .. correlation_id .. ' already exists in run ' .. run_id)
+  end
+  local token = ARGV[9]
+  local token_hash = redis.sha1hex(token)
+  local token_key = G .. 'token:' .. token_hash
+  local holder = redis.call('GET', token_key)
+  if holder then
+    -- A token held by any other hook, in this run or another, is a conflict the runtime must
+    -- see as an event: a refusal would read as "my own duplicate" and hang the hook.
+    local holder_run = string.match(holder, '^(%S+) ')
+    local conflict = cbor_map({
+      't', cbor_text('hook_conflict'),
+      'c', cbor_text(correlation_id),
+      's', cbor_uint(spec_version),
+      'd', cbor_map({ 'token', cbor_text(token), 'conflictingRunId', cbor_text(holder_run) }),
+    })
+    append('hook_conflict', conflict, correlation_id)
+    redis.call('HSETNX', G .. 'corr', correlation_id, run_id)
+    return applied('conflict', nil, holder_run)
+  end
+  local id, at = append('hook_created', record, correlation_id)
+  redis.call('HSET', hook_key, 'token', token, 'tk', token_hash, 'webhook', ARGV[11],
+    'created', ms_string(at), 'spec', spec_version, 'ev', id)
+  if ARGV[10] ~= '' then
+    redis.call('HSET', hook_key, 'meta', ARGV[10])
+  end
+  redis.call('SET', token_key, run_id .. ' ' .. correlation_id)
+  redis.call('SADD', R .. 'hooks-ever', correlation_id)
+  redis.call('ZADD', R .. 'hooks', 0, id .. ' ' .. correlation_id)
+  redis.call('ZADD', G .. 'hooks', 0, id .. ' ' .. run_id .. ' ' .. correlation_id)
+  redis.call('HSETNX', G .. 'corr', correlation_id, run_id)
+  return applied('hook', hook_key)
+end
+
+-- Hooks are deleted on dispose and when their run terminates: both read as "not found".
+handlers.hook_received = function()
+  if redis.call('EXISTS', hook_key) == 0 then
+    return reject('HOOK_NOT_FOUND', correlation_id)
+  end
+  append('hook_received', record, correlation_id)
+  return applied('none')
+end
+
+handlers.hook_disposed = function()
+  if redis.call('EXISTS', hook_key) == 0 then
+    return reject('HOOK_NOT_FOUND', correlation_id)
+  end
+  append('hook_disposed', record, correlation_id)
+  delete_hook(correlation_id)
+  return applied('none')
+end
+
+-- ── wait events ─────────────────────────────────────────────────────────────────────────────
+
+local wait_key = R .. 'wait:' .. correlation_id
+
+-- ARGV[9] resumeAt (ms)
+handlers.wait_created = function()
+  local refused = run_not_terminal()
+  if refused then return refused end
+  if redis.call('EXISTS', wait_key) == 1 then
+    return reject('CONFLICT', 'wait ' .. run_id .. '-' .. correlation_id .. ' already exists')
+  end
+  local _, at = append('wait_created', record, correlation_id)
+  local ms = ms_string(at)
+  redis.call('HSET', wait_key, 'status', 'waiting', 'resume', ARGV[9], 'created', ms,
+    'updated', ms, 'spec', spec_version)
+  redis.call('SADD', R .. 'waits', correlation_id)
+  redis.call('HSETNX', G .. 'corr', correlation_id, run_id)
+  return applied('wait', wait_key)
+end
+
+handlers.wait_completed = function()
+  local status = redis.call('HGET', wait_key, 'status')
+  if not status then
+    return reject('NOT_FOUND', 'wait')
+  end
+  if status == 'completed' then
+    return reject('CONFLICT', 'wait ' .. run_id .. '-' .. correlation_id .. ' is already completed')
+  end
+  local _, at = append('wait_completed', record, correlation_id)
+  local ms = ms_string(at)
+  redis.call('HSET', wait_key, 'status', 'completed', 'completed', ms, 'updated', ms)
+  return applied('wait', wait_key)
+end
+
+-- ── dispatch ────────────────────────────────────────────────────────────────────────────────
+
+if event_type == 'run_created' then
+  return run_created()
+end
+
+if not run then
+  if event_type ~= 'run_started' or ARGV[9] ~= '1' then
+    return reject('RUN_NOT_FOUND')
+  end
+  -- Resilient start: the run's first message carries its creation data, so a run_started for a
+  -- run whose run_created never landed creates it first, with a synthetic run_created event.
+  local refused = check_fences(nil)
+  if refused then return refused end
+  local _, at = append('run_created', ARGV[14], '')
+  create_run(ARGV[10], ARGV[11], ARGV[12], ARGV[13], spec_version, at)
+else
+  if run.spec > SPEC_VERSION_CURRENT then
+    return reject('RUN_NOT_SUPPORTED', tostring(run.spec))
+  end
+  local refused = check_fences(run)
+  if refused then return refused end
+end
+
+local handler = handlers[event_type]
+if not handler then
+  return reject('INVALID_EVENT_TYPE', event_type)
+end
+return handler()

@@ -1,0 +1,61 @@
+-- ULIDs on the append clock: Crockford base32, 10 characters of epoch milliseconds followed by
+-- 16 characters of randomness. Event ids increase strictly within a run: within one millisecond
+-- (or when the clock stepped back) the random part counts up from the previous id.
+
+local CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ'
+local CROCKFORD_VALUE = {}
+for i = 1, 32 do
+  CROCKFORD_VALUE[string.byte(CROCKFORD, i)] = i - 1
+end
+
+local function ulid_encode_time(ms)
+  local out = {}
+  for i = 10, 1, -1 do
+    local digit = ms % 32
+    out[i] = string.sub(CROCKFORD, digit + 1, digit + 1)
+    ms = (ms - digit) / 32
+  end
+  return table.concat(out)
+end
+
+local function ulid_decode_time(ulid)
+  local ms = 0
+  for i = 1, 10 do
+    ms = ms * 32 + CROCKFORD_VALUE[string.byte(ulid, i)]
+  end
+  return ms
+end
+
+-- The base32 string plus one, or nil when every digit is already Z.
+local function ulid_increment(digits)
+  local out = {}
+  for i = 1, #digits do
+    out[i] = string.sub(digits, i, i)
+  end
+  for i = #out, 1, -1 do
+    local value = CROCKFORD_VALUE[string.byte(out[i])]
+    if value < 31 then
+      out[i] = string.sub(CROCKFORD, value + 2, value + 2)
+      return table.concat(out)
+    end
+    out[i] = '0'
+  end
+  return nil
+end
+
+-- The id after previous_id (or the first one): time = max(now, previous time). Returns the id and
+-- its time in milliseconds.
+local function next_event_id(previous_id, now, random_part)
+  if previous_id then
+    local previous = string.sub(previous_id, -26)
+    local previous_time = ulid_decode_time(previous)
+    if now <= previous_time then
+      local incremented = ulid_increment(string.sub(previous, 11))
+      if incremented then
+        return 'evnt_' .. string.sub(previous, 1, 10) .. incremented, previous_time
+      end
+      return 'evnt_' .. ulid_encode_time(previous_time + 1) .. random_part, previous_time + 1
+    end
+  end
+  return 'evnt_' .. ulid_encode_time(now) .. random_part, now
+end

@@ -1,0 +1,63 @@
+import { Redis, type RedisOptions } from 'ioredis';
+import { defineScripts } from './scripts.js';
+
+/**
+ * Connections shared at module scope, keyed by URL, so the two World instances a runtime creates
+ * per process (and any number of tests) share one command connection. Each World takes a
+ * reference on first use and gives it back on `close()`; the last one closes the connection.
+ */
+interface SharedClient {
+  client: Redis;
+  references: number;
+}
+
+const REGISTRY_KEY = Symbol.for('@worldkit/world-redis/connections');
+const scope = globalThis as Record<symbol, Map<string, SharedClient> | undefined>;
+const registry: Map<string, SharedClient> = scope[REGISTRY_KEY] ?? new Map();
+scope[REGISTRY_KEY] = registry;
+
+const BASE_OPTIONS: RedisOptions = {
+  lazyConnect: true,
+  // A command whose reply was lost in a disconnect is failed, never sent again: a script that
+  // appended an event may have run, and resending it could append twice.
+  autoResendUnfulfilledCommands: false,
+  // Reconnect forever with a short, capped backoff: a restarted server is picked up by itself.
+  retryStrategy: (times) => Math.min(50 * times, 1000),
+  maxRetriesPerRequest: 20,
+};
+
+export function createClient(url: string, options: RedisOptions = {}): Redis {
+  const client = new Redis(url, { ...BASE_OPTIONS, ...options });
+  // Connection errors surface on the commands that hit them; the event itself is only noise.
+  client.on('error', () => {});
+  defineScripts(client);
+  return client;
+}
+
+export function acquireClient(url: string): Redis {
+  let shared = registry.get(url);
+  if (shared === undefined) {
+    shared = { client: createClient(url, { enableAutoPipelining: true }), references: 0 };
+    registry.set(url, shared);
+  }
+  shared.references += 1;
+  return shared.client;
+}
+
+export async function releaseClient(url: string, client: Redis): Promise<void> {
+  const shared = registry.get(url);
+  if (shared === undefined || shared.client !== client) return;
+  shared.references -= 1;
+  if (shared.references > 0) return;
+  registry.delete(url);
+  await closeClient(client);
+}
+
+/** QUIT when connected, otherwise drop the connection attempt. */
+export async function closeClient(client: Redis): Promise<void> {
+  if (client.status === 'ready') {
+    await client.quit().catch(() => client.disconnect());
+  } else {
+    client.disconnect();
+  }
+}

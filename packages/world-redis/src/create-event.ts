@@ -1,0 +1,219 @@
+import {
+  type AnyEventRequest,
+  type EventResult,
+  encodeBinary,
+  newId,
+  type RejectionCode,
+  resultForRead,
+  structuredError,
+  type ValidatedCreate,
+  validateCreateEvent,
+  waitIdOf,
+  worldErrorFromCode,
+} from '@worldkit/world';
+import {
+  assembleEvent,
+  encodeRecord,
+  fieldsOf,
+  hookFromFields,
+  runFromFields,
+  stepFromFields,
+  waitFromFields,
+} from './records.js';
+import type { StoreContext } from './store-context.js';
+
+type Arg = string | Uint8Array | number;
+
+const SPEC_VERSION_DEFAULT = 3;
+
+/**
+ * `events.create`: validated in JS (nothing is sent on bad input), then decided and applied by one
+ * Lua script (`lua/createEvent.lua`) in the run's critical section.
+ */
+export async function createEvent(
+  store: StoreContext,
+  runId: unknown,
+  data: unknown,
+  params: unknown,
+): Promise<EventResult> {
+  const validated = validateCreateEvent(runId, data, params);
+  const { event, params: options } = validated;
+  const specVersion = event.specVersion ?? SPEC_VERSION_DEFAULT;
+  const storedData = event.eventType === 'run_started' ? undefined : eventDataOf(event);
+  const args: Arg[] = [
+    validated.runId,
+    event.eventType,
+    event.correlationId ?? '',
+    specVersion,
+    options.stateUpdatedAt ?? '',
+    options.lastKnownEventId ?? '',
+    newId('event').slice(-16),
+    encodeRecord(event.eventType, event.correlationId, specVersion, storedData),
+    ...typeArgs(event, specVersion),
+  ];
+  const keys = store.keys.run(validated.runId);
+  const reply = (await store.call('createEvent', [keys.run, store.keys.global.runs], args)) as
+    | Buffer[]
+    | undefined;
+  const result = await resultOf(store, validated, specVersion, storedData, reply ?? []);
+  return resultForRead(result, options.resolveData);
+}
+
+function eventDataOf(event: AnyEventRequest): unknown {
+  return 'eventData' in event ? event.eventData : undefined;
+}
+
+/** The scalars and blobs the script needs beyond the record, per event type (see its header). */
+function typeArgs(event: AnyEventRequest, specVersion: number): Arg[] {
+  switch (event.eventType) {
+    case 'run_created': {
+      const data = event.eventData;
+      return [
+        data.deploymentId,
+        data.workflowName,
+        encodeBinary(data.input),
+        data.executionContext === undefined ? '' : encodeBinary(data.executionContext),
+      ];
+    }
+    case 'run_started': {
+      const data = event.eventData;
+      if (
+        data?.deploymentId === undefined ||
+        data.workflowName === undefined ||
+        data.input === undefined
+      ) {
+        return [''];
+      }
+      const bootstrap = {
+        deploymentId: data.deploymentId,
+        workflowName: data.workflowName,
+        input: data.input,
+        ...(data.executionContext === undefined ? {} : { executionContext: data.executionContext }),
+      };
+      return [
+        '1',
+        data.deploymentId,
+        data.workflowName,
+        encodeBinary(data.input),
+        data.executionContext === undefined ? '' : encodeBinary(data.executionContext),
+        encodeRecord('run_created', undefined, specVersion, bootstrap),
+      ];
+    }
+    case 'run_completed':
+      return [encodeBinary(event.eventData.output)];
+    case 'run_failed':
+      return [
+        encodeBinary(structuredError(event.eventData.error, undefined, event.eventData.errorCode)),
+      ];
+    case 'step_created':
+      return [event.eventData.stepName, encodeBinary(event.eventData.input)];
+    case 'step_completed':
+      return [encodeBinary(event.eventData.result)];
+    case 'step_failed':
+      return [encodeBinary(structuredError(event.eventData.error, event.eventData.stack))];
+    case 'step_retrying':
+      return [
+        encodeBinary(structuredError(event.eventData.error, event.eventData.stack)),
+        event.eventData.retryAfter === undefined ? '' : event.eventData.retryAfter.getTime(),
+      ];
+    case 'hook_created':
+      return [
+        event.eventData.token,
+        event.eventData.metadata === undefined ? '' : encodeBinary(event.eventData.metadata),
+        event.eventData.isWebhook ? '1' : '0',
+      ];
+    case 'wait_created':
+      return [event.eventData.resumeAt.getTime()];
+    default:
+      return [];
+  }
+}
+
+async function resultOf(
+  store: StoreContext,
+  validated: ValidatedCreate,
+  specVersion: number,
+  storedData: unknown,
+  reply: Buffer[],
+): Promise<EventResult> {
+  const { runId, event } = validated;
+  if (reply[0]?.toString() === 'ERR') {
+    throw rejection(validated, reply[1]!.toString() as RejectionCode, reply[2]!.toString());
+  }
+  const count = Number(reply[2]!.toString());
+  const eventIds = reply.slice(3, 3 + count).map((id) => id.toString());
+  const kind = reply[3 + count]!.toString();
+  const entity = fieldsOf(reply, 4 + count);
+  const lastId = eventIds.at(-1);
+  const correlationId = event.correlationId;
+
+  const result: EventResult = {};
+  if (lastId !== undefined) {
+    result.event =
+      kind === 'conflict'
+        ? assembleEvent(runId, lastId, 'hook_conflict', correlationId, specVersion, {
+            token: (event as Extract<AnyEventRequest, { eventType: 'hook_created' }>).eventData
+              .token,
+            conflictingRunId: reply[4 + count]!.toString(),
+          })
+        : assembleEvent(runId, lastId, event.eventType, correlationId, specVersion, storedData);
+  }
+  switch (kind) {
+    case 'run':
+      result.run = runFromFields(runId, entity);
+      if (store.maxEvents !== undefined) result.maxEvents = store.maxEvents;
+      if (event.eventType === 'run_started') {
+        const log = await store.readWholeLog(runId);
+        result.events = log.events;
+        result.cursor = log.cursor;
+        result.hasMore = false;
+      }
+      break;
+    case 'step':
+      result.step = stepFromFields(runId, correlationId!, entity);
+      break;
+    case 'hook':
+      result.hook = hookFromFields(runId, correlationId!, entity);
+      break;
+    case 'wait':
+      result.wait = waitFromFields(runId, correlationId!, entity);
+      break;
+  }
+  return result;
+}
+
+function rejection(validated: ValidatedCreate, code: RejectionCode, detail: string) {
+  const { runId, event, params } = validated;
+  const correlationId = event.correlationId ?? '';
+  switch (code) {
+    case 'FENCE_CONFLICT':
+      return worldErrorFromCode(code, {
+        runId,
+        expectedEventId: params.lastKnownEventId,
+        actualEventId: detail === '' ? undefined : detail,
+      });
+    case 'PRECONDITION_FAILED':
+      return worldErrorFromCode(code, {
+        runId,
+        message: `run ${runId} received an external event at ${detail}, after the writer's snapshot at ${params.stateUpdatedAt}`,
+      });
+    case 'TOO_EARLY':
+      return worldErrorFromCode(code, {
+        runId,
+        retryAfter: Number(detail),
+        message: `step ${correlationId} may not start for another ${detail} s`,
+      });
+    case 'NOT_FOUND':
+      return worldErrorFromCode(code, {
+        runId,
+        kind: detail === 'wait' ? 'wait' : 'step',
+        id: detail === 'wait' ? waitIdOf(runId, correlationId) : correlationId,
+      });
+    case 'HOOK_NOT_FOUND':
+      return worldErrorFromCode(code, { runId, id: detail });
+    case 'RUN_NOT_SUPPORTED':
+      return worldErrorFromCode(code, { runId, specVersion: Number(detail) });
+    default:
+      return worldErrorFromCode(code, { runId, ...(detail === '' ? {} : { message: detail }) });
+  }
+}

@@ -1,0 +1,247 @@
+import { randomBytes } from 'node:crypto';
+import {
+  createDeliverer,
+  type Deliverer,
+  decodeBinary,
+  encodeBinary,
+  InvalidInputError,
+  isValidQueueName,
+  type MessageId,
+  newId,
+  parseQueueName,
+  type QueueOptions,
+  type QueuePayload,
+  retryDelayMs,
+} from '@worldkit/world';
+import type { Redis } from 'ioredis';
+import type { RedisWorldConfig } from './config.js';
+import { createClient } from './connection.js';
+import { runScript } from './scripts.js';
+import type { StoreContext } from './store-context.js';
+import { transport } from './store-context.js';
+
+/** `queue()`: resolves once the message is in Redis (durable as the server's persistence). */
+export async function enqueue(
+  store: StoreContext,
+  queueName: string,
+  payload: QueuePayload,
+  options: QueueOptions = {},
+): Promise<{ messageId: MessageId }> {
+  if (!isValidQueueName(queueName)) {
+    throw new InvalidInputError(
+      'queueName',
+      `expected a workflow or step queue name, got ${JSON.stringify(queueName)}`,
+    );
+  }
+  const delaySeconds = options.delaySeconds ?? 0;
+  if (typeof delaySeconds !== 'number' || !Number.isFinite(delaySeconds) || delaySeconds < 0) {
+    throw new InvalidInputError('delaySeconds', 'expected a non-negative number of seconds');
+  }
+  const idempotencyKey = options.idempotencyKey ?? '';
+  if (typeof idempotencyKey !== 'string') {
+    throw new InvalidInputError('idempotencyKey', 'expected a string');
+  }
+  const reply = (await transport(() =>
+    runScript(
+      store.redis(),
+      'enqueue',
+      [store.keys.queue.pending],
+      [
+        newId('message'),
+        queueName,
+        encodeBinary(payload),
+        idempotencyKey,
+        Math.round(delaySeconds * 1000),
+        options.headers === undefined ? '' : JSON.stringify(options.headers),
+        workflowRunOf(queueName, payload),
+      ],
+    ),
+  )) as [string, string];
+  return { messageId: reply[1] as MessageId };
+}
+
+/** The run a workflow message wakes, tracked so recovery can skip runs that have one. */
+function workflowRunOf(queueName: string, payload: QueuePayload): string {
+  const runId = (payload as { runId?: unknown }).runId;
+  return parseQueueName(queueName).kind === 'workflow' && typeof runId === 'string' ? runId : '';
+}
+
+/** Whether a workflow message for the run is pending, delayed or in flight. */
+export async function hasLiveWorkflowMessage(store: StoreContext, runId: string): Promise<boolean> {
+  return (await store.redis().hexists(store.keys.queue.liveRuns, runId)) === 1;
+}
+
+interface Claimed {
+  id: string;
+  queueName: string;
+  payload: Buffer;
+  attempt: number;
+  headers: Record<string, string> | undefined;
+}
+
+/**
+ * The delivery loop of one process, started by `start()`: claims due messages under a lease,
+ * POSTs each to the app's queue route, and acknowledges, reschedules or retries it by the answer.
+ * Idle, it blocks on the wake list on a dedicated connection (so an enqueue reaches a handler in
+ * about one round trip) and polls as a fallback; leases of live deliveries are renewed, and
+ * expired ones (a dead consumer's) are reclaimed by every running consumer.
+ */
+export class QueueConsumer {
+  private readonly inFlight = new Map<string, string>();
+  private readonly deliverer: Deliverer;
+  private readonly blocking: Redis;
+  private readonly leaseToken = randomBytes(8).toString('hex');
+  private claims = 0;
+  private stopped = false;
+  private loop: Promise<void> | undefined;
+  private timers: NodeJS.Timeout[] = [];
+  private slotFreed: (() => void) | undefined;
+
+  constructor(
+    private readonly store: StoreContext,
+    private readonly config: RedisWorldConfig,
+  ) {
+    this.deliverer = createDeliverer({
+      ...(config.baseUrl === undefined ? {} : { baseUrl: config.baseUrl }),
+      ...(config.queueSecret === undefined ? {} : { secret: config.queueSecret }),
+    });
+    this.blocking = createClient(config.url, { maxRetriesPerRequest: null });
+  }
+
+  start(): void {
+    this.loop = this.run();
+    const renewEvery = Math.max(10, Math.floor(this.config.leaseMs / 3));
+    this.timers.push(setInterval(() => void this.renewLeases(), renewEvery));
+    this.timers.push(setInterval(() => void this.reclaimExpired(), renewEvery));
+    for (const timer of this.timers) timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    for (const timer of this.timers) clearInterval(timer);
+    this.slotFreed?.();
+    // Deliveries in flight are aborted; their leases expire and another consumer redelivers them.
+    this.deliverer.close();
+    this.blocking.disconnect();
+    await this.loop?.catch(() => {});
+  }
+
+  private get pendingKey(): string {
+    return this.store.keys.queue.pending;
+  }
+
+  private async run(): Promise<void> {
+    while (!this.stopped) {
+      try {
+        const free = this.config.queueConcurrency - this.inFlight.size;
+        if (free <= 0) {
+          await new Promise<void>((resolve) => {
+            this.slotFreed = resolve;
+          });
+          continue;
+        }
+        const { messages, nextDue } = await this.claim(free);
+        for (const message of messages) void this.deliver(message);
+        if (messages.length === free || this.stopped) continue;
+        await this.sleep(nextDue);
+      } catch {
+        // Redis is unreachable: back off a little; the connection reconnects by itself.
+        if (!this.stopped) await delay(Math.min(this.config.pollIntervalMs, 250));
+      }
+    }
+  }
+
+  /** Blocks on the wake list until an enqueue, the next due message or the poll interval. */
+  private async sleep(nextDue: number | undefined): Promise<void> {
+    let waitMs = this.config.pollIntervalMs;
+    if (nextDue !== undefined) waitMs = Math.min(waitMs, Math.max(0, nextDue - Date.now()));
+    if (waitMs <= 0) return;
+    await this.blocking.blpop(this.store.keys.queue.wake, Math.max(0.01, waitMs / 1000));
+  }
+
+  private async claim(
+    count: number,
+  ): Promise<{ messages: Claimed[]; nextDue: number | undefined }> {
+    const token = `${this.leaseToken}:${++this.claims}`;
+    const reply = (await runScript(
+      this.store.redis(),
+      'claim',
+      [this.pendingKey],
+      [count, this.config.leaseMs, token],
+      true,
+    )) as Buffer[];
+    const messages: Claimed[] = [];
+    for (let i = 1; i + 4 < reply.length; i += 5) {
+      const headers = reply[i + 4]!.toString();
+      const id = reply[i]!.toString();
+      this.inFlight.set(id, token);
+      messages.push({
+        id,
+        queueName: reply[i + 1]!.toString(),
+        payload: reply[i + 2]!,
+        attempt: Number(reply[i + 3]!.toString()),
+        headers: headers === '' ? undefined : JSON.parse(headers),
+      });
+    }
+    const nextDue = reply[0]!.length === 0 ? undefined : Number(reply[0]!.toString());
+    return { messages, nextDue };
+  }
+
+  private async deliver(message: Claimed): Promise<void> {
+    const token = this.inFlight.get(message.id)!;
+    try {
+      const outcome = await this.deliverer.deliver({
+        queueName: message.queueName,
+        messageId: message.id,
+        attempt: message.attempt,
+        payload: decodeBinary(message.payload),
+        ...(message.headers === undefined ? {} : { headers: message.headers }),
+      });
+      if (this.stopped) return;
+      if (outcome.kind === 'ack') {
+        await runScript(this.store.redis(), 'ack', [this.pendingKey], [message.id, token]);
+      } else if (outcome.kind === 'redeliver') {
+        await this.reschedule(message.id, token, outcome.timeoutSeconds * 1000, true);
+      } else {
+        const backoff = this.config.retryDelayMs ?? ((attempt: number) => retryDelayMs(attempt));
+        this.config.logger.warn(
+          `[world-redis] delivery of ${message.queueName} (${message.id}, attempt ${message.attempt}) failed: ${outcome.message}`,
+        );
+        await this.reschedule(message.id, token, backoff(message.attempt), false);
+      }
+    } catch {
+      // Acknowledging failed (Redis unreachable): the lease expires and the message is redelivered.
+    } finally {
+      this.inFlight.delete(message.id);
+      const wake = this.slotFreed;
+      this.slotFreed = undefined;
+      wake?.();
+    }
+  }
+
+  private reschedule(id: string, token: string, delayMs: number, resetAttempt: boolean) {
+    return runScript(
+      this.store.redis(),
+      'nack',
+      [this.pendingKey],
+      [id, token, Math.max(0, Math.round(delayMs)), resetAttempt ? '1' : '0'],
+    );
+  }
+
+  private async renewLeases(): Promise<void> {
+    if (this.inFlight.size === 0 || this.stopped) return;
+    const args: (string | number)[] = [this.config.leaseMs];
+    for (const [id, token] of this.inFlight) args.push(id, token);
+    await runScript(this.store.redis(), 'renew', [this.pendingKey], args).catch(() => {});
+  }
+
+  private async reclaimExpired(): Promise<void> {
+    if (this.stopped) return;
+    await runScript(this.store.redis(), 'reclaim', [this.pendingKey], [100]).catch(() => {});
+  }
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
+}

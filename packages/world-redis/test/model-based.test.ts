@@ -1,0 +1,155 @@
+import {
+  type AnyEventRequest,
+  type CreateEventParams,
+  type EventResult,
+  newId,
+} from '@worldkit/world';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createWorld } from '../src/index.js';
+import { assertRedisReachable, deleteKeys, REDIS_URL, testPrefix } from './helpers.js';
+import { comparable, ReferenceModel } from './reference-model.js';
+
+const prefix = testPrefix('model');
+const world = createWorld({ url: REDIS_URL, prefix });
+
+beforeAll(() => assertRedisReachable());
+afterAll(async () => {
+  await world.close();
+  await deleteKeys(prefix);
+});
+
+function seeded(seed: number): () => number {
+  let state = seed;
+  return () => {
+    state = (state * 1_103_515_245 + 12_345) % 2_147_483_648;
+    return state / 2_147_483_648;
+  };
+}
+
+/** `WORLD_REDIS_MODEL_HISTORIES` scales the number of random histories (default 12). */
+const SEEDS = Array.from(
+  { length: Number(process.env.WORLD_REDIS_MODEL_HISTORIES ?? 12) },
+  (_, i) => i + 1,
+);
+
+const bytes = (...values: number[]) => new Uint8Array(values);
+const FAR_FUTURE = new Date(Date.now() + 3_600_000);
+const PAST = new Date(Date.now() - 3_600_000);
+
+/** One random create: an event of any type against a small universe of ids and tokens. */
+function randomEvent(pick: <T>(items: readonly T[]) => T, tokens: string[]): AnyEventRequest {
+  const step = pick(['step_a', 'step_b']);
+  const hook = pick(['hook_a', 'hook_b']);
+  const wait = pick(['wait_a', 'wait_b']);
+  const events: AnyEventRequest[] = [
+    {
+      eventType: 'run_created',
+      eventData: { deploymentId: 'd', workflowName: 'wf', input: bytes(1) },
+    },
+    { eventType: 'run_started' },
+    {
+      eventType: 'run_started',
+      eventData: { deploymentId: 'd', workflowName: 'wf', input: bytes(2) },
+    },
+    { eventType: 'run_completed', eventData: { output: bytes(3) } },
+    {
+      eventType: 'run_failed',
+      eventData: { error: { message: 'boom', stack: 'at x' }, errorCode: 'USER_ERROR' },
+    },
+    { eventType: 'run_cancelled' },
+    {
+      eventType: 'step_created',
+      correlationId: step,
+      eventData: { stepName: 'add', input: bytes(4) },
+    },
+    { eventType: 'step_started', correlationId: step, eventData: { stepName: 'add' } },
+    { eventType: 'step_completed', correlationId: step, eventData: { result: bytes(5) } },
+    { eventType: 'step_failed', correlationId: step, eventData: { error: 'bad', stack: 's' } },
+    {
+      eventType: 'step_retrying',
+      correlationId: step,
+      eventData: {
+        error: 'again',
+        ...pick([{}, { retryAfter: PAST }, { retryAfter: FAR_FUTURE }]),
+      },
+    },
+    {
+      eventType: 'hook_created',
+      correlationId: hook,
+      eventData: { token: pick(tokens), metadata: bytes(6), isWebhook: pick([true, false]) },
+    },
+    { eventType: 'hook_received', correlationId: hook, eventData: { payload: bytes(7) } },
+    { eventType: 'hook_disposed', correlationId: hook },
+    { eventType: 'wait_created', correlationId: wait, eventData: { resumeAt: FAR_FUTURE } },
+    { eventType: 'wait_completed', correlationId: wait, eventData: { resumeAt: FAR_FUTURE } },
+  ];
+  return pick(events);
+}
+
+function outcomeOf(result: EventResult | Error) {
+  if (result instanceof Error) {
+    const error = result as Error & { code?: string; status?: number };
+    return { rejected: { name: error.name, code: error.code, status: error.status } };
+  }
+  const { events: _events, cursor: _cursor, hasMore: _hasMore, ...rest } = result;
+  return comparable(rest);
+}
+
+describe('the Lua state machine agrees with the reference on random histories', () => {
+  it.each(SEEDS)('history %i', async (seed) => {
+    const random = seeded(seed);
+    const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
+    const model = new ReferenceModel();
+    const runs = [newId('run'), newId('run')];
+    // Tokens are global: each history gets its own.
+    const tokens = [`tok_${seed}_1`, `tok_${seed}_2`];
+    // Run events are rarer than entity events, so histories get deep.
+    for (let i = 0; i < 60; i++) {
+      const runId = pick(runs);
+      const event =
+        i < 2
+          ? ({
+              eventType: 'run_created',
+              eventData: { deploymentId: 'd', workflowName: 'wf', input: bytes(1) },
+            } as AnyEventRequest)
+          : randomEvent(pick, tokens);
+      if (event.eventType.startsWith('run_') && event.eventType !== 'run_started' && random() < 0.6)
+        continue;
+      const fence = pick(['none', 'none', 'current', 'stale'] as const);
+      const guard = pick([undefined, undefined, 0, 1e15]);
+      const paramsFor = (lastEventId: string | undefined): CreateEventParams => ({
+        ...(guard === undefined ? {} : { stateUpdatedAt: guard }),
+        ...(fence === 'none'
+          ? {}
+          : {
+              lastKnownEventId:
+                fence === 'stale' ? newId('event') : (lastEventId ?? newId('event')),
+            }),
+      });
+      const expected = model.create(runId, event, paramsFor(model.runs.get(runId)?.lastEventId));
+      const worldLast = (
+        await world.events.list({ runId, pagination: { sortOrder: 'desc', limit: 1 } })
+      ).data[0]?.eventId;
+      const actual = await world.events
+        .create(runId, event as never, paramsFor(worldLast))
+        .catch((error: Error) => error);
+      const expectedOutcome =
+        expected.kind === 'rejected' ? outcomeOf(expected.error) : outcomeOf(expected.result);
+      expect({ step: i, event: event.eventType, outcome: outcomeOf(actual) }).toEqual({
+        step: i,
+        event: event.eventType,
+        outcome: expectedOutcome,
+      });
+    }
+    for (const runId of runs) {
+      const log = await world.events.list({ runId });
+      expect(comparable(log.data)).toEqual(comparable(model.logs.get(runId) ?? []));
+      const steps = await world.steps.list({ runId, pagination: { sortOrder: 'asc' } });
+      const modelSteps = [...model.steps.values()].filter((step) => step.runId === runId);
+      expect(comparable(steps.data)).toEqual(comparable(modelSteps));
+      const hooks = await world.hooks.list({ runId });
+      const modelHooks = [...model.hooks.values()].filter((hook) => hook.runId === runId);
+      expect(comparable(hooks.data)).toEqual(comparable(modelHooks));
+    }
+  });
+});

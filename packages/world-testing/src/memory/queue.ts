@@ -1,0 +1,203 @@
+import { InvalidInputError, type QueueOptions, QueuePayloadSchema } from '@worldkit/world';
+import {
+  assertQueueName,
+  type Delivery,
+  type DeliveryOutcome,
+  deliver,
+  newMessageId,
+  resolveBaseUrl,
+} from './transport.js';
+
+interface Message {
+  id: string;
+  queueName: string;
+  payload: unknown;
+  headers: Record<string, string> | undefined;
+  idempotencyKey: string | undefined;
+  /** 1-based delivery count since the message was enqueued or last asked to come back later. */
+  attempt: number;
+  dueAt: number;
+  inFlight: boolean;
+}
+
+/** How a consumer hands a message to the app; the default POSTs to the app's queue routes. */
+export type Deliver = (delivery: Delivery) => Promise<DeliveryOutcome>;
+
+export interface Consumer {
+  deliver: Deliver;
+  /** Aborted when the consumer stops: its in-flight messages become due again. */
+  signal: AbortSignal;
+}
+
+/** Milliseconds to wait before delivering again after the given failed attempt. */
+export type RetryDelay = number | ((failedAttempt: number) => number);
+
+export function defaultRetryDelayMs(failedAttempt: number): number {
+  return Math.min(1000 * 2 ** (failedAttempt - 1), 30_000);
+}
+
+/**
+ * The queue of one in-memory backend: at-least-once, never giving up on a failing message,
+ * `{timeoutSeconds}` as a delayed redelivery with the attempt reset, `idempotencyKey` held for the
+ * message's whole pending, delayed and in-flight life. Messages are delivered only while at least
+ * one World instance over the backend has called `start()`. Not durable: it lives in this process.
+ */
+export class MemoryQueue {
+  private readonly messages = new Map<string, Message>();
+  private readonly byKey = new Map<string, string>();
+  private readonly consumers = new Set<Consumer>();
+  private timer: NodeJS.Timeout | undefined;
+  private timerDueAt = Number.POSITIVE_INFINITY;
+
+  constructor(private readonly retryDelay: RetryDelay) {}
+
+  enqueue(queueName: unknown, payload: unknown, opts: QueueOptions | undefined): string {
+    assertQueueName(queueName);
+    if (!QueuePayloadSchema.safeParse(payload).success) {
+      throw new InvalidInputError('payload', 'expected a workflow, step or health-check payload');
+    }
+    const { idempotencyKey, delaySeconds, headers } = validateOptions(opts);
+    if (idempotencyKey !== undefined) {
+      const existing = this.byKey.get(idempotencyKey);
+      if (existing !== undefined) return existing;
+    }
+    const id = newMessageId();
+    this.messages.set(id, {
+      id,
+      queueName,
+      payload: structuredClone(payload),
+      headers,
+      idempotencyKey,
+      attempt: 1,
+      dueAt: Date.now() + (delaySeconds ?? 0) * 1000,
+      inFlight: false,
+    });
+    if (idempotencyKey !== undefined) this.byKey.set(idempotencyKey, id);
+    this.pump();
+    return id;
+  }
+
+  addConsumer(consumer: Consumer): void {
+    this.consumers.add(consumer);
+    this.pump();
+  }
+
+  removeConsumer(consumer: Consumer): void {
+    this.consumers.delete(consumer);
+    if (this.consumers.size === 0) this.clearTimer();
+  }
+
+  /** Delivers every due message and arms a timer for the next one. */
+  private pump(): void {
+    if (this.consumers.size === 0) return;
+    const now = Date.now();
+    let next = Number.POSITIVE_INFINITY;
+    for (const message of this.messages.values()) {
+      if (message.inFlight) continue;
+      if (message.dueAt <= now) void this.deliverOne(message);
+      else next = Math.min(next, message.dueAt);
+    }
+    this.arm(next);
+  }
+
+  private arm(dueAt: number): void {
+    if (dueAt >= this.timerDueAt || dueAt === Number.POSITIVE_INFINITY) return;
+    this.clearTimer();
+    this.timerDueAt = dueAt;
+    this.timer = setTimeout(
+      () => {
+        this.timer = undefined;
+        this.timerDueAt = Number.POSITIVE_INFINITY;
+        this.pump();
+      },
+      Math.max(0, dueAt - Date.now()),
+    );
+    this.timer.unref();
+  }
+
+  private clearTimer(): void {
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = undefined;
+    this.timerDueAt = Number.POSITIVE_INFINITY;
+  }
+
+  private async deliverOne(message: Message): Promise<void> {
+    const consumer = this.pickConsumer();
+    if (consumer === undefined) return;
+    message.inFlight = true;
+    let outcome: DeliveryOutcome;
+    try {
+      outcome = await consumer.deliver({
+        queueName: message.queueName,
+        messageId: message.id,
+        attempt: message.attempt,
+        payload: message.payload,
+        ...(message.headers === undefined ? {} : { headers: message.headers }),
+      });
+    } catch (error) {
+      outcome = { kind: 'failed', message: (error as Error).message };
+    }
+    message.inFlight = false;
+    if (consumer.signal.aborted) {
+      // The consumer stopped mid-delivery: the message is due again for whoever consumes next.
+      message.dueAt = Date.now();
+    } else if (outcome.kind === 'ack') {
+      this.messages.delete(message.id);
+      if (message.idempotencyKey !== undefined) this.byKey.delete(message.idempotencyKey);
+    } else if (outcome.kind === 'redeliver') {
+      message.attempt = 1;
+      message.dueAt = Date.now() + outcome.timeoutSeconds * 1000;
+    } else {
+      const delay =
+        typeof this.retryDelay === 'function' ? this.retryDelay(message.attempt) : this.retryDelay;
+      message.attempt += 1;
+      message.dueAt = Date.now() + delay;
+    }
+    this.pump();
+  }
+
+  private pickConsumer(): Consumer | undefined {
+    const live = [...this.consumers].filter((consumer) => !consumer.signal.aborted);
+    return live[Math.floor(Math.random() * live.length)];
+  }
+}
+
+/** The default consumer: POST to the app's queue routes at the configured or env base URL. */
+export function httpDeliver(baseUrl: string | undefined, signal: AbortSignal): Deliver {
+  return async (delivery) => {
+    if (signal.aborted) return { kind: 'failed', message: 'consumer stopped' };
+    let url: string;
+    try {
+      url = resolveBaseUrl(baseUrl);
+    } catch (error) {
+      return { kind: 'failed', message: (error as Error).message };
+    }
+    return deliver(url, delivery, signal);
+  };
+}
+
+function validateOptions(opts: QueueOptions | undefined): QueueOptions {
+  if (opts === undefined) return {};
+  if (typeof opts !== 'object' || opts === null) {
+    throw new InvalidInputError('opts', 'expected an object');
+  }
+  const { idempotencyKey, delaySeconds, headers } = opts;
+  if (idempotencyKey !== undefined && (typeof idempotencyKey !== 'string' || !idempotencyKey)) {
+    throw new InvalidInputError('opts.idempotencyKey', 'expected a non-empty string');
+  }
+  if (
+    delaySeconds !== undefined &&
+    (typeof delaySeconds !== 'number' || !Number.isFinite(delaySeconds) || delaySeconds < 0)
+  ) {
+    throw new InvalidInputError('opts.delaySeconds', 'expected a non-negative number of seconds');
+  }
+  if (
+    headers !== undefined &&
+    (typeof headers !== 'object' ||
+      headers === null ||
+      Object.values(headers).some((value) => typeof value !== 'string'))
+  ) {
+    throw new InvalidInputError('opts.headers', 'expected an object of strings');
+  }
+  return opts;
+}

@@ -1,0 +1,25 @@
+import type { ConformanceCase } from '../context.js';
+import type { ConformanceArea } from '../types.js';
+import { concurrencyCases } from './concurrency.js';
+import { durabilityCases } from './durability.js';
+import { fenceCases } from './fences.js';
+import { inputCases } from './input.js';
+import { lifecycleCases } from './lifecycle.js';
+import { modelCases } from './model.js';
+import { queueCases } from './queue.js';
+import { storageCases } from './storage.js';
+import { streamCases } from './streams.js';
+import { transitionCases } from './transitions.js';
+
+export const CASES: Record<ConformanceArea, ConformanceCase[]> = {
+  lifecycle: lifecycleCases,
+  storage: storageCases,
+  transitions: transitionCases,
+  fences: fenceCases,
+  concurrency: concurrencyCases,
+  model: modelCases,
+  queue: queueCases,
+  streams: streamCases,
+  durability: durabilityCases,
+  input: inputCases,
+};

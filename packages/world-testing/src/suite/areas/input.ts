@@ -1,0 +1,345 @@
+import type { World } from '@worldkit/world';
+import { expect } from 'vitest';
+import { expectInvalid, expectRejects, snapshotRun } from '../assertions.js';
+import type { ConformanceCase } from '../context.js';
+import {
+  append,
+  createRun,
+  ev,
+  newHookId,
+  newRunId,
+  newStepId,
+  payload,
+  uid,
+} from '../fixtures.js';
+
+/** A malformed `events.create` on an existing run: a 400 naming `field`, and the run unchanged. */
+function badEvent(
+  name: string,
+  field: string | undefined,
+  make: (ids: { stepId: string; hookId: string }) => Record<string, unknown>,
+  params?: Record<string, unknown>,
+  runIdOverride?: string,
+): ConformanceCase {
+  return {
+    name,
+    async run(t) {
+      const world = await t.world();
+      const runId = await createRun(world);
+      const stepId = newStepId();
+      const hookId = newHookId();
+      await append(world, runId, ev.stepCreated(stepId));
+      await append(world, runId, ev.hookCreated(hookId, `tok-${uid()}`));
+      const before = await snapshotRun(world, runId);
+      await expectInvalid(
+        name,
+        world.events.create(
+          (runIdOverride ?? runId) as string,
+          make({ stepId, hookId }) as never,
+          params as never,
+        ),
+        field,
+      );
+      expect(await snapshotRun(world, runId), `${name}: the refused write changed the run`).toEqual(
+        before,
+      );
+    },
+  };
+}
+
+/** A malformed `run_created`: a 400 naming `field`, and no run created. */
+function badRunCreated(
+  name: string,
+  field: string | undefined,
+  data: Record<string, unknown>,
+  runId = newRunId(),
+): ConformanceCase {
+  return {
+    name,
+    async run(t) {
+      const world = await t.world();
+      await expectInvalid(name, world.events.create(runId, data as never), field);
+      await expectRejects(`${name}: runs.get after the refusal`, world.runs.get(runId), {
+        name: 'WorkflowRunNotFoundError',
+      });
+    },
+  };
+}
+
+async function streamUnchanged(world: World, name: string, runId: string) {
+  const info = await world.getStreamInfo(name, runId);
+  expect(info, 'a refused stream write left data behind').toEqual({ tailIndex: -1, done: false });
+}
+
+const valid = ev.runCreated();
+
+export const inputCases: ConformanceCase[] = [
+  badRunCreated('an unknown eventType', 'eventType', { ...valid, eventType: 'run_exploded' }),
+  badRunCreated('run_created without eventData', undefined, {
+    eventType: 'run_created',
+    specVersion: 3,
+  }),
+  badRunCreated('run_created without workflowName', 'eventData.workflowName', {
+    ...valid,
+    eventData: { deploymentId: 'dpl', input: payload() },
+  }),
+  badRunCreated('run_created with a numeric deploymentId', 'eventData.deploymentId', {
+    ...valid,
+    eventData: { ...valid.eventData, deploymentId: 42 },
+  }),
+  badRunCreated('run_created with a run id containing "/"', 'runId', valid, `wrun_${uid()}/../x`),
+  badRunCreated(
+    'run_created with a run id containing a NUL byte',
+    'runId',
+    valid,
+    `wrun_${uid()}\u0000`,
+  ),
+  badRunCreated(
+    'run_created with a 200-character run id',
+    'runId',
+    valid,
+    `wrun_${'x'.repeat(200)}`,
+  ),
+  {
+    name: 'run_created of a newer spec version → RunNotSupportedError, nothing written',
+    async run(t) {
+      const world = await t.world();
+      const runId = newRunId();
+      await expectRejects(
+        'specVersion 4',
+        world.events.create(runId, { ...valid, specVersion: 4 } as never),
+        {
+          name: 'RunNotSupportedError',
+        },
+      );
+      await expectRejects('runs.get', world.runs.get(runId), { name: 'WorkflowRunNotFoundError' });
+    },
+  },
+  badEvent('a non-object event', undefined, () => 'step_created' as never),
+  badEvent('step_created without correlationId', 'correlationId', () => {
+    const { correlationId: _omitted, ...rest } = ev.stepCreated(newStepId());
+    return rest;
+  }),
+  badEvent('step_created with a correlationId containing "/"', 'correlationId', () =>
+    ev.stepCreated('step_../../etc'),
+  ),
+  badEvent('step_created without stepName', 'eventData.stepName', () => ({
+    ...ev.stepCreated(newStepId()),
+    eventData: { input: payload() },
+  })),
+  badEvent('step_started with a non-string correlationId', 'correlationId', () => ({
+    ...ev.stepStarted(newStepId()),
+    correlationId: 7,
+  })),
+  badEvent(
+    'step_retrying with an invalid retryAfter date',
+    'eventData.retryAfter',
+    ({ stepId }) => ({
+      ...ev.stepRetrying(stepId),
+      eventData: { error: 'x', retryAfter: 'not a date' },
+    }),
+  ),
+  badEvent('hook_created with an empty token', 'eventData.token', () =>
+    ev.hookCreated(newHookId(), ''),
+  ),
+  badEvent('hook_created without a token', 'eventData.token', () => ({
+    ...ev.hookCreated(newHookId(), 'x'),
+    eventData: { isWebhook: false },
+  })),
+  badEvent('hook_created with a non-boolean isWebhook', 'eventData.isWebhook', () => ({
+    ...ev.hookCreated(newHookId(), `tok-${uid()}`),
+    eventData: { token: `tok-${uid()}`, isWebhook: 'yes' },
+  })),
+  badEvent('hook_conflict sent by a client', 'eventType', ({ hookId }) => ({
+    eventType: 'hook_conflict',
+    specVersion: 3,
+    correlationId: hookId,
+    eventData: { token: 'x', conflictingRunId: newRunId() },
+  })),
+  badEvent('wait_created without resumeAt', 'eventData.resumeAt', () => ({
+    ...ev.waitCreated(`wait_${uid()}`, new Date()),
+    eventData: {},
+  })),
+  badEvent('wait_created with an invalid resumeAt', 'eventData.resumeAt', () => ({
+    ...ev.waitCreated(`wait_${uid()}`, new Date()),
+    eventData: { resumeAt: 'soon' },
+  })),
+  badEvent('step_created with a non-integer specVersion', 'specVersion', () => ({
+    ...ev.stepCreated(newStepId()),
+    specVersion: 2.5,
+  })),
+  badEvent(
+    'a non-numeric stateUpdatedAt',
+    'params.stateUpdatedAt',
+    () => ev.stepCreated(newStepId()),
+    {
+      stateUpdatedAt: 'yesterday',
+    },
+  ),
+  badEvent(
+    'a malformed lastKnownEventId',
+    'params.lastKnownEventId',
+    () => ev.stepCreated(newStepId()),
+    {
+      lastKnownEventId: 'evnt_/../x',
+    },
+  ),
+  badEvent('an unknown resolveData', 'params.resolveData', () => ev.stepCreated(newStepId()), {
+    resolveData: 'some',
+  }),
+  badEvent(
+    'a run id with a path separator on a step event',
+    'runId',
+    () => ev.stepCreated(newStepId()),
+    undefined,
+    'wrun_a/b',
+  ),
+
+  // ── queue() ──────────────────────────────────────────────────────────────────────────────
+  ...(
+    [
+      [
+        'queue() with a name outside the workflow and step prefixes',
+        'queueName',
+        [`orders_${uid()}`, { runId: newRunId() }],
+      ],
+      [
+        'queue() with an empty name after the prefix',
+        'queueName',
+        ['__wkf_workflow_', { runId: newRunId() }],
+      ],
+      [
+        'queue() with an undefined payload',
+        'payload',
+        [`__wkf_workflow_conformance_${uid()}`, undefined],
+      ],
+      [
+        'queue() with a numeric idempotencyKey',
+        'opts.idempotencyKey',
+        [`__wkf_workflow_conformance_${uid()}`, { runId: newRunId() }, { idempotencyKey: 5 }],
+      ],
+      [
+        'queue() with a negative delaySeconds',
+        'opts.delaySeconds',
+        [`__wkf_workflow_conformance_${uid()}`, { runId: newRunId() }, { delaySeconds: -1 }],
+      ],
+    ] as const
+  ).map(
+    ([name, field, args]): ConformanceCase => ({
+      name,
+      async run(t) {
+        const world = await t.world();
+        await expectInvalid(
+          name,
+          world.queue(...(args as unknown as Parameters<World['queue']>)),
+          field,
+        );
+      },
+    }),
+  ),
+
+  // ── streams ──────────────────────────────────────────────────────────────────────────────
+  {
+    name: 'writeToStream with a number chunk → 400, nothing written',
+    async run(t) {
+      const world = await t.world();
+      const name = `strm_${uid()}`;
+      const runId = newRunId();
+      await expectInvalid('number chunk', world.writeToStream(name, runId, 42 as never), 'chunk');
+      await streamUnchanged(world, name, runId);
+    },
+  },
+  {
+    name: 'writeToStream with an empty stream name → 400',
+    async run(t) {
+      await expectInvalid(
+        'empty name',
+        (await t.world()).writeToStream('', newRunId(), 'x'),
+        'name',
+      );
+    },
+  },
+  {
+    name: 'writeToStream with a run id containing "/" → 400, nothing written',
+    async run(t) {
+      const world = await t.world();
+      const name = `strm_${uid()}`;
+      await expectInvalid('bad run id', world.writeToStream(name, 'wrun_../x', 'x'), 'runId');
+      await streamUnchanged(world, name, newRunId());
+    },
+  },
+  {
+    name: 'writeToStreamMulti with one bad chunk → 400, none of the chunks written',
+    async run(t) {
+      const world = await t.world();
+      const writeMulti =
+        world.writeToStreamMulti?.bind(world) ??
+        t.notApplicable('writeToStreamMulti not implemented');
+      const name = `strm_${uid()}`;
+      const runId = newRunId();
+      await expectInvalid(
+        'a bad chunk among good ones',
+        writeMulti(name, runId, ['a', {} as never, 'c']),
+      );
+      await streamUnchanged(world, name, runId);
+    },
+  },
+  {
+    name: 'closeStream with a stream name containing control characters → 400',
+    async run(t) {
+      await expectInvalid(
+        'control characters',
+        (await t.world()).closeStream('strm_\u0001', newRunId()),
+        'name',
+      );
+    },
+  },
+
+  // ── list pagination ──────────────────────────────────────────────────────────────────────
+  ...(
+    [
+      ['a limit of 0', { limit: 0 }, 'pagination.limit'],
+      ['a negative limit', { limit: -5 }, 'pagination.limit'],
+      ['a fractional limit', { limit: 1.5 }, 'pagination.limit'],
+      ['an unknown sortOrder', { sortOrder: 'sideways' }, 'pagination.sortOrder'],
+    ] as const
+  ).flatMap(([label, pagination, field]): ConformanceCase[] => [
+    {
+      name: `events.list with ${label} → 400`,
+      async run(t) {
+        const world = await t.world();
+        const runId = await createRun(world);
+        await expectInvalid(
+          label,
+          world.events.list({ runId, pagination: pagination as never }),
+          field,
+        );
+      },
+    },
+    {
+      name: `runs.list with ${label} → 400`,
+      async run(t) {
+        await expectInvalid(
+          label,
+          (await t.world()).runs.list({ pagination: pagination as never }),
+          field,
+        );
+      },
+    },
+  ]),
+  {
+    name: 'an unknown cursor on runs, steps, hooks and listByCorrelationId → 400',
+    async run(t) {
+      const world = await t.world();
+      const runId = await createRun(world);
+      const cursor = { cursor: `bogus-${uid()}` };
+      await expectInvalid('runs.list', world.runs.list({ pagination: cursor }));
+      await expectInvalid('steps.list', world.steps.list({ runId, pagination: cursor }));
+      await expectInvalid('hooks.list', world.hooks.list({ runId, pagination: cursor }));
+      await expectInvalid(
+        'listByCorrelationId',
+        world.events.listByCorrelationId({ correlationId: newStepId(), pagination: cursor }),
+      );
+    },
+  },
+];

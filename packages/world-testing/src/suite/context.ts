@@ -1,0 +1,148 @@
+import type { World, WorldCapabilities } from '@worldkit/world';
+import { spawnWorldProcess, type WorldProcess } from '../child/client.js';
+import { QueueApp } from './queue-server.js';
+import {
+  type ConformanceArea,
+  type ConformanceBackend,
+  type ConformanceScale,
+  type ConformanceTiming,
+  NO_CAPABILITIES,
+  type ProcessWorld,
+} from './types.js';
+
+/** One case of an area. */
+export interface ConformanceCase {
+  name: string;
+  /** Capabilities the case needs; without them it is reported as not applicable. */
+  requires?: (keyof WorldCapabilities)[];
+  /** Overrides the suite's per-case timeout. */
+  timeoutMs?: number;
+  run(t: CaseContext): Promise<void>;
+}
+
+/** The state of one area: its backend, its queue app, the capabilities the World declares. */
+export class AreaState {
+  backend: ConformanceBackend | undefined;
+  capabilities: WorldCapabilities = NO_CAPABILITIES;
+  queueApp: QueueApp | undefined;
+  private previousBaseUrl: string | undefined;
+
+  constructor(
+    readonly area: ConformanceArea,
+    readonly timing: ConformanceTiming,
+    readonly scale: ConformanceScale,
+    private readonly setup: (
+      area: ConformanceArea,
+    ) => ConformanceBackend | Promise<ConformanceBackend>,
+  ) {}
+
+  async open(): Promise<void> {
+    if (this.area === 'queue' || this.area === 'durability') {
+      // The World learns where to deliver from WORKFLOW_LOCAL_BASE_URL, read at delivery time.
+      this.queueApp = new QueueApp();
+      this.previousBaseUrl = process.env.WORKFLOW_LOCAL_BASE_URL;
+      process.env.WORKFLOW_LOCAL_BASE_URL = await this.queueApp.start();
+    }
+    this.backend = await this.setup(this.area);
+    const probe = await this.backend.createWorld(this.timing);
+    try {
+      this.capabilities = { ...NO_CAPABILITIES, ...probe.capabilities };
+    } finally {
+      await probe.close?.();
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.backend?.teardown?.();
+    if (this.queueApp !== undefined) {
+      await this.queueApp.stop();
+      if (this.previousBaseUrl === undefined) delete process.env.WORKFLOW_LOCAL_BASE_URL;
+      else process.env.WORKFLOW_LOCAL_BASE_URL = this.previousBaseUrl;
+    }
+  }
+}
+
+/** What a case gets: World instances over the area's backend, processes, the queue app. */
+export class CaseContext {
+  private readonly worlds: World[] = [];
+  private readonly processes: WorldProcess[] = [];
+  private first: World | undefined;
+
+  constructor(
+    private readonly state: AreaState,
+    private readonly skip: (note: string, missing?: string[]) => never,
+  ) {}
+
+  /** Ends the case as not applicable: an optional member the World does not implement. */
+  notApplicable(note: string): never {
+    return this.skip(`n/a: ${note}`);
+  }
+
+  get capabilities(): WorldCapabilities {
+    return this.state.capabilities;
+  }
+
+  get timing(): ConformanceTiming {
+    return this.state.timing;
+  }
+
+  get scale(): ConformanceScale {
+    return this.state.scale;
+  }
+
+  /** The case's World instance (opened on first use, closed after the case). */
+  async world(): Promise<World> {
+    this.first ??= await this.openWorld();
+    return this.first;
+  }
+
+  /** Another World instance over the same backend. */
+  async openWorld(): Promise<World> {
+    const world = await this.state.backend!.createWorld(this.state.timing);
+    this.worlds.push(world);
+    return world;
+  }
+
+  /** Closes a World opened by this case (and forgets it, so it is not closed twice). */
+  async closeWorld(world: World): Promise<void> {
+    const index = this.worlds.indexOf(world);
+    if (index >= 0) this.worlds.splice(index, 1);
+    if (this.first === world) this.first = undefined;
+    await world.close?.();
+  }
+
+  /** A child process with a World over the same backend. */
+  async spawnProcess(): Promise<WorldProcess> {
+    const target: ProcessWorld | undefined = this.state.backend!.processWorld;
+    if (target === undefined) {
+      throw new Error(
+        'the World declares multiProcess, but setup() returned no processWorld: say which module and env a child process opens',
+      );
+    }
+    const child = await spawnWorldProcess(target, this.state.timing, {
+      ...(process.env.WORKFLOW_LOCAL_BASE_URL === undefined
+        ? {}
+        : { WORKFLOW_LOCAL_BASE_URL: process.env.WORKFLOW_LOCAL_BASE_URL }),
+    });
+    this.processes.push(child);
+    return child;
+  }
+
+  /** The app that serves the queue routes (queue and durability areas). */
+  get queueApp(): QueueApp {
+    if (this.state.queueApp === undefined) throw new Error('no queue app in this area');
+    return this.state.queueApp;
+  }
+
+  async dispose(): Promise<void> {
+    const results = await Promise.allSettled([
+      ...this.processes.map((child) => child.close()),
+      ...this.worlds.map((world) => world.close?.()),
+    ]);
+    this.worlds.length = 0;
+    this.processes.length = 0;
+    this.first = undefined;
+    const failed = results.find((result) => result.status === 'rejected');
+    if (failed) throw new Error(`close() failed: ${(failed as PromiseRejectedResult).reason}`);
+  }
+}

@@ -1,0 +1,254 @@
+import { randomBytes } from 'node:crypto';
+import {
+  type AnyEventRequest,
+  type CreateEventParams,
+  type Event,
+  type EventResult,
+  newId,
+  type World,
+} from '@worldkit/world';
+
+/** A unique, id-safe suffix: tests never share ids, names or tokens, even on a shared backend. */
+export function uid(): string {
+  return `${Date.now().toString(36)}${randomBytes(6).toString('hex')}`;
+}
+
+export const newRunId = () => newId('run');
+export const newStepId = () => newId('step');
+export const newHookId = () => newId('hook');
+export const newWaitId = () => newId('wait');
+
+/** A serialized payload as the runtime writes it: a 4-byte format prefix and opaque bytes. */
+export function payload(text = uid()): Uint8Array {
+  return new TextEncoder().encode(`devl${text}`);
+}
+
+/** Every byte value, with the prefix: catches any text or base64 mangling. */
+export function allBytes(): Uint8Array {
+  const bytes = new Uint8Array(4 + 256 * 2);
+  bytes.set(new TextEncoder().encode('devl'));
+  for (let i = 0; i < 512; i++) bytes[4 + i] = i % 256;
+  return bytes;
+}
+
+export function workflowName(): string {
+  return `workflow//./conformance//wf_${uid()}`;
+}
+
+export const ev = {
+  runCreated(
+    options: { workflowName?: string; input?: Uint8Array; executionContext?: object } = {},
+  ) {
+    return {
+      eventType: 'run_created' as const,
+      specVersion: 3,
+      eventData: {
+        deploymentId: 'dpl_conformance',
+        workflowName: options.workflowName ?? workflowName(),
+        input: options.input ?? payload(),
+        ...(options.executionContext === undefined
+          ? {}
+          : { executionContext: options.executionContext as Record<string, unknown> }),
+      },
+    };
+  },
+  runStarted(bootstrap?: { workflowName?: string; input?: Uint8Array }) {
+    return {
+      eventType: 'run_started' as const,
+      specVersion: 3,
+      ...(bootstrap === undefined
+        ? {}
+        : {
+            eventData: {
+              deploymentId: 'dpl_conformance',
+              workflowName: bootstrap.workflowName ?? workflowName(),
+              input: bootstrap.input ?? payload(),
+            },
+          }),
+    };
+  },
+  runCompleted(output: Uint8Array = payload()) {
+    return { eventType: 'run_completed' as const, specVersion: 3, eventData: { output } };
+  },
+  runFailed(message = 'boom', errorCode = 'USER_ERROR') {
+    return {
+      eventType: 'run_failed' as const,
+      specVersion: 3,
+      eventData: { error: { message, stack: `Error: ${message}\n    at conformance` }, errorCode },
+    };
+  },
+  runCancelled() {
+    return { eventType: 'run_cancelled' as const, specVersion: 3 };
+  },
+  stepCreated(stepId: string, input: Uint8Array = payload()) {
+    return {
+      eventType: 'step_created' as const,
+      specVersion: 3,
+      correlationId: stepId,
+      eventData: { stepName: 'step//./conformance//work', input },
+    };
+  },
+  stepStarted(stepId: string) {
+    return {
+      eventType: 'step_started' as const,
+      specVersion: 3,
+      correlationId: stepId,
+      eventData: { stepName: 'step//./conformance//work' },
+    };
+  },
+  stepCompleted(stepId: string, result: Uint8Array = payload()) {
+    return {
+      eventType: 'step_completed' as const,
+      specVersion: 3,
+      correlationId: stepId,
+      eventData: { stepName: 'step//./conformance//work', result },
+    };
+  },
+  stepFailed(stepId: string, error = 'step broke') {
+    return {
+      eventType: 'step_failed' as const,
+      specVersion: 3,
+      correlationId: stepId,
+      eventData: { stepName: 'step//./conformance//work', error, stack: `Error: ${error}` },
+    };
+  },
+  stepRetrying(stepId: string, retryAfter?: Date, error = 'try again') {
+    return {
+      eventType: 'step_retrying' as const,
+      specVersion: 3,
+      correlationId: stepId,
+      eventData: {
+        stepName: 'step//./conformance//work',
+        error,
+        ...(retryAfter === undefined ? {} : { retryAfter }),
+      },
+    };
+  },
+  hookCreated(
+    hookId: string,
+    token: string,
+    options: { metadata?: Uint8Array; isWebhook?: boolean } = {},
+  ) {
+    return {
+      eventType: 'hook_created' as const,
+      specVersion: 3,
+      correlationId: hookId,
+      eventData: {
+        token,
+        ...(options.metadata === undefined ? {} : { metadata: options.metadata }),
+        isWebhook: options.isWebhook ?? false,
+      },
+    };
+  },
+  hookReceived(hookId: string, token: string, data: Uint8Array = payload()) {
+    return {
+      eventType: 'hook_received' as const,
+      specVersion: 3,
+      correlationId: hookId,
+      eventData: { token, payload: data },
+    };
+  },
+  hookDisposed(hookId: string, token: string) {
+    return {
+      eventType: 'hook_disposed' as const,
+      specVersion: 3,
+      correlationId: hookId,
+      eventData: { token },
+    };
+  },
+  waitCreated(waitId: string, resumeAt: Date) {
+    return {
+      eventType: 'wait_created' as const,
+      specVersion: 3,
+      correlationId: waitId,
+      eventData: { resumeAt },
+    };
+  },
+  waitCompleted(waitId: string, resumeAt?: Date) {
+    return {
+      eventType: 'wait_completed' as const,
+      specVersion: 3,
+      correlationId: waitId,
+      ...(resumeAt === undefined ? {} : { eventData: { resumeAt } }),
+    };
+  },
+};
+
+/** `events.create` with the loose request types tests build. */
+export function append(
+  world: World,
+  runId: string | null,
+  event: AnyEventRequest | Record<string, unknown>,
+  params?: CreateEventParams,
+): Promise<EventResult> {
+  return world.events.create(runId as string, event as never, params);
+}
+
+/** Creates a run (optionally started) with a unique workflow name. */
+export async function createRun(
+  world: World,
+  options: { started?: boolean; workflowName?: string; input?: Uint8Array } = {},
+): Promise<string> {
+  const runId = newRunId();
+  await append(world, runId, ev.runCreated(options));
+  if (options.started ?? true) await append(world, runId, ev.runStarted());
+  return runId;
+}
+
+/** The whole log of a run, paging with the World's own cursors. */
+export async function allEvents(world: World, runId: string): Promise<Event[]> {
+  const events: Event[] = [];
+  let cursor: string | undefined;
+  for (;;) {
+    const page = await world.events.list({
+      runId,
+      pagination: { limit: 1000, ...(cursor === undefined ? {} : { cursor }) },
+    });
+    events.push(...page.data);
+    if (!page.hasMore) return events;
+    if (!page.cursor) throw new Error('events.list returned hasMore without a cursor');
+    cursor = page.cursor;
+  }
+}
+
+/** Every item of a paginated list. */
+export async function collect<T>(
+  list: (
+    cursor: string | undefined,
+  ) => Promise<{ data: T[]; cursor: string | null; hasMore: boolean }>,
+): Promise<T[]> {
+  const items: T[] = [];
+  let cursor: string | undefined;
+  for (let pages = 0; pages < 10_000; pages++) {
+    const page = await list(cursor);
+    items.push(...page.data);
+    if (!page.hasMore) return items;
+    if (!page.cursor) throw new Error('a list returned hasMore without a cursor');
+    cursor = page.cursor;
+  }
+  throw new Error('a list did not end after 10000 pages');
+}
+
+/** Polls `check` until it returns a value other than undefined, or fails with `what`. */
+export async function waitFor<T>(
+  what: string,
+  check: () => T | undefined | Promise<T | undefined>,
+  timeoutMs = 10_000,
+  intervalMs = 10,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline)
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  }
+}
+
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** An event's data as a plain record (absent for event types that carry none). */
+export function dataOf(event: unknown): Record<string, unknown> | undefined {
+  return (event as { eventData?: Record<string, unknown> } | undefined)?.eventData;
+}

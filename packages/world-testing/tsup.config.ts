@@ -1,0 +1,21 @@
+import { defineConfig } from 'tsup';
+
+export default defineConfig([
+  {
+    // The memory World is loadable by CommonJS `require`, as the runtime loads Worlds.
+    entry: ['src/memory.ts'],
+    format: ['esm', 'cjs'],
+    dts: true,
+    sourcemap: true,
+    clean: true,
+    target: 'node20',
+  },
+  {
+    // The suite, the CLI and the child-process host run on vitest, which is ESM only.
+    entry: ['src/index.ts', 'src/cli.ts', 'src/child/host.ts'],
+    format: ['esm'],
+    dts: { entry: ['src/index.ts'] },
+    sourcemap: true,
+    target: 'node20',
+  },
+]);

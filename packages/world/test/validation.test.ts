@@ -1,0 +1,166 @@
+import { describe, expect, it } from 'vitest';
+import { InvalidInputError, RunNotSupportedError, validateCreateEvent } from '../src/index.js';
+
+const RUN = 'wrun_01KC5Z4XW3J8Q2V6N9R7T0B1C4';
+const runCreated = (specVersion?: number) => ({
+  eventType: 'run_created',
+  ...(specVersion === undefined ? {} : { specVersion }),
+  eventData: { deploymentId: 'dpl', workflowName: 'workflow//./a//b', input: new Uint8Array(1) },
+});
+const hookCreated = (token: string) => ({
+  eventType: 'hook_created',
+  correlationId: 'hook_1',
+  eventData: { token },
+});
+const stepStarted = { eventType: 'step_started', correlationId: 'step_1' };
+
+function refusal(runId: unknown, data: unknown, params?: unknown): unknown {
+  try {
+    validateCreateEvent(runId, data, params);
+  } catch (error) {
+    return error;
+  }
+  throw new Error('expected validateCreateEvent to refuse');
+}
+
+describe('validateCreateEvent refusals name the field', () => {
+  it.each([
+    ['a run id with a path separator', '../wrun_1', stepStarted, undefined, 'runId'],
+    ['a run id with a slash', 'wrun/1', stepStarted, undefined, 'runId'],
+    ['an empty run id on a non-creation event', '', stepStarted, undefined, 'runId'],
+    ['a null run id on a non-creation event', null, stepStarted, undefined, 'runId'],
+    ['a run id over 128 characters', `wrun_${'a'.repeat(124)}`, stepStarted, undefined, 'runId'],
+    [
+      'a correlation id with a dot and slash',
+      RUN,
+      { ...stepStarted, correlationId: 'step_1/../x' },
+      undefined,
+      'correlationId',
+    ],
+    ['a missing correlation id', RUN, { eventType: 'step_started' }, undefined, 'correlationId'],
+    [
+      'hook_conflict, which only the World writes',
+      RUN,
+      { eventType: 'hook_conflict', correlationId: 'hook_1', eventData: { token: 't' } },
+      undefined,
+      'eventType',
+    ],
+    ['an unknown event type', RUN, { eventType: 'run_paused' }, undefined, 'eventType'],
+    ['an empty token', RUN, hookCreated(''), undefined, 'eventData.token'],
+    [
+      'a token over 2048 characters',
+      RUN,
+      hookCreated('t'.repeat(2049)),
+      undefined,
+      'eventData.token',
+    ],
+    ['a run of spec version 1', RUN, runCreated(1), undefined, 'specVersion'],
+    ['a fractional spec version', RUN, runCreated(2.5), undefined, 'specVersion'],
+    [
+      'missing eventData',
+      RUN,
+      { eventType: 'step_created', correlationId: 'step_1' },
+      undefined,
+      'eventData',
+    ],
+    [
+      'a resumeAt that is not a date',
+      RUN,
+      { eventType: 'wait_created', correlationId: 'wait_1', eventData: { resumeAt: 'soon' } },
+      undefined,
+      'eventData.resumeAt',
+    ],
+    [
+      'a string stateUpdatedAt',
+      RUN,
+      stepStarted,
+      { stateUpdatedAt: '123' },
+      'params.stateUpdatedAt',
+    ],
+    [
+      'a NaN stateUpdatedAt',
+      RUN,
+      stepStarted,
+      { stateUpdatedAt: Number.NaN },
+      'params.stateUpdatedAt',
+    ],
+    [
+      'a lastKnownEventId with a slash',
+      RUN,
+      stepStarted,
+      { lastKnownEventId: 'evnt/1' },
+      'params.lastKnownEventId',
+    ],
+    [
+      'an empty lastKnownEventId',
+      RUN,
+      stepStarted,
+      { lastKnownEventId: '' },
+      'params.lastKnownEventId',
+    ],
+    [
+      'a resolveData that is neither all nor none',
+      RUN,
+      stepStarted,
+      { resolveData: 'some' },
+      'params.resolveData',
+    ],
+    ['params that are not an object', RUN, stepStarted, 'fast', 'params'],
+  ])('refuses %s', (_row, runId, data, params, field) => {
+    const error = refusal(runId, data, params);
+    expect(error).toBeInstanceOf(InvalidInputError);
+    expect(error).toMatchObject({
+      name: 'WorkflowWorldError',
+      status: 400,
+      code: 'INVALID_INPUT',
+      field,
+    });
+    expect((error as Error).message).toContain(field);
+  });
+
+  it('refuses a run of spec version 4 with RunNotSupportedError', () => {
+    const error = refusal(RUN, runCreated(4), undefined);
+    expect(error).toBeInstanceOf(RunNotSupportedError);
+    expect(error).toMatchObject({ name: 'RunNotSupportedError', runSpecVersion: 4 });
+  });
+});
+
+describe('validateCreateEvent normalization', () => {
+  it('gives run_created without a run id a new one, and keeps a given one', () => {
+    expect(validateCreateEvent(null, runCreated(3), undefined).runId).toMatch(
+      /^wrun_[0-9A-Z]{26}$/,
+    );
+    expect(validateCreateEvent('', runCreated(), undefined).runId).toMatch(/^wrun_/);
+    expect(validateCreateEvent(RUN, runCreated(2), undefined).runId).toBe(RUN);
+  });
+
+  it('coerces dates, drops unknown keys and ignores unknown params', () => {
+    const validated = validateCreateEvent(
+      RUN,
+      {
+        eventType: 'wait_created',
+        correlationId: 'wait_1',
+        eventData: { resumeAt: '2026-01-15T09:30:00.123Z', extra: 1 },
+        requestId: 'not part of the event',
+      },
+      { stateUpdatedAt: 5, lastKnownEventId: 'evnt_1', asOfTimestamp: 9, resolveData: 'none' },
+    );
+    expect(validated.event).toEqual({
+      eventType: 'wait_created',
+      correlationId: 'wait_1',
+      eventData: { resumeAt: new Date('2026-01-15T09:30:00.123Z') },
+    });
+    expect(validated.params).toEqual({
+      stateUpdatedAt: 5,
+      lastKnownEventId: 'evnt_1',
+      resolveData: 'none',
+    });
+  });
+
+  it('accepts tokens of any characters within the length limit', () => {
+    const token = 'order:123/ä ✓\u00a0'.padEnd(2048, 'x');
+    expect(validateCreateEvent(RUN, hookCreated(token), {}).event).toMatchObject({
+      eventData: { token },
+    });
+  });
+});
