@@ -22,8 +22,11 @@ export interface PostgresWorldOptions {
   leaseMs?: number;
   /** Polling fallback for queue and stream wake-ups. Default 1000 ms. */
   pollIntervalMs?: number;
-  /** Delay before redelivering after a failed delivery. Default: the shared backoff. */
-  retryDelayMs?: (attempt: number) => number;
+  /**
+   * Delay before redelivering after a failed delivery: a fixed number of ms, or a function of the
+   * failed attempt. Default: the shared exponential backoff with jitter (`retryDelayMs`).
+   */
+  retryDelayMs?: number | ((attempt: number) => number);
   /** Base URL of the app's workflow routes. Default: `WORKFLOW_LOCAL_BASE_URL`, then `PORT`. */
   baseUrl?: string;
   /** Signs deliveries and refuses unsigned ones. Default: `WORKFLOW_QUEUE_SECRET`. */
@@ -75,7 +78,10 @@ export function resolveConfig(
     queueConcurrency: options.queueConcurrency ?? positiveInt(env.WORKFLOW_QUEUE_CONCURRENCY) ?? 10,
     leaseMs: options.leaseMs ?? 30_000,
     pollIntervalMs: options.pollIntervalMs ?? 1_000,
-    retryDelayMs: options.retryDelayMs,
+    retryDelayMs:
+      typeof options.retryDelayMs === 'number'
+        ? fixedDelay(options.retryDelayMs)
+        : options.retryDelayMs,
     baseUrl: options.baseUrl,
     queueSecret: options.queueSecret ?? nonEmpty(env.WORKFLOW_QUEUE_SECRET),
     recoverActiveRuns: options.recoverActiveRuns ?? true,
@@ -90,6 +96,13 @@ export function assertSchemaName(schema: string): void {
       `expected a lower-case identifier of at most 48 characters (letters, digits, "_"), got ${JSON.stringify(schema)}`,
     );
   }
+}
+
+function fixedDelay(ms: number): () => number {
+  if (!Number.isFinite(ms) || ms < 0) {
+    throw new InvalidInputError('retryDelayMs', 'expected a non-negative number of milliseconds');
+  }
+  return () => ms;
 }
 
 function nonEmpty(value: string | undefined): string | undefined {

@@ -21,19 +21,22 @@ export async function enqueue(
   options: QueueOptions = {},
 ): Promise<{ messageId: MessageId }> {
   const { kind } = parseQueueName(queueName);
+  if (typeof payload !== 'object' || payload === null) {
+    throw new InvalidInputError('payload', 'expected an object');
+  }
   const delaySeconds = options.delaySeconds ?? 0;
   if (typeof delaySeconds !== 'number' || !Number.isFinite(delaySeconds) || delaySeconds < 0) {
-    throw new InvalidInputError('delaySeconds', 'expected a non-negative number of seconds');
+    throw new InvalidInputError('opts.delaySeconds', 'expected a non-negative number of seconds');
   }
   const { idempotencyKey, headers } = options;
   if (
     idempotencyKey !== undefined &&
     (typeof idempotencyKey !== 'string' || idempotencyKey === '')
   ) {
-    throw new InvalidInputError('idempotencyKey', 'expected a non-empty string');
+    throw new InvalidInputError('opts.idempotencyKey', 'expected a non-empty string');
   }
   if (headers !== undefined && !isStringRecord(headers)) {
-    throw new InvalidInputError('headers', 'expected an object of string values');
+    throw new InvalidInputError('opts.headers', 'expected an object of string values');
   }
   const runId = kind === 'workflow' ? (payload as { runId?: unknown }).runId : undefined;
   const { rows } = await db.query<{ message_id: MessageId }>(

@@ -65,8 +65,12 @@ export async function listRuns(
   params: ListWorkflowRunsParams = {},
 ): Promise<PaginatedResponse<WorkflowRun>> {
   const page = pageOf('runs', params.pagination);
-  const cursor = page.cursor;
-  if (cursor !== undefined && !isSafeId(cursor)) throw new InvalidCursorError(cursor);
+  // Run cursors are "r.<runId>": a run id alone would make any safe id look like a cursor.
+  let cursor: string | undefined;
+  if (page.cursor !== undefined) {
+    cursor = page.cursor.startsWith('r.') ? page.cursor.slice(2) : undefined;
+    if (cursor === undefined || !isSafeId(cursor)) throw new InvalidCursorError(page.cursor);
+  }
   const values: unknown[] = [page.limit + 1];
   const where: string[] = [];
   if (params.workflowName !== undefined) {
@@ -91,7 +95,7 @@ export async function listRuns(
     rows,
     page.limit,
     (row) => runForRead(runFromRow(row), params.resolveData),
-    (row) => row.run_id,
+    (row) => `r.${row.run_id}`,
   );
 }
 
