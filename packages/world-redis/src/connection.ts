@@ -30,8 +30,30 @@ export function createClient(url: string, options: RedisOptions = {}): Redis {
   const client = new Redis(url, { ...BASE_OPTIONS, ...options });
   // Connection errors surface on the commands that hit them; the event itself is only noise.
   client.on('error', () => {});
+  client.on('close', () => failUnfulfilled(client));
   defineScripts(client);
   return client;
+}
+
+interface QueuedCommand {
+  command: { reject(error: Error): void };
+}
+
+/**
+ * Fails the commands that were sent but not answered when the connection dropped. With
+ * `autoResendUnfulfilledCommands: false` ioredis 5 drops them without settling their promises
+ * (it keeps them in `prevCommandQueue` only to resend them), which would hang every caller, a
+ * blocked BLPOP or XREAD included. Their callers see an error and retry at their own level.
+ */
+function failUnfulfilled(client: Redis): void {
+  const internal = client as unknown as {
+    prevCommandQueue?: { length: number; shift(): QueuedCommand | undefined } | null;
+  };
+  const queue = internal.prevCommandQueue;
+  if (queue === undefined || queue === null) return;
+  internal.prevCommandQueue = null;
+  const error = new Error('connection lost before the reply: the command may or may not have run');
+  while (queue.length > 0) queue.shift()?.command.reject(error);
 }
 
 export function acquireClient(url: string): Redis {

@@ -250,15 +250,34 @@ export function createStorage(store: StoreContext): Storage {
         ),
       listByCorrelationId: (params) =>
         transport(async () => {
+          const page = pageOf('events', params.pagination);
           const runId = params.runId ?? (await runOfCorrelation(params.correlationId));
-          const correlationId = params.correlationId;
-          if (!isSafeId(correlationId)) return { data: [], cursor: null, hasMore: false };
-          return listEvents(
-            runId,
-            (owner) => keys.run(owner).correlation(correlationId),
-            params.pagination,
-            params.resolveData,
-          );
+          if (runId === undefined || !isSafeId(runId)) {
+            if (page.cursor !== undefined) throw new InvalidCursorError(page.cursor);
+            return { data: [], cursor: null, hasMore: false };
+          }
+          // Correlation ids have a handful of events each: filter the run's log (an
+          // observability read the runtime never makes) instead of indexing every event twice.
+          const { events } = await store.readWholeLog(runId);
+          const matching = events.filter((event) => event.correlationId === params.correlationId);
+          if (page.sortOrder === 'desc') matching.reverse();
+          let start = 0;
+          if (page.cursor !== undefined) {
+            const at = events.findIndex((event) => event.eventId === page.cursor);
+            if (at < 0) throw new InvalidCursorError(page.cursor);
+            const after = (event: Event) =>
+              page.sortOrder === 'asc'
+                ? event.eventId > page.cursor!
+                : event.eventId < page.cursor!;
+            start = matching.findIndex(after);
+            if (start < 0) start = matching.length;
+          }
+          const data = matching.slice(start, start + page.limit);
+          return {
+            data: data.map((event) => eventForRead(event, params.resolveData)),
+            cursor: data.at(-1)?.eventId ?? page.cursor ?? null,
+            hasMore: start + page.limit < matching.length,
+          };
         }),
     },
 
