@@ -75,7 +75,9 @@ export function renderMarkdown(report: BenchReport): string {
   lines.push(`Measured ${report.startedAt} on ${machineLine(report.machine)}.`);
   lines.push(
     `Scale \`${report.scale}\`; wall time ${Math.round(report.wallSeconds)} s; \`${report.command}\`. ` +
-      'Each cell: median (p25–p75) over interleaved rounds; p99 rows show the pooled 99th percentile.',
+      'Each cell: median (p25–p75) over interleaved rounds; p99 rows show the pooled 99th percentile; ' +
+      '`runtime` rows time the real runtime (workflow 4.8.9) in the e2e app, from `start()` to the ' +
+      'checked result; n/a: does not apply; —: not installed.',
   );
   lines.push('');
   lines.push(`| measurement | unit | ${subjects.map((subject) => subject.id).join(' | ')} |`);

@@ -95,14 +95,14 @@ export async function runMeasurement(
   const sessions = new Map<Subject, Session>();
   const entry = (subject: Subject) => result.subjects[subject.id]!;
 
-  for (const subject of subjects) {
+  const setUp = async (subject: Subject) => {
     const record: SubjectMeasurement = { status: 'ok', metrics: {}, errors: [] };
     result.subjects[subject.id] = record;
     const skip = unavailable.get(subject.id) ?? measurement.notApplicable(subject);
     if (skip !== undefined) {
       record.status = unavailable.has(subject.id) ? 'unavailable' : 'n/a';
       record.reason = skip;
-      continue;
+      return;
     }
     const setupStarted = performance.now();
     try {
@@ -130,7 +130,11 @@ export async function runMeasurement(
       record.reason = message(error);
       if (record.status === 'failed') progress(`    ${subject.id}: setup failed: ${record.reason}`);
     }
-  }
+  };
+  if (measurement.parallelSetup) await Promise.all(subjects.map(setUp));
+  else for (const subject of subjects) await setUp(subject);
+  // Subjects keep table order whatever order their setup finished in.
+  result.subjects = Object.fromEntries(subjects.map((subject) => [subject.id, entry(subject)]));
 
   const drop = async (subject: Subject, reason: string) => {
     const session = sessions.get(subject)!;

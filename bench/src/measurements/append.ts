@@ -48,5 +48,5 @@ export const appendOneWriter = appendMeasurement('append-1', () => 1, 'events.cr
 export const appendConcurrentWriters = appendMeasurement(
   'append-16',
   (scale) => scale.concurrentWriters,
-  'events.create, 16 writers on distinct runs',
+  'events.create, 16 writers',
 );

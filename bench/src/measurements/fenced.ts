@@ -73,10 +73,10 @@ async function race(opened: OpenedWorld, runId: string, writers: number, windowM
 
 export const fencedAppends: Measurement = {
   id: 'fenced-8',
-  title: 'fenced appends, 8 writers racing on one run',
+  title: 'fenced appends, 8 writers on one run',
   metrics: [
-    { id: 'goodput', title: 'fenced appends committed', unit: 'appends/s', better: 'higher' },
-    { id: 'conflicts', title: 'fence conflict rate', unit: '% of attempts', better: 'lower' },
+    { id: 'goodput', title: 'committed', unit: 'appends/s', better: 'higher' },
+    { id: 'conflicts', title: 'conflicts', unit: '% of attempts', better: 'lower' },
   ],
   notApplicable: worldsOnly,
   open: (subject, context) =>

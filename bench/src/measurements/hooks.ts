@@ -49,8 +49,9 @@ function hookMeasurement(
     title,
     metrics: [
       { id: 'create', title: 'hook_created', unit: 'ms', better: 'lower' },
-      { id: 'getByToken', title: 'hooks.getByToken', unit: 'ms', better: 'lower' },
+      { id: 'getByToken', title: 'getByToken', unit: 'ms', better: 'lower' },
     ],
+    parallelSetup: true,
     notApplicable: worldsOnly,
     open: (subject, context) =>
       worldSession(subject, context, async (opened) => {
@@ -80,9 +81,9 @@ function hookMeasurement(
   };
 }
 
-export const hooksEmpty = hookMeasurement('hooks-0', 'hooks with 0 runs stored', () => 0);
+export const hooksEmpty = hookMeasurement('hooks-0', 'hooks, no runs stored', () => 0);
 export const hooksStored = hookMeasurement(
   'hooks-stored',
-  (scale) => `hooks with ${scale.storedRuns.toLocaleString('en-US')} runs stored`,
+  (scale) => `hooks, ${scale.storedRuns.toLocaleString('en-US')} runs stored`,
   (context) => context.scale.storedRuns,
 );

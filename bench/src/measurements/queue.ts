@@ -30,12 +30,12 @@ async function withBaseUrl<T>(url: string, work: () => Promise<T>): Promise<T> {
 
 export const queueDelivery: Measurement = {
   id: 'queue',
-  title: 'queue: enqueue to handler',
+  title: 'queue',
   metrics: [
-    { id: 'latency', title: 'enqueue→handler, median', unit: 'ms', better: 'lower' },
+    { id: 'latency', title: 'enqueue→handler median', unit: 'ms', better: 'lower' },
     {
       id: 'latency-p99',
-      title: 'enqueue→handler, p99',
+      title: 'enqueue→handler p99',
       unit: 'ms',
       better: 'lower',
       headline: 'p99',

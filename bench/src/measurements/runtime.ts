@@ -68,7 +68,7 @@ export function loadE2e(): Promise<E2eApi> {
 
 export const runtimeScenarios: Measurement = {
   id: 'runtime',
-  title: 'real runtime (workflow 4.8.9) through the e2e app',
+  title: 'runtime',
   metrics: SCENARIOS.map(({ metric }) => metric),
   notApplicable: (subject) =>
     subject.kind === 'world' && subject.runtime ? undefined : 'not loadable by the runtime here',

@@ -34,6 +34,11 @@ export interface Measurement {
   /** A title may name the scale it ran at (e.g. how many runs were stored). */
   title: string | ((scale: Scale) => string);
   metrics: MetricSpec[];
+  /**
+   * Set up all subjects at once (long seeding, nothing timed and no process-wide state touched);
+   * otherwise one after another.
+   */
+  parallelSetup?: boolean;
   /** Why this measurement does not apply to a subject, or undefined when it does. */
   notApplicable(subject: Subject): string | undefined;
   open(subject: Subject, context: MeasurementContext): Promise<Session>;

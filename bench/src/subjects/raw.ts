@@ -4,7 +4,8 @@
  * write itself. Both run as separate C processes, so they also show what a driver costs.
  */
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -64,7 +65,7 @@ export function pgbenchSubject(): RawAppendSubject {
     backend: 'postgres',
     family: 'raw',
     describe: () =>
-      `pgbench -n -M prepared -T <window s> -c <clients> -j <min(clients,2)> -f append.sql, where append.sql is\n` +
+      `pgbench -n -M prepared -T <max(2, window) s> -c <clients> -j <min(clients,2)> -f append.sql, where append.sql is\n` +
       `  \\set run random(1, 100000)\n  ${appendStatement('<schema>.events')}\n` +
       `into ${eventsTable('<schema>.events').replace(/\s+/g, ' ')}`,
     async prepare() {
@@ -79,8 +80,10 @@ export function pgbenchSubject(): RawAppendSubject {
       await writeFile(script, `\\set run random(1, 100000)\n${appendStatement(table())}\n`);
     },
     async appendRate(clients, windowMs) {
-      const seconds = Math.max(1, Math.round(windowMs / 1000));
-      const { stdout } = await run('pgbench', [
+      // pgbench counts whole seconds; two at least, or a slow start of 16 connections on a busy
+      // machine can leave no transaction to report. Its rate excludes the connection time.
+      const seconds = Math.max(2, Math.round(windowMs / 1000));
+      const { stdout, stderr } = await run('pgbench', [
         '-n',
         '-M',
         'prepared',
@@ -95,7 +98,7 @@ export function pgbenchSubject(): RawAppendSubject {
         postgresUrl(),
       ]);
       const match = /tps = ([\d.]+) \(without initial connection time\)/.exec(stdout);
-      if (!match) throw new Error(`unexpected pgbench output:\n${stdout}`);
+      if (!match) throw new Error(`unexpected pgbench output: ${stdout} ${stderr}`.trim());
       return Number(match[1]);
     },
     async dispose() {
@@ -106,20 +109,26 @@ export function pgbenchSubject(): RawAppendSubject {
 }
 
 /**
- * What Worldkit's Redis World does per event, reduced to its writes: allocate the run's next
- * sequence number, store the event record, index it in the run's order, and move the run's
- * last-event pointer — atomically, in one script.
+ * The "equivalent Lua append" is the one the Redis World's own engineers maintain next to their
+ * createEvent script (packages/world-redis/bench/equivalent-append.lua): the same shape of work on
+ * the common path (read the run's state, allocate an id on the server clock, store and index the
+ * record, update the step and the run) without the state machine's branches. Its arguments are a
+ * 90-byte record and a 70-byte payload.
  */
-export const REDIS_APPEND_SCRIPT = `local seq = redis.call('HINCRBY', KEYS[1], 'seq', 1)
-local id = 'evnt_' .. seq
-redis.call('HSET', KEYS[1] .. ':events', id, ARGV[1])
-redis.call('ZADD', KEYS[1] .. ':order', seq, id)
-redis.call('HSET', KEYS[1], 'last', id)
-return seq`;
+const equivalentAppendPath = () =>
+  path.join(
+    path.dirname(createRequire(import.meta.url).resolve('@worldkit/world-redis/package.json')),
+    'bench',
+    'equivalent-append.lua',
+  );
+
+const REDIS_RECORD = 'r'.repeat(90);
+const REDIS_PAYLOAD = 'p'.repeat(70);
 
 export function redisBenchmarkSubject(): RawAppendSubject {
   let prefix: string | undefined;
   let sha: string | undefined;
+  let script = '';
   /** redis-benchmark counts requests, not time: size each window from the last measured rate. */
   const lastRate = new Map<number, number>();
   return {
@@ -130,16 +139,19 @@ export function redisBenchmarkSubject(): RawAppendSubject {
     family: 'raw',
     describe: () =>
       `redis-benchmark -c <clients> -n <≈ window × rate> -r 100000 --csv ` +
-      `EVALSHA <sha> 1 <prefix>:run:__rand_int__ <64-byte payload>, where the script is\n` +
-      REDIS_APPEND_SCRIPT.split('\n')
-        .map((line) => `  ${line}`)
-        .join('\n'),
+      `EVALSHA <sha> 1 <prefix>:run:{__rand_int__} <90-byte record> <70-byte payload>, where the ` +
+      `script is packages/world-redis/bench/equivalent-append.lua:\n${script}`,
     async prepare() {
       await requireTool('redis-benchmark');
+      try {
+        script = await readFile(equivalentAppendPath(), 'utf8');
+      } catch (error) {
+        throw new SubjectUnavailableError(
+          `the equivalent Lua append of @worldkit/world-redis is missing (${(error as Error).message})`,
+        );
+      }
       prefix = uniqueName('redis_benchmark');
-      sha = await withRedis(
-        (client) => client.script('LOAD', REDIS_APPEND_SCRIPT) as Promise<string>,
-      );
+      sha = await withRedis((client) => client.script('LOAD', script) as Promise<string>);
     },
     async appendRate(clients, windowMs) {
       const url = new URL(redisUrl());
@@ -163,8 +175,9 @@ export function redisBenchmarkSubject(): RawAppendSubject {
         'EVALSHA',
         sha!,
         '1',
-        `${prefix}:run:__rand_int__`,
-        PAYLOAD_HEX,
+        `${prefix}:run:{__rand_int__}`,
+        REDIS_RECORD,
+        REDIS_PAYLOAD,
       ]);
       const row = stdout
         .trim()

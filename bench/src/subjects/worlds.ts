@@ -64,6 +64,15 @@ export const memoryWorld: WorldSubject = {
     const create = await loadWorldFactory('@worldkit/world-testing/memory', 'createMemoryWorld');
     return opened(create(queueBaseUrl ? { baseUrl: queueBaseUrl } : {}), async () => {});
   },
+  // One app process holds the whole World in memory: the runtime's lower bound.
+  runtime: {
+    name: 'memory',
+    get module() {
+      return require.resolve('@worldkit/world-testing/memory');
+    },
+    multiProcess: false,
+    provision: async () => ({ env: {}, cleanup: async () => {} }),
+  },
 };
 
 export const worldkitLocal: WorldSubject = {
