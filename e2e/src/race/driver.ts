@@ -1,4 +1,9 @@
-import type { AppClient, RefusalCounters, RunSummary } from '../harness/client.js';
+import {
+  type AppClient,
+  ControlError,
+  type RefusalCounters,
+  type RunSummary,
+} from '../harness/client.js';
 import { TestDeployment } from '../harness/deployment.js';
 import { RunWatcher } from '../harness/run-watcher.js';
 import type { WorldTarget } from '../harness/targets.js';
@@ -60,6 +65,8 @@ export interface RaceReport {
   payloadsSent: number;
   /** Payloads refused because the hook was gone (the run finished) or not yet registered. */
   payloadsWithoutHook: number;
+  /** `resumeHook()` calls that failed for another reason, by error name and code. */
+  payloadErrors: Record<string, number>;
   wallMs: number;
   /** Raw refusal counts summed over the processes, by error key and event type. */
   refusals: RefusalCounters['refusals'];
@@ -103,6 +110,7 @@ export async function runRace(
   const outcomes: Array<{ summary: RunSummary; correct: () => Promise<boolean> }> = [];
   let payloadsSent = 0;
   let payloadsWithoutHook = 0;
+  const payloadErrors: Record<string, number> = {};
   const started = Date.now();
 
   const pick = (index: number): AppClient => clients[index % clients.length]!;
@@ -133,11 +141,17 @@ export async function runRace(
       );
       for (const result of await Promise.allSettled(burst)) {
         payloadsSent++;
-        if (result.status === 'rejected') {
-          if ((result.reason as { errorName?: string }).errorName !== 'HookNotFoundError') {
-            throw result.reason;
-          }
+        if (result.status === 'fulfilled') continue;
+        // A process that does not answer at all is a broken app: stop the race.
+        if (!(result.reason instanceof ControlError)) throw result.reason;
+        const { errorName, code } = result.reason;
+        if (errorName === 'HookNotFoundError') {
           payloadsWithoutHook++;
+        } else {
+          // `resumeHook()` itself refused (e.g. a World timing out under load): the user sees
+          // the error and the payload may be lost, but the log is not corrupted. Counted.
+          const key = code ? `${errorName}/${code}` : `${errorName}`;
+          payloadErrors[key] = (payloadErrors[key] ?? 0) + 1;
         }
       }
     }
@@ -209,6 +223,7 @@ export async function runRace(
       divergenceRecoveries: counters.reduce((sum, c) => sum + c.divergenceRecoveries, 0),
       payloadsSent,
       payloadsWithoutHook,
+      payloadErrors,
       wallMs,
       refusals,
     };
