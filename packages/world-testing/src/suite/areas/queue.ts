@@ -1,7 +1,7 @@
 import { expect } from 'vitest';
 import { expectBytes } from '../assertions.js';
 import type { CaseContext, ConformanceCase } from '../context.js';
-import { allBytes, newRunId, newStepId, sleep, uid, waitFor } from '../fixtures.js';
+import { allBytes, newRunId, newStepId, sleep, uid } from '../fixtures.js';
 import type { Behaviour, ReceivedMessage } from '../queue-server.js';
 
 const workflowQueue = () => `__wkf_workflow_conformance_${uid()}`;
