@@ -1,3 +1,5 @@
+import { retryDelayMs } from '@worldkit/world';
+
 /** Factory options; each falls back to an environment variable, then to a default. */
 export interface RedisWorldOptions {
   /** Connection URL: `WORKFLOW_REDIS_URL`, then `REDIS_URL`, then `redis://127.0.0.1:6379`. */
@@ -20,8 +22,11 @@ export interface RedisWorldOptions {
   leaseMs?: number;
   /** How often a consumer looks for due messages without a wake-up (ms); default 1000. */
   pollIntervalMs?: number;
-  /** Backoff before a failed delivery is retried (ms), by attempt; default the shared backoff. */
-  retryDelayMs?: (attempt: number) => number;
+  /**
+   * Backoff before a failed delivery is retried (ms): a fixed delay or a function of the attempt
+   * that failed; default the shared exponential backoff with jitter.
+   */
+  retryDelayMs?: number | ((attempt: number) => number);
   /** How long a live stream reader blocks before it polls again (ms); default 1000. */
   streamPollIntervalMs?: number;
   /** Re-enqueue active runs on `start()`: default true. */
@@ -43,7 +48,7 @@ export interface RedisWorldConfig {
   queueConcurrency: number;
   leaseMs: number;
   pollIntervalMs: number;
-  retryDelayMs: ((attempt: number) => number) | undefined;
+  retryDelayMs: (attempt: number) => number;
   streamPollIntervalMs: number;
   recoverActiveRuns: boolean;
   maxEvents: number | undefined;
@@ -67,13 +72,19 @@ export function resolveConfig(
     queueConcurrency: options.queueConcurrency ?? positiveInt(env.WORKFLOW_QUEUE_CONCURRENCY, 100),
     leaseMs: options.leaseMs ?? 30_000,
     pollIntervalMs: options.pollIntervalMs ?? 1000,
-    retryDelayMs: options.retryDelayMs,
-    streamPollIntervalMs: options.streamPollIntervalMs ?? 1000,
+    retryDelayMs: backoffOf(options.retryDelayMs),
+    streamPollIntervalMs: options.streamPollIntervalMs ?? options.pollIntervalMs ?? 1000,
     recoverActiveRuns: options.recoverActiveRuns ?? true,
     maxEvents: options.maxEvents,
     queueSecret: options.queueSecret ?? env.WORKFLOW_QUEUE_SECRET,
     logger: options.logger ?? console,
   };
+}
+
+function backoffOf(option: RedisWorldOptions['retryDelayMs']): (attempt: number) => number {
+  if (typeof option === 'function') return option;
+  if (typeof option === 'number') return () => option;
+  return (attempt) => retryDelayMs(attempt);
 }
 
 function positiveInt(value: string | undefined, fallback: number): number {
