@@ -20,7 +20,10 @@ export const upstreamRedisPrepare = () => withRedis(async () => {}, withRedisDb(
 /** Its consumers outlive every instance and may recreate queue keys: sweep them at the end. */
 export async function upstreamRedisDispose(): Promise<void> {
   for (const db of [apiDb, runtimeDb]) {
-    await withRedis((client) => deleteRedisKeys(client, 'bull:__wkf_*'), withRedisDb(redisUrl(), db));
+    await withRedis(
+      (client) => deleteRedisKeys(client, 'bull:__wkf_*'),
+      withRedisDb(redisUrl(), db),
+    );
   }
 }
 
