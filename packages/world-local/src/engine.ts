@@ -34,6 +34,7 @@ export class Engine {
   readonly streamer: ReturnType<StreamStore['streamer']>;
   readonly queue: LocalQueue;
   private readonly files: AppendFiles;
+  private readonly locks: FileLocks;
   private readonly notifiers: ChangeNotifier[];
   private readonly store: RunStore;
   private deliverer: Deliverer | undefined;
@@ -45,6 +46,7 @@ export class Engine {
     const syncWrites = config.durability === 'fsync';
     this.files = new AppendFiles(MAX_OPEN_FILES, syncWrites);
     const locks = new FileLocks(this.layout.locks, { foreignStaleMs: FOREIGN_LOCK_STALE_MS });
+    this.locks = locks;
     const indexes = new Indexes(this.layout, syncWrites);
     this.store = new RunStore(this.layout, this.files, locks, indexes, {
       cachedRuns: config.cachedRuns,
@@ -95,6 +97,7 @@ export class Engine {
       this.deliverer?.close();
       await queueClosed;
       for (const notifier of this.notifiers) notifier.close();
+      this.locks.releaseAll();
       this.store.clear();
       this.files.closeAll();
     })();

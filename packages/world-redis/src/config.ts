@@ -7,9 +7,14 @@ export interface RedisWorldOptions {
   /** Key prefix: `WORKFLOW_REDIS_PREFIX`, default `worldkit`. Several Worlds may share a server. */
   prefix?: string;
   /**
+   * Connect to a Redis Cluster (`WORKFLOW_REDIS_CLUSTER=1`): `url` names one or more seed nodes,
+   * comma-separated, and `keyTags` defaults to `'single'`. See the README's Cluster notes.
+   */
+  cluster?: boolean;
+  /**
    * Key tagging. `'run'` (default) gives every run its own hash tag; `'single'` puts every key of
-   * this World under one tag so each script's keys share a slot on Redis Cluster
-   * (`WORKFLOW_REDIS_KEY_TAGS=single`). See the README's Cluster notes.
+   * this World under one tag, so each script's keys share a slot on Redis Cluster
+   * (`WORKFLOW_REDIS_KEY_TAGS=single`).
    */
   keyTags?: 'run' | 'single';
   /** `getDeploymentId()`: `WORKFLOW_DEPLOYMENT_ID`, default `redis`. */
@@ -41,6 +46,7 @@ export interface RedisWorldOptions {
 
 export interface RedisWorldConfig {
   url: string;
+  cluster: boolean;
   prefix: string;
   keyTags: 'run' | 'single';
   deploymentId: string;
@@ -62,9 +68,12 @@ export function resolveConfig(
   options: RedisWorldOptions = {},
   env: NodeJS.ProcessEnv = process.env,
 ): RedisWorldConfig {
-  const keyTags = options.keyTags ?? (env.WORKFLOW_REDIS_KEY_TAGS === 'single' ? 'single' : 'run');
+  const cluster = options.cluster ?? ['1', 'true'].includes(env.WORKFLOW_REDIS_CLUSTER ?? '');
+  const keyTags =
+    options.keyTags ?? (env.WORKFLOW_REDIS_KEY_TAGS === 'single' || cluster ? 'single' : 'run');
   return {
     url: options.url ?? env.WORKFLOW_REDIS_URL ?? env.REDIS_URL ?? DEFAULT_URL,
+    cluster,
     prefix: options.prefix ?? env.WORKFLOW_REDIS_PREFIX ?? 'worldkit',
     keyTags,
     deploymentId: options.deploymentId ?? env.WORKFLOW_DEPLOYMENT_ID ?? 'redis',

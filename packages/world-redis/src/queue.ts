@@ -107,7 +107,7 @@ export class QueueConsumer {
       ...(config.baseUrl === undefined ? {} : { baseUrl: config.baseUrl }),
       ...(config.queueSecret === undefined ? {} : { secret: config.queueSecret }),
     });
-    this.blocking = createClient(config.url, { maxRetriesPerRequest: null });
+    this.blocking = createClient(store.endpoint, { maxRetriesPerRequest: null });
   }
 
   start(): void {
