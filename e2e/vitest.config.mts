@@ -9,5 +9,8 @@ export default defineConfig({
     testTimeout: 300_000,
     hookTimeout: 180_000,
     pool: 'forks',
+    // The work happens in the app processes and the services; the test files mostly wait, so
+    // all three run at once even on two cores.
+    maxWorkers: 3,
   },
 });

@@ -113,8 +113,11 @@ describe.each(selectedTargets())('scenarios on $name', (target) => {
   test.concurrent('a fatal step error fails the run with its message', async () => {
     const runId = await app.start('fatalFailure', ['the order cannot be shipped']);
     const result = await waitForResult(app, runId);
-    expect(result.status).toBe('failed');
-    expect(result.errorMessage).toContain('the order cannot be shipped');
+    expect(result).toMatchObject({
+      status: 'failed',
+      errorMessage: 'the order cannot be shipped',
+      errorCode: 'USER_ERROR',
+    });
     const steps = await app.steps(runId);
     expect(steps).toEqual([expect.objectContaining({ status: 'failed', attempt: 1 })]);
   });

@@ -44,6 +44,11 @@ const server = http.createServer(async (req, res) => {
   }
 });
 
+// Outlive the clients' idle keep-alive (undici: 4 s), so a client never reuses a connection the
+// server is closing at that moment (an ECONNRESET under load).
+server.keepAliveTimeout = 65_000;
+server.headersTimeout = 66_000;
+
 server.listen(0, async () => {
   const { port } = server.address() as AddressInfo;
   // Worlds deliver queue messages back to this process through PORT.

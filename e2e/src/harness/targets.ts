@@ -85,7 +85,7 @@ export const allTargets: WorldTarget[] = [
 ];
 
 /** The Worlds every e2e test runs on by default. */
-export const defaultTargetNames = ['upstream-local'];
+export const defaultTargetNames = ['local', 'redis'];
 
 /** The targets selected by E2E_WORLDS (comma-separated names), or the default set. */
 export function selectedTargets(names = process.env.E2E_WORLDS): WorldTarget[] {
@@ -97,6 +97,8 @@ export function selectedTargets(names = process.env.E2E_WORLDS): WorldTarget[] {
         `unknown World ${name} in E2E_WORLDS; known: ${allTargets.map((t) => t.name)}`,
       );
     }
-    return target;
+    // E2E_MODULE_<NAME> points a target at another build of its World (a path or a package).
+    const override = process.env[`E2E_MODULE_${name.toUpperCase().replace(/\W/g, '_')}`];
+    return override ? { ...target, module: override } : target;
   });
 }

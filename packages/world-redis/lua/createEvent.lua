@@ -13,6 +13,9 @@ ARGV[5] stateUpdatedAt or ''  [6] lastKnownEventId or ''  [7] 16 random ULID cha
 ARGV[8] the event's stored record (CBOR, encoded by the client)
 ARGV[9..] per event type, see the handlers.
 
+The script defines few functions: every function statement allocates a closure on each call,
+which is most of a script's fixed cost, so each event's rules are a branch of one if-chain.
+
 Replies {'ERR', code, detail} for a refusal, or
 {'OK', 'applied'|'unchanged', n, eventId_1..eventId_n, entityKind, entity hash fields...}
 where entityKind is run, step, hook, wait, conflict (followed by the holder's run id) or none.
@@ -46,7 +49,8 @@ end
 
 -- ── the run's state ─────────────────────────────────────────────────────────────────────────
 
-local fields = redis.call('HMGET', run_key, 'status', 'spec', 'last', 'marker', 'started', 'seq')
+local fields = redis.call('HMGET', run_key, 'status', 'spec', 'last', 'marker', 'started', 'seq',
+  'order')
 local run = nil
 if fields[1] then
   run = {
@@ -56,6 +60,7 @@ if fields[1] then
     marker = fields[4] and tonumber(fields[4]) or nil,
     started = fields[5] or nil,
     seq = tonumber(fields[6]) or 0,
+    order = fields[7],
   }
 end
 
@@ -77,36 +82,48 @@ local appended = {}
 local last_appended_type = nil
 
 -- Appends one event record; returns its id and time (ms).
-local function append(type, stored_record, correlation)
+local function append(type, stored_record)
   local previous = appended[#appended] or (run and run.last) or nil
   local id, ms = next_event_id(previous, now, random_part)
   redis.call('HSET', R .. 'events', id, stored_record)
   redis.call('ZADD', R .. 'event-order', 0, id)
-  if correlation ~= '' then
-    redis.call('ZADD', R .. 'corr:' .. correlation, 0, id)
-  end
   appended[#appended + 1] = id
   last_appended_type = type
   return id, ms
 end
 
+-- The run indexes are scored by creation order (a global counter), so runs.list pages newest
+-- first even among runs created in one millisecond, and a score cursor stays valid forever.
 local function set_run_status(from, to)
   if from then
     redis.call('ZREM', G .. 'runs:' .. from, run_id)
   end
-  redis.call('ZADD', G .. 'runs:' .. to, 0, run_id)
+  redis.call('ZADD', G .. 'runs:' .. to, run.order, run_id)
+end
+
+-- Correlation id -> the runs that used it (space-separated; almost always one), for lookups
+-- without a run id.
+local function index_correlation()
+  local owners = redis.call('HGET', G .. 'corr', correlation_id)
+  if not owners then
+    redis.call('HSET', G .. 'corr', correlation_id, run_id)
+  elseif not string.find(' ' .. owners .. ' ', ' ' .. run_id .. ' ', 1, true) then
+    redis.call('HSET', G .. 'corr', correlation_id, owners .. ' ' .. run_id)
+  end
 end
 
 local function create_run(deployment_id, workflow_name, input, context, spec, at)
   local ms = ms_string(at)
+  local order = tostring(redis.call('INCR', G .. 'run-order'))
   redis.call('HSET', run_key, 'status', 'pending', 'spec', spec, 'dep', deployment_id,
-    'wf', workflow_name, 'input', input, 'created', ms, 'updated', ms)
+    'wf', workflow_name, 'input', input, 'created', ms, 'updated', ms, 'order', order)
   if context ~= '' then
     redis.call('HSET', run_key, 'ctx', context)
   end
-  redis.call('ZADD', G .. 'runs', 0, run_id)
+  run = { status = 'pending', spec = spec, last = nil, marker = nil, started = nil, seq = 0,
+    order = order }
+  redis.call('ZADD', G .. 'runs', order, run_id)
   set_run_status(nil, 'pending')
-  run = { status = 'pending', spec = spec, last = nil, marker = nil, started = nil, seq = 0 }
 end
 
 local function release_token(token_key, holder)
@@ -185,74 +202,11 @@ local function run_not_terminal()
   return nil
 end
 
--- ── run events ──────────────────────────────────────────────────────────────────────────────
-
-local handlers = {}
-
--- ARGV[9] deploymentId [10] workflowName [11] input [12] executionContext or ''
-local function run_created()
-  if run then
-    return reject('CONFLICT', 'run ' .. run_id .. ' already exists')
-  end
-  local refused = check_fences(nil)
-  if refused then return refused end
-  local _, at = append('run_created', record, correlation_id)
-  create_run(ARGV[9], ARGV[10], ARGV[11], ARGV[12], spec_version, at)
-  return applied('run', run_key)
-end
-
--- ARGV[9] '1' when the event carries bootstrap data: [10] deploymentId [11] workflowName
--- [12] input [13] executionContext or '' [14] the synthetic run_created record
-handlers.run_started = function()
-  if TERMINAL[run.status] then
-    return reject('RUN_EXPIRED', 'run ' .. run_id .. ' is already ' .. run.status)
-  end
-  if run.status == 'running' then
-    return unchanged_run()
-  end
-  local _, at = append('run_started', record, correlation_id)
-  local ms = ms_string(at)
-  redis.call('HSET', run_key, 'status', 'running', 'updated', ms)
-  if not run.started then
-    redis.call('HSET', run_key, 'started', ms)
-  end
-  set_run_status(run.status, 'running')
-  return applied('run', run_key)
-end
-
--- ARGV[9] output
-handlers.run_completed = function()
-  local refused = run_not_terminal()
-  if refused then return refused end
-  local _, at = append('run_completed', record, correlation_id)
-  finish_run('completed', 'output', ARGV[9], at)
-  return applied('run', run_key)
-end
-
--- ARGV[9] the structured error
-handlers.run_failed = function()
-  local refused = run_not_terminal()
-  if refused then return refused end
-  local _, at = append('run_failed', record, correlation_id)
-  finish_run('failed', 'error', ARGV[9], at)
-  return applied('run', run_key)
-end
-
-handlers.run_cancelled = function()
-  -- Cancelling twice is a no-op, so a terminal event stays the last run event.
-  if run.status == 'cancelled' then
-    return unchanged_run()
-  end
-  local refused = run_not_terminal()
-  if refused then return refused end
-  local _, at = append('run_cancelled', record, correlation_id)
-  finish_run('cancelled', nil, nil, at)
-  return applied('run', run_key)
-end
-
--- ── step events ─────────────────────────────────────────────────────────────────────────────
+-- ── the touched entity ──────────────────────────────────────────────────────────────────────
 
 local step_key = R .. 'step:' .. correlation_id
+local hook_key = R .. 'hook:' .. correlation_id
+local wait_key = R .. 'wait:' .. correlation_id
 
 local function load_step()
   local step = redis.call('HMGET', step_key, 'status', 'attempt', 'started', 'retry')
@@ -282,23 +236,91 @@ local function step_may_finish_or_start(step)
   return nil
 end
 
--- ARGV[9] stepName [10] input
-handlers.step_created = function()
+-- ── dispatch: the run's existence, spec version and fences, then the event's own rules
+
+if event_type == 'run_created' then
+  -- ARGV[9] deploymentId [10] workflowName [11] input [12] executionContext or ''
+  if run then
+    return reject('CONFLICT', 'run ' .. run_id .. ' already exists')
+  end
+  local refused = check_fences(nil)
+  if refused then return refused end
+  local _, at = append('run_created', record)
+  create_run(ARGV[9], ARGV[10], ARGV[11], ARGV[12], spec_version, at)
+  return applied('run', run_key)
+end
+
+if not run then
+  if event_type ~= 'run_started' or ARGV[9] ~= '1' then
+    return reject('RUN_NOT_FOUND')
+  end
+  -- Resilient start: the run's first message carries its creation data, so a run_started for a
+  -- run whose run_created never landed creates it first, with a synthetic run_created event.
+  local refused = check_fences(nil)
+  if refused then return refused end
+  local _, at = append('run_created', ARGV[14])
+  create_run(ARGV[10], ARGV[11], ARGV[12], ARGV[13], spec_version, at)
+else
+  if run.spec > SPEC_VERSION_CURRENT then
+    return reject('RUN_NOT_SUPPORTED', tostring(run.spec))
+  end
+  local refused = check_fences(run)
+  if refused then return refused end
+end
+
+if event_type == 'run_started' then
+  -- ARGV[9] '1' when the event carries bootstrap data: [10] deploymentId [11] workflowName
+  -- [12] input [13] executionContext or '' [14] the synthetic run_created record
+  if TERMINAL[run.status] then
+    return reject('RUN_EXPIRED', 'run ' .. run_id .. ' is already ' .. run.status)
+  end
+  if run.status == 'running' then
+    return unchanged_run()
+  end
+  local _, at = append('run_started', record)
+  local ms = ms_string(at)
+  redis.call('HSET', run_key, 'status', 'running', 'updated', ms, 'started', run.started or ms)
+  set_run_status(run.status, 'running')
+  return applied('run', run_key)
+elseif event_type == 'run_completed' then
+  -- ARGV[9] output
+  local refused = run_not_terminal()
+  if refused then return refused end
+  local _, at = append('run_completed', record)
+  finish_run('completed', 'output', ARGV[9], at)
+  return applied('run', run_key)
+elseif event_type == 'run_failed' then
+  -- ARGV[9] the structured error
+  local refused = run_not_terminal()
+  if refused then return refused end
+  local _, at = append('run_failed', record)
+  finish_run('failed', 'error', ARGV[9], at)
+  return applied('run', run_key)
+elseif event_type == 'run_cancelled' then
+  -- Cancelling twice is a no-op, so a terminal event stays the last run event.
+  if run.status == 'cancelled' then
+    return unchanged_run()
+  end
+  local refused = run_not_terminal()
+  if refused then return refused end
+  local _, at = append('run_cancelled', record)
+  finish_run('cancelled', nil, nil, at)
+  return applied('run', run_key)
+elseif event_type == 'step_created' then
+  -- ARGV[9] stepName [10] input
   local refused = run_not_terminal()
   if refused then return refused end
   if redis.call('EXISTS', step_key) == 1 then
     return reject('CONFLICT', 'step ' .. correlation_id .. ' already exists in run ' .. run_id)
   end
-  local id, at = append('step_created', record, correlation_id)
+  local id, at = append('step_created', record)
   local ms = ms_string(at)
   redis.call('HSET', step_key, 'name', ARGV[9], 'status', 'pending', 'attempt', '0',
     'input', ARGV[10], 'created', ms, 'updated', ms, 'spec', spec_version, 'ev', id)
   redis.call('ZADD', R .. 'steps', 0, id .. ' ' .. correlation_id)
-  redis.call('HSETNX', G .. 'corr', correlation_id, run_id)
+  index_correlation()
   return applied('step', step_key)
-end
-
-handlers.step_started = function()
+elseif event_type == 'step_started' then
   local step = load_step()
   if not step then return step_not_found() end
   local refused = step_not_terminal(step) or step_may_finish_or_start(step)
@@ -307,52 +329,43 @@ handlers.step_started = function()
     local seconds = math.max(1, math.ceil((tonumber(step.retry) - now) / 1000))
     return reject('TOO_EARLY', tostring(seconds))
   end
-  local _, at = append('step_started', record, correlation_id)
+  local _, at = append('step_started', record)
   local ms = ms_string(at)
   redis.call('HSET', step_key, 'status', 'running', 'attempt', tostring(step.attempt + 1),
-    'updated', ms)
-  if not step.started then
-    redis.call('HSET', step_key, 'started', ms)
-  end
+    'updated', ms, 'started', step.started or ms)
   redis.call('HDEL', step_key, 'retry')
   return applied('step', step_key)
-end
-
--- ARGV[9] output
-handlers.step_completed = function()
+elseif event_type == 'step_completed' then
+  -- ARGV[9] output
   local step = load_step()
   if not step then return step_not_found() end
   local refused = step_not_terminal(step)
   if refused then return refused end
-  local _, at = append('step_completed', record, correlation_id)
+  local _, at = append('step_completed', record)
   local ms = ms_string(at)
   redis.call('HSET', step_key, 'status', 'completed', 'output', ARGV[9], 'completed', ms,
     'updated', ms)
   redis.call('HDEL', step_key, 'retry', 'error')
   return applied('step', step_key)
-end
-
--- ARGV[9] the structured error
-handlers.step_failed = function()
+elseif event_type == 'step_failed' then
+  -- ARGV[9] the structured error
   local step = load_step()
   if not step then return step_not_found() end
   local refused = step_not_terminal(step) or step_may_finish_or_start(step)
   if refused then return refused end
-  local _, at = append('step_failed', record, correlation_id)
+  local _, at = append('step_failed', record)
   local ms = ms_string(at)
   redis.call('HSET', step_key, 'status', 'failed', 'error', ARGV[9], 'completed', ms,
     'updated', ms)
   redis.call('HDEL', step_key, 'retry')
   return applied('step', step_key)
-end
-
--- ARGV[9] the structured error [10] retryAfter (ms) or ''
-handlers.step_retrying = function()
+elseif event_type == 'step_retrying' then
+  -- ARGV[9] the structured error [10] retryAfter (ms) or ''
   local step = load_step()
   if not step then return step_not_found() end
   local refused = step_not_terminal(step)
   if refused then return refused end
-  local _, at = append('step_retrying', record, correlation_id)
+  local _, at = append('step_retrying', record)
   redis.call('HSET', step_key, 'status', 'pending', 'error', ARGV[9], 'updated', ms_string(at))
   if ARGV[10] ~= '' then
     redis.call('HSET', step_key, 'retry', ARGV[10])
@@ -360,14 +373,8 @@ handlers.step_retrying = function()
     redis.call('HDEL', step_key, 'retry')
   end
   return applied('step', step_key)
-end
-
--- ── hook events ─────────────────────────────────────────────────────────────────────────────
-
-local hook_key = R .. 'hook:' .. correlation_id
-
--- ARGV[9] token [10] metadata or '' [11] isWebhook '1' or '0'
-handlers.hook_created = function()
+elseif event_type == 'hook_created' then
+  -- ARGV[9] token [10] metadata or '' [11] isWebhook '1' or '0'
   local refused = run_not_terminal()
   if refused then return refused end
   if redis.call('SISMEMBER', R .. 'hooks-ever', correlation_id) == 1 or
@@ -388,11 +395,11 @@ handlers.hook_created = function()
       's', cbor_uint(spec_version),
       'd', cbor_map({ 'token', cbor_text(token), 'conflictingRunId', cbor_text(holder_run) }),
     })
-    append('hook_conflict', conflict, correlation_id)
-    redis.call('HSETNX', G .. 'corr', correlation_id, run_id)
+    append('hook_conflict', conflict)
+    index_correlation()
     return applied('conflict', nil, holder_run)
   end
-  local id, at = append('hook_created', record, correlation_id)
+  local id, at = append('hook_created', record)
   redis.call('HSET', hook_key, 'token', token, 'tk', token_hash, 'webhook', ARGV[11],
     'created', ms_string(at), 'spec', spec_version, 'ev', id)
   if ARGV[10] ~= '' then
@@ -402,49 +409,37 @@ handlers.hook_created = function()
   redis.call('SADD', R .. 'hooks-ever', correlation_id)
   redis.call('ZADD', R .. 'hooks', 0, id .. ' ' .. correlation_id)
   redis.call('ZADD', G .. 'hooks', 0, id .. ' ' .. run_id .. ' ' .. correlation_id)
-  redis.call('HSETNX', G .. 'corr', correlation_id, run_id)
+  index_correlation()
   return applied('hook', hook_key)
-end
-
--- Hooks are deleted on dispose and when their run terminates: both read as "not found".
-handlers.hook_received = function()
+elseif event_type == 'hook_received' then
+  -- Hooks are deleted on dispose and when their run terminates: both read as "not found".
   if redis.call('EXISTS', hook_key) == 0 then
     return reject('HOOK_NOT_FOUND', correlation_id)
   end
-  append('hook_received', record, correlation_id)
+  append('hook_received', record)
   return applied('none')
-end
-
-handlers.hook_disposed = function()
+elseif event_type == 'hook_disposed' then
   if redis.call('EXISTS', hook_key) == 0 then
     return reject('HOOK_NOT_FOUND', correlation_id)
   end
-  append('hook_disposed', record, correlation_id)
+  append('hook_disposed', record)
   delete_hook(correlation_id)
   return applied('none')
-end
-
--- ── wait events ─────────────────────────────────────────────────────────────────────────────
-
-local wait_key = R .. 'wait:' .. correlation_id
-
--- ARGV[9] resumeAt (ms)
-handlers.wait_created = function()
+elseif event_type == 'wait_created' then
+  -- ARGV[9] resumeAt (ms)
   local refused = run_not_terminal()
   if refused then return refused end
   if redis.call('EXISTS', wait_key) == 1 then
     return reject('CONFLICT', 'wait ' .. run_id .. '-' .. correlation_id .. ' already exists')
   end
-  local _, at = append('wait_created', record, correlation_id)
+  local _, at = append('wait_created', record)
   local ms = ms_string(at)
   redis.call('HSET', wait_key, 'status', 'waiting', 'resume', ARGV[9], 'created', ms,
     'updated', ms, 'spec', spec_version)
   redis.call('SADD', R .. 'waits', correlation_id)
-  redis.call('HSETNX', G .. 'corr', correlation_id, run_id)
+  index_correlation()
   return applied('wait', wait_key)
-end
-
-handlers.wait_completed = function()
+elseif event_type == 'wait_completed' then
   local status = redis.call('HGET', wait_key, 'status')
   if not status then
     return reject('NOT_FOUND', 'wait')
@@ -452,38 +447,10 @@ handlers.wait_completed = function()
   if status == 'completed' then
     return reject('CONFLICT', 'wait ' .. run_id .. '-' .. correlation_id .. ' is already completed')
   end
-  local _, at = append('wait_completed', record, correlation_id)
+  local _, at = append('wait_completed', record)
   local ms = ms_string(at)
   redis.call('HSET', wait_key, 'status', 'completed', 'completed', ms, 'updated', ms)
   return applied('wait', wait_key)
 end
 
--- ── dispatch ────────────────────────────────────────────────────────────────────────────────
-
-if event_type == 'run_created' then
-  return run_created()
-end
-
-if not run then
-  if event_type ~= 'run_started' or ARGV[9] ~= '1' then
-    return reject('RUN_NOT_FOUND')
-  end
-  -- Resilient start: the run's first message carries its creation data, so a run_started for a
-  -- run whose run_created never landed creates it first, with a synthetic run_created event.
-  local refused = check_fences(nil)
-  if refused then return refused end
-  local _, at = append('run_created', ARGV[14], '')
-  create_run(ARGV[10], ARGV[11], ARGV[12], ARGV[13], spec_version, at)
-else
-  if run.spec > SPEC_VERSION_CURRENT then
-    return reject('RUN_NOT_SUPPORTED', tostring(run.spec))
-  end
-  local refused = check_fences(run)
-  if refused then return refused end
-end
-
-local handler = handlers[event_type]
-if not handler then
-  return reject('INVALID_EVENT_TYPE', event_type)
-end
-return handler()
+return reject('INVALID_EVENT_TYPE', event_type)

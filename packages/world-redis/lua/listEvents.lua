@@ -1,8 +1,8 @@
 --[[
 One page of an event index, with the records, in one round trip.
 
-KEYS[1] the index: a sorted set of event ids, all at score 0, so lexicographic order is id order
-        (the run's event-order, or one correlation id's events)
+KEYS[1] the run's event-order: a sorted set of event ids, all at score 0, so lexicographic
+        order is id order
 KEYS[2] the run's events hash (event id -> record)
 ARGV[1] cursor: the event id the page starts strictly after, or ''
 ARGV[2] 'asc' or 'desc'

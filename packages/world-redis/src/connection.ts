@@ -1,4 +1,4 @@
-import { Redis, type RedisOptions } from 'ioredis';
+import { Cluster, Redis, type RedisOptions } from 'ioredis';
 import { defineScripts } from './scripts.js';
 
 /**
@@ -26,30 +26,99 @@ const BASE_OPTIONS: RedisOptions = {
   maxRetriesPerRequest: 20,
 };
 
-export function createClient(url: string, options: RedisOptions = {}): Redis {
-  const client = new Redis(url, { ...BASE_OPTIONS, ...options });
-  // Connection errors surface on the commands that hit them; the event itself is only noise.
-  client.on('error', () => {});
+/** Where the World connects: one server (or a Sentinel-less primary), or a Redis Cluster. */
+export interface Endpoint {
+  /** A redis:// URL; for a cluster, one or more seed node URLs separated by commas. */
+  url: string;
+  cluster: boolean;
+}
+
+/**
+ * A client for the endpoint. A Cluster client is returned as the `Redis` command interface both
+ * share, so the rest of the World does not care which one it talks to.
+ */
+export function createClient(endpoint: Endpoint, options: RedisOptions = {}): Redis {
+  const client = endpoint.cluster
+    ? clusterClient(endpoint.url, options)
+    : watched(new Redis(endpoint.url, { ...BASE_OPTIONS, ...options }));
   defineScripts(client);
   return client;
 }
 
-export function acquireClient(url: string): Redis {
-  let shared = registry.get(url);
+function watched(client: Redis): Redis {
+  // Connection errors surface on the commands that hit them; the event itself is only noise.
+  client.on('error', () => {});
+  client.on('close', () => failUnfulfilled(client));
+  return client;
+}
+
+function clusterClient(urls: string, options: RedisOptions): Redis {
+  const seeds = urls.split(',').map((url) => new URL(url.trim()));
+  const first = seeds[0]!;
+  const { enableAutoPipelining, ...nodeOptions } = options;
+  const cluster = new Cluster(
+    seeds.map((seed) => ({ host: seed.hostname, port: Number(seed.port || 6379) })),
+    {
+      lazyConnect: true,
+      enableAutoPipelining: enableAutoPipelining ?? false,
+      clusterRetryStrategy: (times) => Math.min(50 * times, 1000),
+      redisOptions: {
+        ...BASE_OPTIONS,
+        ...nodeOptions,
+        ...(first.password === '' ? {} : { password: decodeURIComponent(first.password) }),
+        ...(first.username === '' ? {} : { username: decodeURIComponent(first.username) }),
+      },
+    },
+  );
+  cluster.on('error', () => {});
+  // Each node connection drops unanswered commands on a disconnect like a single client does.
+  cluster.on('+node', (node: Redis) => node.on('close', () => failUnfulfilled(node)));
+  return cluster as unknown as Redis;
+}
+
+interface QueuedCommand {
+  command: { reject(error: Error): void };
+}
+
+/**
+ * Fails the commands that were sent but not answered when the connection dropped. With
+ * `autoResendUnfulfilledCommands: false` ioredis 5 drops them without settling their promises
+ * (it keeps them in `prevCommandQueue` only to resend them), which would hang every caller, a
+ * blocked BLPOP or XREAD included. Their callers see an error and retry at their own level.
+ */
+function failUnfulfilled(client: Redis): void {
+  const internal = client as unknown as {
+    prevCommandQueue?: { length: number; shift(): QueuedCommand | undefined } | null;
+  };
+  const queue = internal.prevCommandQueue;
+  if (queue === undefined || queue === null) return;
+  internal.prevCommandQueue = null;
+  const error = new Error('connection lost before the reply: the command may or may not have run');
+  while (queue.length > 0) queue.shift()?.command.reject(error);
+}
+
+export function acquireClient(endpoint: Endpoint): Redis {
+  const key = registryKey(endpoint);
+  let shared = registry.get(key);
   if (shared === undefined) {
-    shared = { client: createClient(url, { enableAutoPipelining: true }), references: 0 };
-    registry.set(url, shared);
+    shared = { client: createClient(endpoint, { enableAutoPipelining: true }), references: 0 };
+    registry.set(key, shared);
   }
   shared.references += 1;
   return shared.client;
 }
 
-export async function releaseClient(url: string, client: Redis): Promise<void> {
-  const shared = registry.get(url);
+function registryKey(endpoint: Endpoint): string {
+  return `${endpoint.cluster ? 'cluster' : 'single'} ${endpoint.url}`;
+}
+
+export async function releaseClient(endpoint: Endpoint, client: Redis): Promise<void> {
+  const key = registryKey(endpoint);
+  const shared = registry.get(key);
   if (shared === undefined || shared.client !== client) return;
   shared.references -= 1;
   if (shared.references > 0) return;
-  registry.delete(url);
+  registry.delete(key);
   await closeClient(client);
 }
 

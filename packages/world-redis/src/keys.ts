@@ -40,7 +40,6 @@ export class KeyLayout {
       run: `${scope}run`,
       events: `${scope}events`,
       eventOrder: `${scope}event-order`,
-      correlation: (correlationId: string) => `${scope}corr:${correlationId}`,
       step: (stepId: string) => `${scope}step:${stepId}`,
       steps: `${scope}steps`,
       hook: (hookId: string) => `${scope}hook:${hookId}`,

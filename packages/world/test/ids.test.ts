@@ -51,3 +51,14 @@ describe('ids', () => {
     expect(idTime(nextEventId(first, T0 + 7))).toBe(T0 + 7);
   });
 });
+
+describe('newId randomness', () => {
+  it('draws distinct, well-formed random parts', () => {
+    const ids = Array.from({ length: 5000 }, () => newId('message', T0));
+    expect(new Set(ids).size).toBe(ids.length);
+    for (const id of ids.slice(0, 50)) expect(isPrefixedUlid(id, 'message')).toBe(true);
+    // Every base32 digit shows up in the random parts: the pool is not stuck on a few values.
+    const digits = new Set(ids.flatMap((id) => [...id.slice(-16)]));
+    expect(digits.size).toBe(32);
+  });
+});

@@ -1,0 +1,21 @@
+import { appendConcurrentWriters, appendOneWriter } from './append.js';
+import { fencedAppends } from './fenced.js';
+import { hooksEmpty, hooksStored } from './hooks.js';
+import { loadEventLog } from './load-log.js';
+import { queueDelivery } from './queue.js';
+import { runtimeScenarios } from './runtime.js';
+import { streamRoundTrip } from './stream.js';
+import type { Measurement } from './types.js';
+
+/** Every measurement, in run and table order. */
+export const allMeasurements: Measurement[] = [
+  appendOneWriter,
+  appendConcurrentWriters,
+  fencedAppends,
+  loadEventLog,
+  hooksEmpty,
+  hooksStored,
+  queueDelivery,
+  streamRoundTrip,
+  runtimeScenarios,
+];

@@ -1,0 +1,168 @@
+/** The run as a markdown report (also printed) and as JSON with every sample. */
+import type { GoalResult } from './goals.js';
+import { lookupIn } from './goals.js';
+import { type MachineInfo, machineLine } from './machine.js';
+import type { MeasurementResult, SubjectMeasurement } from './runner.js';
+import { formatNumber } from './stats.js';
+import type { Subject } from './subjects/types.js';
+
+export interface BenchReport {
+  startedAt: string;
+  wallSeconds: number;
+  scale: string;
+  machine: MachineInfo;
+  command: string;
+  subjects: Array<{
+    id: string;
+    label: string;
+    backend: string;
+    family: string;
+    status: string;
+    reason?: string;
+    describe?: string;
+  }>;
+  measurements: MeasurementResult[];
+  goals: GoalResult[];
+}
+
+/** The Worldkit World of each backend and the upstream World users would pick instead. */
+const PAIRS = [
+  { backend: 'local', worldkit: 'worldkit-local', upstream: 'upstream-local' },
+  { backend: 'postgres', worldkit: 'worldkit-postgres', upstream: 'upstream-postgres' },
+  { backend: 'redis', worldkit: 'worldkit-redis', upstream: 'upstream-redis' },
+];
+
+function cell(
+  record: SubjectMeasurement | undefined,
+  metricId: string,
+  footnote: (text: string) => string,
+): string {
+  if (!record) return '';
+  if (record.status === 'n/a') return 'n/a';
+  if (record.status === 'unavailable') return '—';
+  const metric = record.metrics[metricId];
+  const failed = metric?.failures
+    ? ` ${footnote(`${metric.failures.count} failed: ${metric.failures.first}`)}`
+    : '';
+  if (metric?.headline === undefined || !metric.summary) {
+    return record.status === 'failed'
+      ? `failed ${footnote(record.reason ?? 'failed')}`
+      : `failed${failed}`;
+  }
+  const { p25, p75 } = metric.summary;
+  const spread =
+    metric.summary.n > 1 && metric.headline === metric.summary.median
+      ? ` (${formatNumber(p25)}–${formatNumber(p75)})`
+      : '';
+  const partial = record.status === 'failed' ? ` ${footnote(`dropped: ${record.reason}`)}` : '';
+  return `${formatNumber(metric.headline)}${spread}${failed}${partial}`;
+}
+
+export function renderMarkdown(report: BenchReport): string {
+  const notes: string[] = [];
+  const footnote = (text: string) => {
+    const clean = text.replace(/\s+/g, ' ').replace(/\|/g, '/').slice(0, 240);
+    let index = notes.indexOf(clean);
+    if (index < 0) index = notes.push(clean) - 1;
+    return `[${index + 1}]`;
+  };
+  const subjects = report.subjects.filter((subject) =>
+    report.measurements.some(
+      (m) => m.subjects[subject.id] && m.subjects[subject.id]!.status !== 'n/a',
+    ),
+  );
+  const lines: string[] = [];
+  lines.push(`Measured ${report.startedAt} on ${machineLine(report.machine)}.`);
+  lines.push(
+    `Scale \`${report.scale}\`; wall time ${Math.round(report.wallSeconds)} s; \`${report.command}\`. ` +
+      'Each cell: median (p25–p75) over interleaved rounds; p99 rows show the pooled 99th percentile; ' +
+      '`runtime` rows time the real runtime (workflow 4.8.9) in the e2e app, from `start()` to the ' +
+      'checked result; n/a: does not apply; —: not installed.',
+  );
+  lines.push('');
+  lines.push(`| measurement | unit | ${subjects.map((subject) => subject.id).join(' | ')} |`);
+  lines.push(`|---|---|${subjects.map(() => '---:').join('|')}|`);
+  for (const measurement of report.measurements) {
+    for (const metric of measurement.metrics) {
+      const title =
+        measurement.metrics.length > 1
+          ? `${measurement.title}: ${metric.title}`
+          : measurement.title;
+      const cells = subjects.map((subject) =>
+        cell(measurement.subjects[subject.id], metric.id, footnote),
+      );
+      lines.push(`| ${title} | ${metric.unit} | ${cells.join(' | ')} |`);
+    }
+  }
+
+  const lookup = lookupIn(report.measurements);
+  lines.push('');
+  lines.push(
+    'Worldkit against the upstream World of the same kind, from the medians above (× > 1: Worldkit is better):',
+  );
+  lines.push('');
+  lines.push(`| measurement | ${PAIRS.map((pair) => pair.backend).join(' | ')} |`);
+  lines.push(`|---|${PAIRS.map(() => '---:').join('|')}|`);
+  for (const measurement of report.measurements) {
+    for (const metric of measurement.metrics) {
+      if (metric.unit.startsWith('%')) continue;
+      const cells = PAIRS.map(({ worldkit, upstream }) => {
+        const ours = lookup(measurement.id, metric.id, worldkit);
+        const theirs = lookup(measurement.id, metric.id, upstream);
+        if (ours === undefined || theirs === undefined || ours === 0 || theirs === 0) return '';
+        return `${(metric.better === 'higher' ? ours / theirs : theirs / ours).toFixed(2)}×`;
+      });
+      if (cells.every((value) => value === '')) continue;
+      const title =
+        measurement.metrics.length > 1
+          ? `${measurement.title}: ${metric.title}`
+          : measurement.title;
+      lines.push(`| ${title} | ${cells.join(' | ')} |`);
+    }
+  }
+
+  lines.push('');
+  lines.push('Goals:');
+  lines.push('');
+  lines.push('| goal | target | measured | | from |');
+  lines.push('|---|---:|---:|---|---|');
+  for (const goal of report.goals) {
+    const measured =
+      goal.measured === undefined
+        ? '—'
+        : `${goal.measured.toFixed(2)}${goal.unit === '×' ? '×' : ' ms'}`;
+    const mark =
+      goal.status === 'met' ? '✅ met' : goal.status === 'not met' ? '❌ not met' : '⚪ missing';
+    lines.push(
+      `| ${goal.goal} | ${goal.op} ${goal.target}${goal.unit === '×' ? '×' : ' ms'} | ${measured} | ${mark} | ${goal.detail} |`,
+    );
+  }
+
+  const unavailable = report.subjects.filter((subject) => subject.status === 'unavailable');
+  if (unavailable.length > 0) {
+    lines.push('');
+    lines.push(
+      `Not measured (—): ${unavailable.map((subject) => `${subject.id} (${subject.reason})`).join('; ')}.`,
+    );
+  }
+  if (notes.length > 0) {
+    lines.push('');
+    for (const [index, note] of notes.entries()) lines.push(`[${index + 1}] ${note}  `);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+export function subjectEntries(
+  subjects: Subject[],
+  unavailable: Map<string, string>,
+): BenchReport['subjects'] {
+  return subjects.map((subject) => ({
+    id: subject.id,
+    label: subject.label,
+    backend: subject.backend,
+    family: subject.family,
+    status: unavailable.has(subject.id) ? 'unavailable' : 'measured',
+    ...(unavailable.has(subject.id) ? { reason: unavailable.get(subject.id) } : {}),
+    ...(subject.kind === 'raw' ? { describe: subject.describe() } : {}),
+  }));
+}

@@ -1,0 +1,69 @@
+import type { World } from '@worldkit/world';
+
+/** The storage family a subject belongs to: ratios compare subjects of the same backend. */
+export type Backend = 'memory' | 'local' | 'postgres' | 'redis';
+
+/** Worldkit's own Worlds, the upstream Worlds users would pick instead, or a reference point. */
+export type Family = 'worldkit' | 'upstream' | 'reference' | 'raw';
+
+export interface OpenOptions {
+  /** Names the isolated data (temp dir, schema, prefix) so leftovers are traceable. */
+  label: string;
+  /** Where queue deliveries go, for Worlds that take it as an option. */
+  queueBaseUrl?: string;
+}
+
+/** One isolated instance of a World: fresh, empty data that `close()` removes. */
+export interface OpenedWorld {
+  world: World;
+  /** What events are written with: the World's declared spec version, as the runtime does. */
+  specVersion: number;
+  /** Whether `lastKnownEventId` is enforced (the World declares the capability). */
+  fenced: boolean;
+  close(): Promise<void>;
+}
+
+/** How the e2e app runs a World: the WORKFLOW_TARGET_WORLD value and its isolated env. */
+export interface RuntimeTarget {
+  name: string;
+  module: string;
+  multiProcess: boolean;
+  provision(label: string): Promise<{ env: Record<string, string>; cleanup(): Promise<void> }>;
+}
+
+interface SubjectBase {
+  /** Stable id used in flags, tables and JSON. */
+  id: string;
+  /** The package (or tool) as a reader knows it. */
+  label: string;
+  backend: Backend;
+  family: Family;
+  /** Once per bench before the first use: fails when the subject cannot run here. */
+  prepare?(): Promise<void>;
+  /** Once per bench after the last use. */
+  dispose?(): Promise<void>;
+}
+
+export interface WorldSubject extends SubjectBase {
+  kind: 'world';
+  open(options: OpenOptions): Promise<OpenedWorld>;
+  /** Present when the real runtime can load this World through the e2e app. */
+  runtime?: RuntimeTarget;
+}
+
+/** A server's own benchmark tool running a one-statement append: the physical reference. */
+export interface RawAppendSubject extends SubjectBase {
+  kind: 'raw';
+  family: 'raw';
+  /** Exactly what is run, for the report. */
+  describe(): string;
+  /** Appends per second with `clients` concurrent clients over about `windowMs`. */
+  appendRate(clients: number, windowMs: number): Promise<number>;
+}
+
+export type Subject = WorldSubject | RawAppendSubject;
+
+/** Thrown by `prepare`/`open` when a subject's package is not installed in this checkout. */
+export class SubjectUnavailableError extends Error {
+  override name = 'SubjectUnavailableError';
+}

@@ -1,0 +1,223 @@
+/**
+ * Every World the bench measures, each with the isolation it needs. Adding a World is one entry
+ * here (plus its package in bench/package.json).
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import {
+  deleteRedisKeys,
+  dropSchema,
+  postgresUrl,
+  redisUrl,
+  uniqueName,
+  withPostgres,
+  withRedis,
+} from '../services.js';
+import { loadWorldFactory, withEnv } from './load.js';
+import { opened } from './opened.js';
+import type { OpenOptions, RuntimeTarget, WorldSubject } from './types.js';
+import {
+  upstreamPostgresDispose,
+  upstreamPostgresOpen,
+  upstreamPostgresPrepare,
+  upstreamPostgresRuntime,
+} from './upstream-postgres.js';
+import {
+  upstreamRedisDispose,
+  upstreamRedisOpen,
+  upstreamRedisPrepare,
+  upstreamRedisRuntime,
+} from './upstream-redis.js';
+
+async function temporaryDirectory(label: string) {
+  const directory = await mkdtemp(path.join(tmpdir(), `${uniqueName(label)}-`));
+  return { directory, remove: () => rm(directory, { recursive: true, force: true }) };
+}
+
+const require = createRequire(import.meta.url);
+
+/**
+ * The WORKFLOW_TARGET_WORLD value for a package: its entry resolved from here, as an absolute
+ * path, so the e2e app loads the very build the API measurements use.
+ */
+const resolvedEntry = (specifier: string) => () => require.resolve(specifier);
+
+const localRuntime = (name: string, module: () => string): RuntimeTarget => ({
+  name,
+  get module() {
+    return module();
+  },
+  multiProcess: name !== 'upstream-local',
+  async provision(label) {
+    const { directory, remove } = await temporaryDirectory(`rt_${name}_${label}`);
+    return { env: { WORKFLOW_LOCAL_DATA_DIR: directory }, cleanup: remove };
+  },
+});
+
+export const memoryWorld: WorldSubject = {
+  kind: 'world',
+  id: 'memory',
+  label: 'createMemoryWorld (reference, in-memory)',
+  backend: 'memory',
+  family: 'reference',
+  prepare: async () => {
+    await loadWorldFactory('@worldkit/world-testing/memory', 'createMemoryWorld');
+  },
+  async open({ queueBaseUrl }: OpenOptions) {
+    const create = await loadWorldFactory('@worldkit/world-testing/memory', 'createMemoryWorld');
+    return opened(create(queueBaseUrl ? { baseUrl: queueBaseUrl } : {}), async () => {});
+  },
+  // One app process holds the whole World in memory: the runtime's lower bound.
+  runtime: {
+    name: 'memory',
+    get module() {
+      return require.resolve('@worldkit/world-testing/memory');
+    },
+    multiProcess: false,
+    provision: async () => ({ env: {}, cleanup: async () => {} }),
+  },
+};
+
+export const worldkitLocal: WorldSubject = {
+  kind: 'world',
+  id: 'worldkit-local',
+  label: '@worldkit/world-local',
+  backend: 'local',
+  family: 'worldkit',
+  prepare: async () => {
+    await loadWorldFactory('@worldkit/world-local');
+  },
+  async open({ label, queueBaseUrl }) {
+    const create = await loadWorldFactory('@worldkit/world-local');
+    const { directory, remove } = await temporaryDirectory(`wk_local_${label}`);
+    const world = withEnv({ WORKFLOW_LOCAL_DATA_DIR: directory }, () =>
+      create({ dataDir: directory, ...(queueBaseUrl ? { baseUrl: queueBaseUrl } : {}) }),
+    );
+    return opened(world, remove);
+  },
+  runtime: localRuntime('worldkit-local', resolvedEntry('@worldkit/world-local')),
+};
+
+export const upstreamLocal: WorldSubject = {
+  kind: 'world',
+  id: 'upstream-local',
+  label: '@workflow/world-local 4.4.1',
+  backend: 'local',
+  family: 'upstream',
+  async open({ label, queueBaseUrl }) {
+    const create = await loadWorldFactory('@workflow/world-local', 'createLocalWorld');
+    const { directory, remove } = await temporaryDirectory(`up_local_${label}`);
+    const world = create({
+      dataDir: directory,
+      recoverActiveRuns: false,
+      ...(queueBaseUrl ? { baseUrl: queueBaseUrl } : {}),
+    });
+    return opened(world, remove);
+  },
+  // The runtime's built-in target, exactly what an app gets by default.
+  runtime: localRuntime('upstream-local', () => 'local'),
+};
+
+export const worldkitPostgres: WorldSubject = {
+  kind: 'world',
+  id: 'worldkit-postgres',
+  label: '@worldkit/world-postgres',
+  backend: 'postgres',
+  family: 'worldkit',
+  prepare: async () => {
+    await loadWorldFactory('@worldkit/world-postgres');
+    await withPostgres(async () => {});
+  },
+  async open({ label, queueBaseUrl }) {
+    const create = await loadWorldFactory('@worldkit/world-postgres');
+    const schema = uniqueName(`wk_pg_${label}`);
+    const url = postgresUrl();
+    const world = withEnv({ WORKFLOW_POSTGRES_URL: url, WORKFLOW_POSTGRES_SCHEMA: schema }, () =>
+      create({
+        connectionString: url,
+        schema,
+        ...(queueBaseUrl ? { baseUrl: queueBaseUrl } : {}),
+      }),
+    );
+    return opened(world, () => dropSchema(schema));
+  },
+  runtime: {
+    name: 'worldkit-postgres',
+    get module() {
+      return require.resolve('@worldkit/world-postgres');
+    },
+    multiProcess: true,
+    async provision(label) {
+      const schema = uniqueName(`rt_wk_pg_${label}`);
+      return {
+        env: { WORKFLOW_POSTGRES_URL: postgresUrl(), WORKFLOW_POSTGRES_SCHEMA: schema },
+        cleanup: () => dropSchema(schema),
+      };
+    },
+  },
+};
+
+export const upstreamPostgres: WorldSubject = {
+  kind: 'world',
+  id: 'upstream-postgres',
+  label: '@workflow/world-postgres 4.3.7',
+  backend: 'postgres',
+  family: 'upstream',
+  prepare: upstreamPostgresPrepare,
+  dispose: upstreamPostgresDispose,
+  open: upstreamPostgresOpen,
+  runtime: upstreamPostgresRuntime,
+};
+
+async function deleteRedisPrefix(prefix: string): Promise<void> {
+  await withRedis((client) => deleteRedisKeys(client, `${prefix}*`));
+}
+
+export const worldkitRedis: WorldSubject = {
+  kind: 'world',
+  id: 'worldkit-redis',
+  label: '@worldkit/world-redis',
+  backend: 'redis',
+  family: 'worldkit',
+  prepare: async () => {
+    await loadWorldFactory('@worldkit/world-redis');
+    await withRedis(async () => {});
+  },
+  async open({ label, queueBaseUrl }) {
+    const create = await loadWorldFactory('@worldkit/world-redis');
+    const prefix = uniqueName(`wk_redis_${label}`);
+    const url = redisUrl();
+    const world = withEnv({ WORKFLOW_REDIS_URL: url, WORKFLOW_REDIS_PREFIX: prefix }, () =>
+      create({ url, prefix, ...(queueBaseUrl ? { baseUrl: queueBaseUrl } : {}) }),
+    );
+    return opened(world, () => deleteRedisPrefix(prefix));
+  },
+  runtime: {
+    name: 'worldkit-redis',
+    get module() {
+      return require.resolve('@worldkit/world-redis');
+    },
+    multiProcess: true,
+    async provision(label) {
+      const prefix = uniqueName(`rt_wk_redis_${label}`);
+      return {
+        env: { WORKFLOW_REDIS_URL: redisUrl(), WORKFLOW_REDIS_PREFIX: prefix },
+        cleanup: () => deleteRedisPrefix(prefix),
+      };
+    },
+  },
+};
+
+export const upstreamRedis: WorldSubject = {
+  kind: 'world',
+  id: 'upstream-redis',
+  label: '@workflow-worlds/redis 0.2.2',
+  backend: 'redis',
+  family: 'upstream',
+  prepare: upstreamRedisPrepare,
+  dispose: upstreamRedisDispose,
+  open: upstreamRedisOpen,
+  runtime: upstreamRedisRuntime,
+};

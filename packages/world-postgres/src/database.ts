@@ -1,0 +1,89 @@
+import { WorkflowWorldError } from '@worldkit/world';
+import type pg from 'pg';
+import type { ResolvedConfig } from './config.js';
+import { missingSchemaError, translateError } from './errors.js';
+import { migrate, migrationStatus } from './migrate.js';
+import { acquirePool, type PoolLease, prepared, processShared, quoteIdent } from './pool.js';
+
+/**
+ * Schemas found ready, per pool: the check (or migration) runs once per process and schema,
+ * however many World instances share the pool. A failed check is forgotten so the next call
+ * tries again.
+ */
+const readiness = processShared(
+  Symbol.for('@worldkit/world-postgres/ready'),
+  () => new WeakMap<pg.Pool, Map<string, Promise<void>>>(),
+);
+
+/**
+ * One World instance's access to PostgreSQL: a lazily acquired shared pool, the schema made
+ * ready on first use, and errors translated into ones that say what to do.
+ */
+export class Database {
+  /** The schema as a quoted identifier, for statement texts. */
+  readonly schema: string;
+  private lease: PoolLease | undefined;
+  private closed = false;
+
+  constructor(readonly config: ResolvedConfig) {
+    this.schema = quoteIdent(config.schema);
+  }
+
+  get pool(): pg.Pool {
+    if (this.closed) throw new WorkflowWorldError('this World is closed', { status: 503 });
+    this.lease ??= acquirePool(this.config);
+    return this.lease.pool;
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  /** Makes sure the schema is migrated (or, with migration off, that it is). */
+  ready(): Promise<void> {
+    const pool = this.pool;
+    let perPool = readiness.get(pool);
+    if (perPool === undefined) {
+      perPool = new Map();
+      readiness.set(pool, perPool);
+    }
+    const key = `${this.config.schema}\u0000${this.config.migrate}`;
+    let ready = perPool.get(key);
+    if (ready === undefined) {
+      ready = this.prepareSchema().catch((error) => {
+        perPool.delete(key);
+        throw translateError(error, this.config);
+      });
+      perPool.set(key, ready);
+    }
+    return ready;
+  }
+
+  private async prepareSchema(): Promise<void> {
+    const status = await migrationStatus(this.pool, this.config.schema);
+    if (status.pending.length === 0) return;
+    if (!this.config.migrate) throw missingSchemaError(this.config);
+    await migrate(this.pool, this.config.schema);
+  }
+
+  /** Runs a prepared (named) statement once the schema is ready. */
+  async query<Row extends pg.QueryResultRow>(
+    text: string,
+    values: unknown[] = [],
+  ): Promise<pg.QueryResult<Row>> {
+    await this.ready();
+    try {
+      return await this.pool.query<Row>(prepared(text, values));
+    } catch (error) {
+      throw translateError(error, this.config);
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    const lease = this.lease;
+    this.lease = undefined;
+    await lease?.release();
+  }
+}

@@ -1,0 +1,81 @@
+import { WorkflowWorldError } from '@worldkit/world';
+import type { ResolvedConfig } from './config.js';
+
+/** SQLSTATE classes and Node error codes that mean "the server could not be reached or went away". */
+const CONNECTION_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EHOSTUNREACH',
+  '57P01', // admin_shutdown
+  '57P02', // crash_shutdown
+  '57P03', // cannot_connect_now
+  '53300', // too_many_connections
+]);
+
+const MISSING_OBJECT_CODES = new Set([
+  '3F000', // invalid_schema_name
+  '42P01', // undefined_table
+  '42883', // undefined_function
+]);
+
+export function isConnectionError(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null) return false;
+  const { code, message } = error as { code?: unknown; message?: unknown };
+  if (typeof code === 'string' && (CONNECTION_CODES.has(code) || code.startsWith('08')))
+    return true;
+  return (
+    typeof message === 'string' &&
+    /Connection terminated|connection timeout|Client has encountered a connection error|terminating connection/i.test(
+      message,
+    )
+  );
+}
+
+export function isMissingSchemaError(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && MISSING_OBJECT_CODES.has(code);
+}
+
+/** Where the World connects, for error messages (never the password). */
+export function describeTarget(config: ResolvedConfig): string {
+  if (config.pool !== undefined) return 'the PostgreSQL server of the pool passed in';
+  if (config.connectionString === undefined) {
+    return `PostgreSQL at ${process.env.PGHOST ?? 'localhost'}:${process.env.PGPORT ?? '5432'} (libpq defaults)`;
+  }
+  try {
+    const url = new URL(config.connectionString);
+    return `PostgreSQL at ${url.hostname}:${url.port || '5432'}${url.pathname}`;
+  } catch {
+    return 'the PostgreSQL server of the configured connection string';
+  }
+}
+
+/**
+ * Infrastructure failures become errors that say what to do. Transport failures carry status
+ * 503 and code TRANSPORT, which the runtime treats as retryable (the queue redelivers).
+ */
+export function translateError(error: unknown, config: ResolvedConfig): unknown {
+  if (error instanceof WorkflowWorldError) return error;
+  if (isConnectionError(error)) {
+    const detail = error instanceof Error ? error.message : String(error);
+    return new WorkflowWorldError(
+      `cannot reach ${describeTarget(config)} (${detail}): start the server, or set WORKFLOW_POSTGRES_URL (or DATABASE_URL) to a reachable database`,
+      { status: 503, code: 'TRANSPORT', cause: error },
+    );
+  }
+  if (isMissingSchemaError(error)) {
+    return missingSchemaError(config, error);
+  }
+  return error;
+}
+
+export function missingSchemaError(config: ResolvedConfig, cause?: unknown): WorkflowWorldError {
+  return new WorkflowWorldError(
+    `schema "${config.schema}" is missing or not fully migrated in ${describeTarget(config)}: run \`worldkit-postgres migrate\` (with WORKFLOW_POSTGRES_URL and WORKFLOW_POSTGRES_SCHEMA set as for the app), or leave automatic migration on (WORKFLOW_POSTGRES_MIGRATE unset)`,
+    { status: 503, code: 'SCHEMA_MISSING', cause },
+  );
+}

@@ -1,0 +1,125 @@
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { WorkflowWorldError } from '@worldkit/world';
+import type pg from 'pg';
+import { quoteIdent } from './pool.js';
+
+export interface Migration {
+  name: string;
+  sql: string;
+  checksum: string;
+}
+
+/** The SQL files shipped with the package (`sql/`), in the order they apply. */
+export function loadMigrations(directory = defaultMigrationsDirectory()): Migration[] {
+  return readdirSync(directory)
+    .filter((file) => /^\d{4}_[a-z0-9_]+\.sql$/.test(file))
+    .sort()
+    .map((name) => {
+      const sql = readFileSync(`${directory}/${name}`, 'utf8');
+      return { name, sql, checksum: createHash('sha256').update(sql).digest('hex') };
+    });
+}
+
+function defaultMigrationsDirectory(): string {
+  // src/migrate.ts and dist/*.js both sit one level below the package root.
+  return fileURLToPath(new URL('../sql', import.meta.url));
+}
+
+export interface MigrationStatus {
+  applied: string[];
+  pending: string[];
+}
+
+/** Which migrations the schema has, without taking any lock. */
+export async function migrationStatus(
+  db: pg.Pool | pg.ClientBase,
+  schema: string,
+  migrations = loadMigrations(),
+): Promise<MigrationStatus> {
+  const found = await db.query<{ exists: boolean }>(
+    `SELECT to_regclass($1) IS NOT NULL AS exists`,
+    [`${quoteIdent(schema)}.schema_migrations`],
+  );
+  if (!found.rows[0]?.exists) return { applied: [], pending: migrations.map((m) => m.name) };
+  const { rows } = await db.query<{ name: string; checksum: string }>(
+    `SELECT name, checksum FROM ${quoteIdent(schema)}.schema_migrations ORDER BY name`,
+  );
+  const applied = new Map(rows.map((row) => [row.name, row.checksum]));
+  for (const migration of migrations) {
+    const checksum = applied.get(migration.name);
+    if (checksum !== undefined && checksum !== migration.checksum) {
+      throw new WorkflowWorldError(
+        `migration ${migration.name} in schema "${schema}" was applied with different contents (checksum ${checksum}, this package has ${migration.checksum}): the schema belongs to another version of @worldkit/world-postgres`,
+        { status: 500, code: 'MIGRATION_MISMATCH' },
+      );
+    }
+  }
+  return {
+    applied: migrations.filter((m) => applied.has(m.name)).map((m) => m.name),
+    pending: migrations.filter((m) => !applied.has(m.name)).map((m) => m.name),
+  };
+}
+
+/**
+ * Applies pending migrations to `schema`, each in its own transaction, under a session advisory
+ * lock per schema: any number of processes may call this at once and each migration runs exactly
+ * once. Returns the names applied by this call.
+ */
+export async function migrate(
+  pool: pg.Pool,
+  schema: string,
+  migrations = loadMigrations(),
+): Promise<string[]> {
+  const client = await pool.connect();
+  const lockKey = `worldkit-postgres:migrate:${schema}`;
+  const applied: string[] = [];
+  let broken = false;
+  try {
+    await client.query('SELECT pg_advisory_lock(hashtext($1))', [lockKey]);
+    try {
+      await client.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)}`);
+      await client.query(
+        `CREATE TABLE IF NOT EXISTS ${quoteIdent(schema)}.schema_migrations (
+           name text PRIMARY KEY,
+           checksum text NOT NULL,
+           applied_at timestamptz NOT NULL DEFAULT now()
+         )`,
+      );
+      const status = await migrationStatus(client, schema, migrations);
+      for (const migration of migrations) {
+        if (!status.pending.includes(migration.name)) continue;
+        await client.query('BEGIN');
+        try {
+          // Functions pin this search_path (SET search_path FROM CURRENT).
+          await client.query(`SET LOCAL search_path TO ${quoteIdent(schema)}`);
+          await client.query(migration.sql);
+          await client.query(
+            `INSERT INTO ${quoteIdent(schema)}.schema_migrations (name, checksum) VALUES ($1, $2)`,
+            [migration.name, migration.checksum],
+          );
+          await client.query('COMMIT');
+        } catch (error) {
+          await client.query('ROLLBACK').catch(() => {});
+          throw new WorkflowWorldError(
+            `migration ${migration.name} failed in schema "${schema}": ${(error as Error).message}`,
+            { status: 500, code: 'MIGRATION_FAILED', cause: error },
+          );
+        }
+        applied.push(migration.name);
+      }
+    } finally {
+      await client.query('SELECT pg_advisory_unlock(hashtext($1))', [lockKey]).catch(() => {
+        broken = true;
+      });
+    }
+  } catch (error) {
+    broken = true;
+    throw error;
+  } finally {
+    // A connection whose state is uncertain is discarded, never returned to the pool.
+    client.release(broken);
+  }
+  return applied;
+}

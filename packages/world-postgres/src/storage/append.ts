@@ -1,0 +1,411 @@
+import { randomBytes } from 'node:crypto';
+import {
+  type AnyEventRequest,
+  type CreateEventParams,
+  EntityConflictError,
+  type Event,
+  type EventResult,
+  HOOK_OWNER,
+  type Hook,
+  idTime,
+  type RejectionCode,
+  resultForRead,
+  SPEC_VERSION_CURRENT,
+  type Step,
+  structuredError,
+  validateCreateEvent,
+  type Wait,
+  type WorkflowRun,
+  waitIdOf,
+  worldErrorFromCode,
+} from '@worldkit/world';
+import type { Database } from '../database.js';
+import {
+  type Bytes,
+  encodeOptional,
+  eventFromRow,
+  runFromRow,
+  splitEventData,
+  stepFromRow,
+} from './rows.js';
+
+/** One row of append_event(): a row of the preloaded log, or the outcome (always last). */
+interface AppendRow {
+  row_kind: 'event' | 'result';
+  code: string | null;
+  message: string | null;
+  retry_after_s: number | null;
+  fence_actual: string | null;
+  outcome: 'applied' | 'unchanged' | null;
+  ev_id: string | null;
+  ev_type: string | null;
+  ev_correlation_id: string | null;
+  ev_spec_version: number | null;
+  ev_data: Bytes;
+  ev_payload: Bytes;
+  conflicting_run_id: string | null;
+  rn_status: string | null;
+  rn_deployment_id: string | null;
+  rn_workflow_name: string | null;
+  rn_spec_version: number | null;
+  rn_execution_context: Bytes;
+  rn_input: Bytes;
+  rn_output: Bytes;
+  rn_error: Bytes;
+  rn_created_at: number | null;
+  rn_updated_at: number | null;
+  rn_started_at: number | null;
+  rn_completed_at: number | null;
+  st_name: string | null;
+  st_status: string | null;
+  st_input: Bytes;
+  st_output: Bytes;
+  st_error: Bytes;
+  st_attempt: number | null;
+  st_started_at: number | null;
+  st_completed_at: number | null;
+  st_created_at: number | null;
+  st_updated_at: number | null;
+  st_retry_after: number | null;
+  st_spec_version: number | null;
+  wt_resume_at: number | null;
+  wt_created_at: number | null;
+  wt_spec_version: number | null;
+}
+
+type EventOf<T extends AnyEventRequest['eventType']> = Extract<AnyEventRequest, { eventType: T }>;
+
+const appendStatement = (schema: string) =>
+  `SELECT * FROM ${schema}.append_event(${Array.from({ length: 18 }, (_, i) => `$${i + 1}`).join(', ')})`;
+
+/**
+ * events.create: validates, then sends the whole transition to append_event() in one round trip
+ * (one statement, so one transaction), and turns the returned row back into the EventResult or
+ * the typed error the reference state machine would give.
+ */
+export async function createEvent(
+  db: Database,
+  runId: unknown,
+  data: unknown,
+  params: unknown,
+): Promise<EventResult> {
+  const validated = validateCreateEvent(runId, data, params);
+  const { event } = validated;
+  const specVersion = event.specVersion ?? SPEC_VERSION_CURRENT;
+  let rows: AppendRow[];
+  try {
+    ({ rows } = await db.query<AppendRow>(
+      appendStatement(db.schema),
+      parametersOf(validated.runId, event, specVersion, validated.params),
+    ));
+  } catch (error) {
+    // The constraints behind the rules (unique creation events, one token holder) hold even if
+    // a rule were bypassed: a violation is a conflict, and nothing was written.
+    if ((error as { code?: unknown }).code === '23505') {
+      throw new EntityConflictError(
+        `${event.eventType} conflicts with an existing entity in run ${validated.runId}`,
+        { cause: error },
+      );
+    }
+    throw error;
+  }
+  const outcome = rows.at(-1)!;
+  if (outcome.code !== null) throw rejection(outcome, validated.runId, event, validated.params);
+  const result = resultOf(validated.runId, event, specVersion, outcome);
+  if (event.eventType === 'run_started') {
+    const log = rows.slice(0, -1).map((row) =>
+      eventFromRow({
+        run_id: validated.runId,
+        event_id: row.ev_id!,
+        event_type: row.ev_type!,
+        correlation_id: row.ev_correlation_id,
+        spec_version: row.ev_spec_version!,
+        data: row.ev_data,
+        payload: row.ev_payload,
+      }),
+    );
+    result.events = log;
+    result.cursor = log.at(-1)?.eventId ?? null;
+    result.hasMore = false;
+  }
+  return resultForRead(result, validated.params.resolveData);
+}
+
+function parametersOf(
+  runId: string,
+  event: AnyEventRequest,
+  specVersion: number,
+  params: CreateEventParams,
+): unknown[] {
+  const eventData = (event as { eventData?: Record<string, unknown> }).eventData;
+  let split = splitEventData(event.eventType, eventData);
+  let creation: EventOf<'run_created'>['eventData'] | undefined;
+  let error: Buffer | null = null;
+  switch (event.eventType) {
+    case 'run_created':
+      creation = event.eventData;
+      break;
+    case 'run_started':
+      // Never stored on run_started; only used to create a missing run (resilient start).
+      creation = bootstrapDataOf(event);
+      split =
+        creation === undefined
+          ? { data: null, payload: null }
+          : splitEventData('run_created', creation);
+      break;
+    case 'run_cancelled':
+      split = { data: null, payload: null };
+      break;
+    case 'run_failed':
+      error = encodeOptional(
+        structuredError(event.eventData.error, undefined, event.eventData.errorCode),
+      );
+      break;
+    case 'step_failed':
+    case 'step_retrying':
+      error = encodeOptional(structuredError(event.eventData.error, event.eventData.stack));
+      break;
+  }
+  const hookData = event.eventType === 'hook_created' ? event.eventData : undefined;
+  return [
+    runId,
+    event.eventType,
+    (event as { correlationId?: string }).correlationId ?? null,
+    specVersion,
+    split.data,
+    split.payload,
+    error,
+    hookData?.token ?? null,
+    hookData?.isWebhook ?? null,
+    event.eventType === 'step_created' ? event.eventData.stepName : null,
+    event.eventType === 'wait_created' ? event.eventData.resumeAt.getTime() : null,
+    event.eventType === 'step_retrying' ? (event.eventData.retryAfter?.getTime() ?? null) : null,
+    creation?.deploymentId ?? null,
+    creation?.workflowName ?? null,
+    encodeOptional(creation?.executionContext),
+    params.stateUpdatedAt ?? null,
+    params.lastKnownEventId ?? null,
+    randomUlidPart(),
+  ];
+}
+
+const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
+
+/** The 80 random bits of a ULID as 16 base32 characters; the time part is the server's. */
+function randomUlidPart(): string {
+  const bytes = randomBytes(10);
+  let bits = 0n;
+  for (const byte of bytes) bits = (bits << 8n) | BigInt(byte);
+  let out = '';
+  for (let i = 0; i < 16; i++) {
+    out = CROCKFORD[Number(bits & 31n)] + out;
+    bits >>= 5n;
+  }
+  return out;
+}
+
+function bootstrapDataOf(
+  event: EventOf<'run_started'>,
+): EventOf<'run_created'>['eventData'] | undefined {
+  const data = event.eventData;
+  if (
+    data?.deploymentId === undefined ||
+    data.workflowName === undefined ||
+    data.input === undefined
+  ) {
+    return undefined;
+  }
+  return {
+    deploymentId: data.deploymentId,
+    workflowName: data.workflowName,
+    input: data.input,
+    ...(data.executionContext === undefined ? {} : { executionContext: data.executionContext }),
+  };
+}
+
+function rejection(
+  row: AppendRow,
+  runId: string,
+  event: AnyEventRequest,
+  params: CreateEventParams,
+): Error {
+  const correlationId = (event as { correlationId?: string }).correlationId ?? '';
+  const code = row.code as RejectionCode;
+  switch (code) {
+    case 'FENCE_CONFLICT':
+      return worldErrorFromCode(code, {
+        runId,
+        expectedEventId: params.lastKnownEventId,
+        actualEventId: row.fence_actual ?? undefined,
+      });
+    case 'TOO_EARLY':
+      return worldErrorFromCode(code, {
+        runId,
+        retryAfter: row.retry_after_s ?? 1,
+        ...(row.message === null ? {} : { message: row.message }),
+      });
+    case 'HOOK_NOT_FOUND':
+      return worldErrorFromCode(code, { runId, id: correlationId });
+    case 'NOT_FOUND': {
+      // The function names the missing entity's kind in `message`.
+      const kind = row.message === 'wait' ? 'wait' : 'step';
+      const id = kind === 'wait' ? waitIdOf(runId, correlationId) : correlationId;
+      return worldErrorFromCode(code, { runId, kind, id });
+    }
+    case 'RUN_NOT_SUPPORTED':
+      return worldErrorFromCode(code, { runId, specVersion: row.rn_spec_version ?? undefined });
+    case 'CONFLICT':
+    case 'RUN_EXPIRED':
+    case 'PRECONDITION_FAILED':
+    case 'RUN_NOT_FOUND':
+      return worldErrorFromCode(code, {
+        runId,
+        ...(row.message === null ? {} : { message: row.message }),
+      });
+    default:
+      return new Error(`append_event refused ${event.eventType} with unknown code ${row.code}`);
+  }
+}
+
+/** Rebuilds the EventResult: what the caller sent plus what only the database knows. */
+function resultOf(
+  runId: string,
+  request: AnyEventRequest,
+  specVersion: number,
+  row: AppendRow,
+): EventResult {
+  const result: EventResult = {};
+  if (row.outcome === 'applied') result.event = appendedEvent(runId, request, specVersion, row);
+  if (row.rn_status !== null) result.run = runOf(runId, row);
+  const at = result.event === undefined ? undefined : result.event.createdAt;
+  switch (request.eventType) {
+    case 'step_created':
+      result.step = {
+        runId,
+        stepId: request.correlationId,
+        stepName: request.eventData.stepName,
+        status: 'pending',
+        input: request.eventData.input,
+        attempt: 0,
+        createdAt: at!,
+        updatedAt: at!,
+        specVersion,
+      } satisfies Step;
+      break;
+    case 'step_started':
+    case 'step_completed':
+    case 'step_failed':
+    case 'step_retrying':
+      result.step = stepFromRow({
+        run_id: runId,
+        step_id: request.correlationId,
+        step_name: row.st_name!,
+        status: row.st_status!,
+        input: row.st_input,
+        output: row.st_output,
+        error: row.st_error,
+        attempt: row.st_attempt!,
+        started_at: row.st_started_at,
+        completed_at: row.st_completed_at,
+        created_at: row.st_created_at!,
+        updated_at: row.st_updated_at!,
+        retry_after: row.st_retry_after,
+        spec_version: row.st_spec_version!,
+      });
+      break;
+    case 'hook_created':
+      if (row.conflicting_run_id === null) result.hook = hookOf(runId, request, specVersion, at!);
+      break;
+    case 'wait_created':
+      result.wait = {
+        waitId: waitIdOf(runId, request.correlationId),
+        runId,
+        status: 'waiting',
+        resumeAt: request.eventData.resumeAt,
+        createdAt: at!,
+        updatedAt: at!,
+        specVersion,
+      } satisfies Wait;
+      break;
+    case 'wait_completed': {
+      const resumeAt = row.wt_resume_at === null ? undefined : new Date(row.wt_resume_at);
+      result.wait = {
+        waitId: waitIdOf(runId, request.correlationId),
+        runId,
+        status: 'completed',
+        ...(resumeAt === undefined ? {} : { resumeAt }),
+        createdAt: new Date(row.wt_created_at!),
+        updatedAt: at!,
+        completedAt: at!,
+        specVersion: row.wt_spec_version!,
+      } satisfies Wait;
+      break;
+    }
+  }
+  return result;
+}
+
+function appendedEvent(
+  runId: string,
+  request: AnyEventRequest,
+  specVersion: number,
+  row: AppendRow,
+): Event {
+  const eventId = row.ev_id!;
+  const correlationId = (request as { correlationId?: string }).correlationId;
+  let eventData: unknown;
+  if (row.ev_type === 'hook_conflict') {
+    eventData = {
+      token: (request as EventOf<'hook_created'>).eventData.token,
+      conflictingRunId: row.conflicting_run_id,
+    };
+  } else if (request.eventType !== 'run_started' && request.eventType !== 'run_cancelled') {
+    eventData = (request as { eventData?: unknown }).eventData;
+  }
+  return {
+    runId,
+    eventId,
+    eventType: row.ev_type,
+    createdAt: new Date(idTime(eventId)!),
+    specVersion,
+    ...(correlationId === undefined ? {} : { correlationId }),
+    ...(eventData === undefined ? {} : { eventData }),
+  } as Event;
+}
+
+function runOf(runId: string, row: AppendRow): WorkflowRun {
+  return runFromRow({
+    run_id: runId,
+    status: row.rn_status!,
+    deployment_id: row.rn_deployment_id!,
+    workflow_name: row.rn_workflow_name!,
+    spec_version: row.rn_spec_version!,
+    execution_context: row.rn_execution_context,
+    input: row.rn_input,
+    output: row.rn_output,
+    error: row.rn_error,
+    created_at: row.rn_created_at!,
+    updated_at: row.rn_updated_at!,
+    started_at: row.rn_started_at,
+    completed_at: row.rn_completed_at,
+  });
+}
+
+function hookOf(
+  runId: string,
+  request: EventOf<'hook_created'>,
+  specVersion: number,
+  createdAt: Date,
+): Hook {
+  const { token, metadata, isWebhook } = request.eventData;
+  return {
+    runId,
+    hookId: request.correlationId,
+    token,
+    ...HOOK_OWNER,
+    createdAt,
+    specVersion,
+    isWebhook: isWebhook ?? false,
+    ...(metadata === undefined ? {} : { metadata }),
+  };
+}

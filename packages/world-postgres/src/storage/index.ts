@@ -1,0 +1,42 @@
+import type { Storage } from '@worldkit/world';
+import type { Database } from '../database.js';
+import { createEvent } from './append.js';
+import {
+  getEvent,
+  getHook,
+  getHookByToken,
+  getRun,
+  getStep,
+  listEvents,
+  listEventsByCorrelationId,
+  listHooks,
+  listRuns,
+  listSteps,
+} from './reads.js';
+
+/** The Storage half of the World: every method is a function of the database, no `this`. */
+export function createStorage(db: Database): Storage {
+  return {
+    runs: {
+      get: ((id, params) => getRun(db, id, params)) as Storage['runs']['get'],
+      list: ((params) => listRuns(db, params)) as Storage['runs']['list'],
+    },
+    steps: {
+      get: ((runId, stepId, params) =>
+        getStep(db, runId, stepId, params)) as Storage['steps']['get'],
+      list: ((params) => listSteps(db, params)) as Storage['steps']['list'],
+    },
+    events: {
+      create: ((runId, data, params) =>
+        createEvent(db, runId, data, params)) as Storage['events']['create'],
+      get: (runId, eventId, params) => getEvent(db, runId, eventId, params),
+      list: (params) => listEvents(db, params),
+      listByCorrelationId: (params) => listEventsByCorrelationId(db, params),
+    },
+    hooks: {
+      get: (hookId, params) => getHook(db, hookId, params),
+      getByToken: (token, params) => getHookByToken(db, token, params),
+      list: (params) => listHooks(db, params),
+    },
+  };
+}

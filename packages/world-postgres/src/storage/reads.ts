@@ -1,0 +1,311 @@
+import {
+  assertSafeId,
+  EntityNotFoundError,
+  type Event,
+  eventForRead,
+  type GetEventParams,
+  type GetHookParams,
+  type GetStepParams,
+  type GetWorkflowRunParams,
+  type Hook,
+  HookNotFoundError,
+  hookForRead,
+  InvalidCursorError,
+  isPrefixedUlid,
+  isSafeId,
+  type ListEventsByCorrelationIdParams,
+  type ListEventsParams,
+  type ListHooksParams,
+  type ListWorkflowRunStepsParams,
+  type ListWorkflowRunsParams,
+  type PaginatedResponse,
+  pageOf,
+  runForRead,
+  type Step,
+  stepForRead,
+  type WorkflowRun,
+  WorkflowRunNotFoundError,
+} from '@worldkit/world';
+import type { Database } from '../database.js';
+import {
+  EVENT_COLUMNS,
+  type EventRow,
+  eventFromRow,
+  type HookRow,
+  hookColumns,
+  hookFromRow,
+  type RunRow,
+  runColumns,
+  runFromRow,
+  type StepRow,
+  stepColumns,
+  stepFromRow,
+} from './rows.js';
+
+/** Payload columns are only fetched for 'all' reads: `$n` is the boolean "resolve data". */
+const eventColumns = (resolve: string) =>
+  `${EVENT_COLUMNS}, CASE WHEN ${resolve} THEN payload END AS payload`;
+
+export async function getRun(
+  db: Database,
+  runId: string,
+  params: GetWorkflowRunParams = {},
+): Promise<WorkflowRun> {
+  if (!isSafeId(runId)) throw new WorkflowRunNotFoundError(String(runId));
+  const { rows } = await db.query<RunRow>(
+    `SELECT ${runColumns(db.schema)} FROM ${db.schema}.runs WHERE run_id = $1`,
+    [runId],
+  );
+  if (rows[0] === undefined) throw new WorkflowRunNotFoundError(runId);
+  return runForRead(runFromRow(rows[0]), params.resolveData);
+}
+
+export async function listRuns(
+  db: Database,
+  params: ListWorkflowRunsParams = {},
+): Promise<PaginatedResponse<WorkflowRun>> {
+  const page = pageOf('runs', params.pagination);
+  // Run cursors are "r.<runId>": a run id alone would make any safe id look like a cursor.
+  let cursor: string | undefined;
+  if (page.cursor !== undefined) {
+    cursor = page.cursor.startsWith('r.') ? page.cursor.slice(2) : undefined;
+    if (cursor === undefined || !isSafeId(cursor)) throw new InvalidCursorError(page.cursor);
+  }
+  const values: unknown[] = [page.limit + 1];
+  const where: string[] = [];
+  if (params.workflowName !== undefined) {
+    values.push(params.workflowName);
+    where.push(`workflow_name = $${values.length}`);
+  }
+  if (params.status !== undefined) {
+    values.push(params.status);
+    where.push(`status = $${values.length}`);
+  }
+  if (cursor !== undefined) {
+    values.push(cursor);
+    where.push(`run_id ${page.sortOrder === 'asc' ? '>' : '<'} $${values.length}`);
+  }
+  const { rows } = await db.query<RunRow>(
+    `SELECT ${runColumns(db.schema)} FROM ${db.schema}.runs
+     ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
+     ORDER BY run_id ${page.sortOrder} LIMIT $1`,
+    values,
+  );
+  return paginate(
+    rows,
+    page.limit,
+    (row) => runForRead(runFromRow(row), params.resolveData),
+    (row) => `r.${row.run_id}`,
+  );
+}
+
+export async function getStep(
+  db: Database,
+  runId: string | undefined,
+  stepId: string,
+  params: GetStepParams = {},
+): Promise<Step> {
+  if (!isSafeId(stepId) || (runId !== undefined && !isSafeId(runId))) {
+    throw new EntityNotFoundError('step', String(stepId));
+  }
+  const { rows } =
+    runId === undefined
+      ? await db.query<StepRow>(
+          `SELECT ${stepColumns(db.schema)} FROM ${db.schema}.steps WHERE step_id = $1 ORDER BY run_id LIMIT 1`,
+          [stepId],
+        )
+      : await db.query<StepRow>(
+          `SELECT ${stepColumns(db.schema)} FROM ${db.schema}.steps WHERE run_id = $1 AND step_id = $2`,
+          [runId, stepId],
+        );
+  if (rows[0] === undefined) throw new EntityNotFoundError('step', stepId);
+  return stepForRead(stepFromRow(rows[0]), params.resolveData);
+}
+
+export async function listSteps(
+  db: Database,
+  params: ListWorkflowRunStepsParams,
+): Promise<PaginatedResponse<Step>> {
+  assertSafeId(params.runId, 'runId');
+  const page = pageOf('steps', params.pagination);
+  const cursor = eventCursor(page.cursor);
+  const comparison = page.sortOrder === 'asc' ? '>' : '<';
+  const { rows } = await db.query<StepRow & { created_event_id: string }>(
+    `SELECT ${stepColumns(db.schema)} FROM ${db.schema}.steps
+     WHERE run_id = $1 AND ($2::text IS NULL OR created_event_id ${comparison} $2)
+     ORDER BY created_event_id ${page.sortOrder} LIMIT $3`,
+    [params.runId, cursor ?? null, page.limit + 1],
+  );
+  return paginate(
+    rows,
+    page.limit,
+    (row) => stepForRead(stepFromRow(row), params.resolveData),
+    (row) => row.created_event_id,
+  );
+}
+
+export async function getEvent(
+  db: Database,
+  runId: string,
+  eventId: string,
+  params: GetEventParams = {},
+): Promise<Event> {
+  if (!isSafeId(runId) || !isSafeId(eventId))
+    throw new EntityNotFoundError('event', String(eventId));
+  const resolve = params.resolveData !== 'none';
+  const { rows } = await db.query<EventRow>(
+    `SELECT ${eventColumns('$3')} FROM ${db.schema}.events WHERE run_id = $1 AND event_id = $2`,
+    [runId, eventId, resolve],
+  );
+  if (rows[0] === undefined) throw new EntityNotFoundError('event', eventId);
+  return eventForRead(eventFromRow(rows[0]), params.resolveData);
+}
+
+export async function listEvents(
+  db: Database,
+  params: ListEventsParams,
+): Promise<PaginatedResponse<Event>> {
+  assertSafeId(params.runId, 'runId');
+  const page = pageOf('events', params.pagination);
+  const cursor = eventCursor(page.cursor);
+  const comparison = page.sortOrder === 'asc' ? '>' : '<';
+  const { rows } = await db.query<EventRow>(
+    `SELECT ${eventColumns('$4')} FROM ${db.schema}.events
+     WHERE run_id = $1 AND ($2::text IS NULL OR event_id ${comparison} $2)
+     ORDER BY event_id ${page.sortOrder} LIMIT $3`,
+    [params.runId, cursor ?? null, page.limit + 1, params.resolveData !== 'none'],
+  );
+  return paginate(
+    rows,
+    page.limit,
+    (row) => eventForRead(eventFromRow(row), params.resolveData),
+    (row) => row.event_id,
+    { requested: cursor },
+  );
+}
+
+export async function listEventsByCorrelationId(
+  db: Database,
+  params: ListEventsByCorrelationIdParams,
+): Promise<PaginatedResponse<Event>> {
+  assertSafeId(params.correlationId, 'correlationId');
+  if (params.runId !== undefined) assertSafeId(params.runId, 'runId');
+  const page = pageOf('events', params.pagination);
+  // Positions across runs: "<eventId>.<runId>" (neither contains a dot).
+  let after: [string, string] | undefined;
+  if (page.cursor !== undefined) {
+    const [eventId, runId, extra] = page.cursor.split('.');
+    if (extra !== undefined || !isPrefixedUlid(eventId ?? '', 'event') || !isSafeId(runId)) {
+      throw new InvalidCursorError(page.cursor);
+    }
+    after = [eventId!, runId!];
+  }
+  const comparison = page.sortOrder === 'asc' ? '>' : '<';
+  const { rows } = await db.query<EventRow>(
+    `SELECT ${eventColumns('$6')} FROM ${db.schema}.events
+     WHERE correlation_id = $1 AND ($2::text IS NULL OR run_id = $2)
+       AND ($3::text IS NULL OR (event_id, run_id) ${comparison} ($3, $4))
+     ORDER BY event_id ${page.sortOrder}, run_id ${page.sortOrder} LIMIT $5`,
+    [
+      params.correlationId,
+      params.runId ?? null,
+      after?.[0] ?? null,
+      after?.[1] ?? null,
+      page.limit + 1,
+      params.resolveData !== 'none',
+    ],
+  );
+  return paginate(
+    rows,
+    page.limit,
+    (row) => eventForRead(eventFromRow(row), params.resolveData),
+    (row) => `${row.event_id}.${row.run_id}`,
+    { requested: page.cursor },
+  );
+}
+
+export async function getHook(
+  db: Database,
+  hookId: string,
+  params: GetHookParams = {},
+): Promise<Hook> {
+  if (!isSafeId(hookId)) throw new HookNotFoundError({ hookId: String(hookId) });
+  const { rows } = await db.query<HookRow>(
+    `SELECT ${hookColumns(db.schema)} FROM ${db.schema}.hooks WHERE hook_id = $1 ORDER BY run_id LIMIT 1`,
+    [hookId],
+  );
+  if (rows[0] === undefined) throw new HookNotFoundError({ hookId });
+  return hookForRead(hookFromRow(rows[0]), params.resolveData);
+}
+
+export async function getHookByToken(
+  db: Database,
+  token: string,
+  params: GetHookParams = {},
+): Promise<Hook> {
+  if (typeof token !== 'string') throw new HookNotFoundError({ token: String(token) });
+  const { rows } = await db.query<HookRow>(
+    `SELECT ${hookColumns(db.schema)} FROM ${db.schema}.hooks WHERE md5(token) = md5($1) AND token = $1`,
+    [token],
+  );
+  if (rows[0] === undefined) throw new HookNotFoundError({ token });
+  return hookForRead(hookFromRow(rows[0]), params.resolveData);
+}
+
+export async function listHooks(
+  db: Database,
+  params: ListHooksParams = {},
+): Promise<PaginatedResponse<Hook>> {
+  if (params.runId !== undefined) assertSafeId(params.runId, 'runId');
+  const page = pageOf('hooks', params.pagination);
+  let after: [string, string] | undefined;
+  if (page.cursor !== undefined) {
+    const [eventId, runId, extra] = page.cursor.split('.');
+    if (extra !== undefined || !isPrefixedUlid(eventId ?? '', 'event') || !isSafeId(runId)) {
+      throw new InvalidCursorError(page.cursor);
+    }
+    after = [eventId!, runId!];
+  }
+  const comparison = page.sortOrder === 'asc' ? '>' : '<';
+  const { rows } = await db.query<HookRow & { created_event_id: string }>(
+    `SELECT ${hookColumns(db.schema)} FROM ${db.schema}.hooks
+     WHERE ($1::text IS NULL OR run_id = $1)
+       AND ($2::text IS NULL OR (created_event_id, run_id) ${comparison} ($2, $3))
+     ORDER BY created_event_id ${page.sortOrder}, run_id ${page.sortOrder} LIMIT $4`,
+    [params.runId ?? null, after?.[0] ?? null, after?.[1] ?? null, page.limit + 1],
+  );
+  return paginate(
+    rows,
+    page.limit,
+    (row) => hookForRead(hookFromRow(row), params.resolveData),
+    (row) => `${row.created_event_id}.${row.run_id}`,
+  );
+}
+
+/** Event-id cursors: positions that stay valid forever, since event ids are never reused. */
+function eventCursor(cursor: string | undefined): string | undefined {
+  if (cursor !== undefined && !isPrefixedUlid(cursor, 'event'))
+    throw new InvalidCursorError(cursor);
+  return cursor;
+}
+
+/**
+ * One page from `limit + 1` rows. Event lists pass `eventPosition`: their cursor stays non-null
+ * on the final page (the position of the last event, or the position asked for when nothing came
+ * after it), because readers resume from it later.
+ */
+function paginate<Row, Item>(
+  rows: Row[],
+  limit: number,
+  toItem: (row: Row) => Item,
+  positionOf: (row: Row) => string,
+  eventPosition?: { requested: string | undefined },
+): PaginatedResponse<Item> {
+  const hasMore = rows.length > limit;
+  const pageRows = hasMore ? rows.slice(0, limit) : rows;
+  const last = pageRows.at(-1);
+  let cursor: string | null = last === undefined ? null : positionOf(last);
+  if (eventPosition !== undefined) cursor ??= eventPosition.requested ?? null;
+  else if (!hasMore) cursor = null;
+  return { data: pageRows.map(toItem), cursor, hasMore };
+}

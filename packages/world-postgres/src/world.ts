@@ -1,0 +1,120 @@
+import {
+  createDeliverer,
+  createQueueHandler,
+  type Deliverer,
+  recoverActiveRuns,
+  SPEC_VERSION_CURRENT,
+  type World,
+  type WorldCapabilities,
+} from '@worldkit/world';
+import { type PostgresWorldOptions, resolveConfig } from './config.js';
+import { Database } from './database.js';
+import { migrate } from './migrate.js';
+import { Notifications } from './notifications.js';
+import { QueueConsumer } from './queue/consumer.js';
+import { enqueue, hasLiveMessage } from './queue/enqueue.js';
+import { createStorage } from './storage/index.js';
+import { createStreamer } from './streams/index.js';
+
+export interface PostgresWorld extends World {
+  specVersion: number;
+  capabilities: WorldCapabilities;
+  start(): Promise<void>;
+  close(): Promise<void>;
+  /** Applies pending migrations now (start() and first use do it unless `migrate` is off). */
+  migrate(): Promise<void>;
+}
+
+const CAPABILITIES: WorldCapabilities = {
+  lastKnownEventIdFence: true,
+  stateUpdatedAtGuard: true,
+  durableQueue: true,
+  durableStorage: true,
+  multiProcess: true,
+};
+
+/**
+ * A World on PostgreSQL. Synchronous and cheap: nothing connects until the World is used, and
+ * nothing consumes the queue until `start()`. Every method is a closure (no `this`), so the
+ * runtime may call `createQueueHandler` detached.
+ */
+export function createWorld(options: PostgresWorldOptions = {}): PostgresWorld {
+  const config = resolveConfig(options);
+  const db = new Database(config);
+  let notifications: Notifications | undefined;
+  const notificationsOf = () => {
+    notifications ??= new Notifications(config);
+    return notifications;
+  };
+  const streamer = createStreamer({
+    db,
+    notifications: notificationsOf,
+    pollIntervalMs: config.pollIntervalMs,
+  });
+  let deliverer: Deliverer | undefined;
+  let consumer: QueueConsumer | undefined;
+  let starting: Promise<void> | undefined;
+  let closing: Promise<void> | undefined;
+
+  const world: PostgresWorld = {
+    specVersion: SPEC_VERSION_CURRENT,
+    capabilities: CAPABILITIES,
+    ...createStorage(db),
+    ...streamer,
+
+    async getDeploymentId() {
+      return config.deploymentId;
+    },
+
+    queue: (queueName, payload, opts) => enqueue(db, queueName, payload, opts),
+
+    createQueueHandler: (prefix, handler) =>
+      createQueueHandler(prefix, handler, {
+        ...(config.queueSecret === undefined ? {} : { secret: config.queueSecret }),
+      }),
+
+    async migrate() {
+      await migrate(db.pool, config.schema);
+    },
+
+    start() {
+      starting ??= (async () => {
+        await db.ready();
+        deliverer = createDeliverer({
+          ...(config.baseUrl === undefined ? {} : { baseUrl: config.baseUrl }),
+          ...(config.queueSecret === undefined ? {} : { secret: config.queueSecret }),
+        });
+        consumer = new QueueConsumer({
+          db,
+          notifications: notificationsOf(),
+          deliverer,
+          concurrency: config.queueConcurrency,
+          leaseMs: config.leaseMs,
+          pollIntervalMs: config.pollIntervalMs,
+          retryDelayMs: config.retryDelayMs,
+        });
+        consumer.start();
+        if (config.recoverActiveRuns) {
+          await recoverActiveRuns({
+            runs: world.runs,
+            enqueue: world.queue,
+            hasLiveMessage: (runId, queueName) => hasLiveMessage(db, runId, queueName),
+          });
+        }
+      })();
+      return starting;
+    },
+
+    close() {
+      closing ??= (async () => {
+        await starting?.catch(() => {});
+        await consumer?.stop();
+        streamer.closeReaders();
+        await notifications?.close();
+        await db.close();
+      })();
+      return closing;
+    },
+  };
+  return world;
+}

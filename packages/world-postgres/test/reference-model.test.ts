@@ -1,0 +1,401 @@
+import {
+  type AnyEventRequest,
+  type CreateEventParams,
+  type EventResult,
+  type Hook,
+  idTime,
+  type RunState,
+  type Step,
+  transition,
+  validateCreateEvent,
+  type Wait,
+  waitIdOf,
+} from '@worldkit/world';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createWorld } from '../src/index.js';
+import { DATABASE_URL, dropSchema, randomSchema } from './helpers.js';
+
+/**
+ * Random histories applied both to this World and to the reference state machine of
+ * @worldkit/world: every outcome (applied / unchanged / the typed error) and every result must
+ * agree, and so must the logs and entities at the end. Times and ids differ between the two by
+ * construction, so they are compared by presence; fences are chosen symbolically (the writer's
+ * view is current or stale) and resolved against each side's own ids.
+ */
+
+const schema = randomSchema();
+const world = createWorld({ connectionString: DATABASE_URL, schema });
+const admin = new pg.Client({ connectionString: DATABASE_URL });
+
+beforeAll(async () => {
+  await admin.connect();
+  await world.migrate();
+});
+
+/** What the histories exercised, so a generator that stopped reaching a rule is noticed. */
+const covered = { applied: new Set<string>(), rejected: new Set<string>() };
+const createEvent = world.events.create as (
+  runId: string,
+  data: AnyEventRequest,
+  params: CreateEventParams,
+) => Promise<EventResult>;
+
+afterAll(async () => {
+  await world.close();
+  await admin.end();
+  await dropSchema(schema);
+});
+
+class ReferenceStore {
+  runs = new Map<string, RunState>();
+  steps = new Map<string, Step>();
+  hooks = new Map<string, Hook>();
+  hooksCreated = new Set<string>();
+  tokens = new Map<string, { runId: string; hookId: string }>();
+  waits = new Map<string, Wait>();
+  log = new Map<string, unknown[]>();
+
+  create(runId: string, data: AnyEventRequest, params: CreateEventParams) {
+    const { event, params: validated } = validateCreateEvent(runId, data, params);
+    const correlationId = 'correlationId' in event ? event.correlationId : undefined;
+    const key = `${runId}/${correlationId}`;
+    const token = event.eventType === 'hook_created' ? event.eventData.token : undefined;
+    const result = transition({
+      runId,
+      event,
+      params: validated,
+      now: Date.now(),
+      run: this.runs.get(runId),
+      step: this.steps.get(key),
+      hook: this.hooks.get(key),
+      hookEverCreated: this.hooksCreated.has(key),
+      tokenHolder: token === undefined ? undefined : this.tokens.get(token),
+      wait:
+        correlationId === undefined ? undefined : this.waits.get(waitIdOf(runId, correlationId)),
+    });
+    if (result.kind !== 'applied') return result;
+    this.runs.set(runId, result.run);
+    const log = this.log.get(runId) ?? [];
+    log.push(...result.events);
+    this.log.set(runId, log);
+    const { changes } = result;
+    if (changes.step) this.steps.set(`${runId}/${changes.step.stepId}`, changes.step);
+    if (changes.wait) this.waits.set(changes.wait.waitId, changes.wait);
+    if (changes.createdHook) {
+      const hook = changes.createdHook;
+      this.hooks.set(`${runId}/${hook.hookId}`, hook);
+      this.hooksCreated.add(`${runId}/${hook.hookId}`);
+      this.tokens.set(hook.token, { runId, hookId: hook.hookId });
+    }
+    if (changes.deletedHook) {
+      this.hooks.delete(`${runId}/${changes.deletedHook.hookId}`);
+      this.tokens.delete(changes.deletedHook.token);
+    }
+    if (changes.releaseRunResources) {
+      for (const [key, hook] of this.hooks) {
+        if (hook.runId !== runId) continue;
+        this.hooks.delete(key);
+        this.tokens.delete(hook.token);
+      }
+      for (const [key, wait] of this.waits) if (wait.runId === runId) this.waits.delete(key);
+    }
+    return result;
+  }
+}
+
+/** mulberry32: a small seeded generator, so a failing history can be replayed. */
+function seeded(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
+  };
+}
+
+const TYPES = [
+  'run_created',
+  'run_started',
+  'run_completed',
+  'run_failed',
+  'run_cancelled',
+  'step_created',
+  'step_started',
+  'step_completed',
+  'step_failed',
+  'step_retrying',
+  'hook_created',
+  'hook_received',
+  'hook_disposed',
+  'wait_created',
+  'wait_completed',
+] as const;
+
+/** Step events weigh double: retries and early starts need a step's whole life in one history. */
+const NON_TERMINAL_TYPES = [
+  ...TYPES.filter((type) => !['run_completed', 'run_failed', 'run_cancelled'].includes(type)),
+  ...TYPES.filter((type) => type.startsWith('step_')),
+];
+
+type Fence = 'none' | 'current' | 'stale';
+
+interface Action {
+  runId: string;
+  event: AnyEventRequest;
+  lastKnown: Fence;
+  stateUpdatedAt: Fence;
+}
+
+function randomAction(random: () => number, runIds: string[], tokens: string[]): Action {
+  const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
+  const bytes = () => new Uint8Array([Math.floor(random() * 256), 0, 255]);
+  const correlationId = pick(['c1', 'c2']);
+  // Terminal run events are rare, so histories live long enough to reach every rule.
+  const eventType =
+    random() < 0.04
+      ? pick(['run_completed', 'run_failed', 'run_cancelled'] as const)
+      : pick(NON_TERMINAL_TYPES);
+  const future = random() < 0.5;
+  const when = new Date(
+    Date.now() + (future ? 3_600_000 : -3_600_000) + Math.floor(random() * 999),
+  );
+  let event: Record<string, unknown>;
+  switch (eventType) {
+    case 'run_created':
+      event = { eventData: { deploymentId: 'd', workflowName: 'wf', input: bytes() } };
+      break;
+    case 'run_started':
+      event =
+        random() < 0.4
+          ? {
+              eventData: {
+                deploymentId: 'd',
+                workflowName: 'wf',
+                input: bytes(),
+                executionContext: { a: 1 },
+              },
+            }
+          : {};
+      break;
+    case 'run_completed':
+      event = { eventData: { output: bytes() } };
+      break;
+    case 'run_failed':
+      event = {
+        eventData: {
+          error: pick(['boom', { message: 'm', stack: 'at x' }, '']),
+          ...(random() < 0.5 ? { errorCode: 'USER_ERROR' } : {}),
+        },
+      };
+      break;
+    case 'run_cancelled':
+      event = {};
+      break;
+    case 'step_created':
+      event = { correlationId, eventData: { stepName: 's', input: bytes() } };
+      break;
+    case 'step_started':
+      event = { correlationId, ...(random() < 0.5 ? { eventData: { stepName: 's' } } : {}) };
+      break;
+    case 'step_completed':
+      event = { correlationId, eventData: { result: bytes() } };
+      break;
+    case 'step_failed':
+      event = {
+        correlationId,
+        eventData: { error: 'failed', ...(random() < 0.5 ? { stack: 'at y' } : {}) },
+      };
+      break;
+    case 'step_retrying':
+      event = {
+        correlationId,
+        eventData: { error: { message: 'again' }, ...(random() < 0.7 ? { retryAfter: when } : {}) },
+      };
+      break;
+    case 'hook_created':
+      event = {
+        correlationId,
+        eventData: {
+          token: pick(tokens),
+          ...(random() < 0.5 ? { metadata: bytes() } : {}),
+          ...(random() < 0.5 ? { isWebhook: random() < 0.5 } : {}),
+        },
+      };
+      break;
+    case 'hook_received':
+      event = { correlationId, eventData: { payload: bytes() } };
+      break;
+    case 'hook_disposed':
+      event = { correlationId, ...(random() < 0.5 ? { eventData: {} } : {}) };
+      break;
+    case 'wait_created':
+      event = { correlationId, eventData: { resumeAt: when } };
+      break;
+    case 'wait_completed':
+      event = { correlationId, ...(random() < 0.5 ? { eventData: { resumeAt: when } } : {}) };
+      break;
+  }
+  return {
+    runId: pick(runIds),
+    event: { eventType, ...event } as AnyEventRequest,
+    lastKnown: random() < 0.8 ? 'none' : pick(['current', 'stale'] as const),
+    stateUpdatedAt: random() < 0.7 ? 'none' : pick(['current', 'stale'] as const),
+  };
+}
+
+/** Ids and append times differ between the two sides: keep only whether they are there. */
+function normalize(value: unknown, key = ''): unknown {
+  if (['createdAt', 'updatedAt', 'startedAt', 'completedAt'].includes(key)) {
+    return value instanceof Date ? 'time' : value;
+  }
+  if (key === 'eventId' || key === 'cursor') return typeof value === 'string' ? 'id' : value;
+  if (value instanceof Uint8Array) return [...value];
+  if (value instanceof Date) return value.getTime();
+  if (Array.isArray(value)) return value.map((item) => normalize(item));
+  if (value !== null && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) if (v !== undefined) out[k] = normalize(v, k);
+    return out;
+  }
+  return value;
+}
+
+function describeError(error: unknown) {
+  const e = error as { name?: string; code?: string; status?: number; retryAfter?: number };
+  return { name: e.name, code: e.code, status: e.status };
+}
+
+async function worldState(runId: string) {
+  const { rows } = await admin.query(
+    `SELECT last_event_id, external_marker FROM "${schema}".runs WHERE run_id = $1`,
+    [runId],
+  );
+  return rows[0] as { last_event_id: string; external_marker: string | null } | undefined;
+}
+
+function fenceParams(
+  action: Action,
+  lastEventId: string | undefined,
+  previousEventId: string | undefined,
+  marker: number | undefined,
+): CreateEventParams {
+  const params: CreateEventParams = {};
+  if (action.lastKnown === 'current' && lastEventId !== undefined)
+    params.lastKnownEventId = lastEventId;
+  if (action.lastKnown === 'stale')
+    params.lastKnownEventId = previousEventId ?? 'evnt_01JG0000000000000000000000';
+  if (action.stateUpdatedAt !== 'none' && lastEventId !== undefined) {
+    const newest = idTime(lastEventId)!;
+    params.stateUpdatedAt = action.stateUpdatedAt === 'current' ? newest : (marker ?? newest) - 1;
+  }
+  return params;
+}
+
+describe('append_event() agrees with the reference state machine', () => {
+  for (const seed of [1, 2, 3, 4, 5, 6, 7, 8]) {
+    it(`on random history ${seed}`, async () => {
+      const random = seeded(seed);
+      const runIds = [`wrun_seed${seed}_a`, `wrun_seed${seed}_b`, `wrun_seed${seed}_c`];
+      const reference = new ReferenceStore();
+      const previous = new Map<string, { reference?: string; world?: string }>();
+      let followUp: Action | undefined;
+      for (let i = 0; i < 200; i++) {
+        const action = followUp ?? randomAction(random, runIds, [`t1_${seed}`, `t2_${seed}`]);
+        followUp = undefined;
+        const refState = reference.runs.get(action.runId);
+        const dbState = await worldState(action.runId);
+        const prior = previous.get(action.runId) ?? {};
+        const refParams = fenceParams(
+          action,
+          refState?.lastEventId,
+          prior.reference,
+          refState?.externalMarker,
+        );
+        const dbParams = fenceParams(
+          action,
+          dbState?.last_event_id,
+          prior.world,
+          dbState?.external_marker == null ? undefined : Number(dbState.external_marker),
+        );
+        const expected = reference.create(action.runId, action.event, refParams);
+        let actual: { kind: 'ok'; result: EventResult } | { kind: 'error'; error: unknown };
+        try {
+          actual = { kind: 'ok', result: await createEvent(action.runId, action.event, dbParams) };
+        } catch (error) {
+          actual = { kind: 'error', error };
+        }
+        const context = `step ${i}: ${action.event.eventType} on ${action.runId} (${JSON.stringify({ lastKnown: action.lastKnown, guard: action.stateUpdatedAt })})`;
+        if (expected.kind === 'rejected') {
+          covered.rejected.add(`${expected.error.name}/${expected.error.code}`);
+          expect(actual.kind, context).toBe('error');
+          if (actual.kind === 'error') {
+            expect(describeError(actual.error), context).toEqual(describeError(expected.error));
+          }
+          continue;
+        }
+        if (actual.kind === 'error')
+          throw new Error(`${context}: World refused with ${String(actual.error)}`);
+        const { events: _refLog, cursor: _c, hasMore: _h, ...expectedResult } = expected.result;
+        const { events: log, cursor, hasMore, ...actualResult } = actual.result;
+        expect(normalize(actualResult), context).toEqual(normalize(expectedResult));
+        if (action.event.eventType === 'run_started') {
+          expect(normalize(log), context).toEqual(normalize(reference.log.get(action.runId)));
+          expect(hasMore).toBe(false);
+          expect(cursor).toBe(log?.at(-1)?.eventId);
+        }
+        if (expected.kind === 'applied') {
+          covered.applied.add(expected.events.at(-1)!.eventType);
+          // A retried step is often started again right away, before its retryAfter.
+          if (action.event.eventType === 'step_retrying' && random() < 0.5) {
+            followUp = {
+              runId: action.runId,
+              event: { eventType: 'step_started', correlationId: action.event.correlationId },
+              lastKnown: 'none',
+              stateUpdatedAt: 'none',
+            };
+          }
+          previous.set(action.runId, {
+            reference: refState?.lastEventId,
+            world: dbState?.last_event_id,
+          });
+        }
+      }
+      for (const runId of runIds) {
+        const events = (await world.events.list({ runId })).data;
+        expect(normalize(events)).toEqual(normalize(reference.log.get(runId) ?? []));
+        const ids = events.map((event) => event.eventId);
+        expect([...ids].sort()).toEqual(ids);
+        if (reference.runs.has(runId)) {
+          expect(normalize(await world.runs.get(runId))).toEqual(
+            normalize(reference.runs.get(runId)!.run),
+          );
+          const steps = (await world.steps.list({ runId, pagination: { sortOrder: 'asc' } })).data;
+          const refSteps = [...reference.steps.values()].filter((step) => step.runId === runId);
+          expect(normalize(steps)).toEqual(normalize(refSteps));
+          const hooks = (await world.hooks.list({ runId })).data;
+          const refHooks = [...reference.hooks.values()].filter((hook) => hook.runId === runId);
+          expect(normalize(hooks)).toEqual(normalize(refHooks));
+        }
+      }
+    });
+  }
+
+  it('exercised every event type and every refusal', () => {
+    expect([...covered.applied].sort()).toEqual([...TYPES, 'hook_conflict'].sort());
+    expect([...covered.rejected].sort()).toEqual(
+      [
+        'EntityConflictError/CONFLICT',
+        'EntityConflictError/FENCE_CONFLICT',
+        'HookNotFoundError/HOOK_NOT_FOUND',
+        'PreconditionFailedError/PRECONDITION_FAILED',
+        'RunExpiredError/RUN_EXPIRED',
+        'TooEarlyError/TOO_EARLY',
+        'WorkflowRunNotFoundError/RUN_NOT_FOUND',
+        'WorkflowWorldError/NOT_FOUND',
+      ].sort(),
+    );
+  });
+});

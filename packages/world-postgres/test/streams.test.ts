@@ -1,0 +1,158 @@
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createWorld, type PostgresWorld } from '../src/index.js';
+import { APPLICATION_NAME } from '../src/notifications.js';
+import { DATABASE_URL, dropSchema, randomSchema, waitFor } from './helpers.js';
+
+const schema = randomSchema();
+const RUN = 'wrun_streams';
+let writer: PostgresWorld;
+let reader: PostgresWorld;
+const admin = new pg.Client({ connectionString: DATABASE_URL });
+
+beforeAll(async () => {
+  await admin.connect();
+  writer = createWorld({ connectionString: DATABASE_URL, schema });
+  // A second instance on its own pool: reading across connections, as another process would.
+  reader = createWorld({
+    connectionString: DATABASE_URL,
+    schema,
+    maxPoolSize: 3,
+    pollIntervalMs: 60_000,
+  });
+  await writer.migrate();
+});
+
+afterAll(async () => {
+  await writer.close();
+  await reader.close();
+  await admin.end();
+  await dropSchema(schema);
+});
+
+/** Reads chunks from a live stream as they arrive. */
+function collect(stream: ReadableStream<Uint8Array>) {
+  const chunks: number[][] = [];
+  let done = false;
+  let error: unknown;
+  const reading = (async () => {
+    const reader = stream.getReader();
+    try {
+      for (;;) {
+        const next = await reader.read();
+        if (next.done) break;
+        chunks.push([...next.value]);
+      }
+      done = true;
+    } catch (caught) {
+      error = caught;
+    }
+  })();
+  return {
+    chunks,
+    reading,
+    get done() {
+      return done;
+    },
+    get error() {
+      return error;
+    },
+  };
+}
+
+describe('streams', () => {
+  it('keeps order and indices, skips empty chunks on read, and reports info consistently', async () => {
+    const name = 'strm_order';
+    await writer.writeToStream(name, RUN, new Uint8Array([1]));
+    await writer.writeToStream(name, RUN, 'hi');
+    await writer.writeToStream(name, RUN, new Uint8Array([]));
+    await writer.writeToStreamMulti!(name, RUN, [new Uint8Array([2]), new Uint8Array([3, 4])]);
+    expect(await writer.getStreamInfo(name, RUN)).toEqual({ tailIndex: 4, done: false });
+    await writer.closeStream(name, RUN);
+    await writer.writeToStream(name, RUN, new Uint8Array([99]));
+    expect(await writer.getStreamInfo(name, RUN)).toEqual({ tailIndex: 4, done: true });
+
+    const all = collect(await reader.readFromStream(name));
+    await all.reading;
+    expect(all.chunks).toEqual([[1], [104, 105], [2], [3, 4]]);
+    const tail = collect(await reader.readFromStream(name, -2));
+    await tail.reading;
+    expect(tail.chunks).toEqual([[2], [3, 4]]);
+    const beyond = collect(await reader.readFromStream(name, 10));
+    await beyond.reading;
+    expect(beyond.chunks).toEqual([]);
+
+    const page1 = await reader.getStreamChunks(name, RUN, { limit: 2 });
+    expect(page1.data.map((c) => c.index)).toEqual([0, 1]);
+    expect(page1).toMatchObject({ hasMore: true, done: true });
+    const page2 = await reader.getStreamChunks(name, RUN, { limit: 10, cursor: page1.cursor! });
+    expect(page2.data.map((c) => [c.index, [...c.data]])).toEqual([
+      [2, []],
+      [3, [2]],
+      [4, [3, 4]],
+    ]);
+    expect(page2).toMatchObject({ hasMore: false, cursor: null, done: true });
+    await expect(reader.getStreamChunks(name, RUN, { cursor: 'nope' })).rejects.toMatchObject({
+      status: 400,
+    });
+  });
+
+  it('tails a stream that does not exist yet, from another instance, until EOF', async () => {
+    const name = 'strm_live';
+    const live = collect(await reader.readFromStream(name, 1));
+    await writer.writeToStream(name, RUN, new Uint8Array([10]));
+    await writer.writeToStream(name, RUN, new Uint8Array([11]));
+    await waitFor(() => live.chunks.length === 1, {
+      what: 'the first chunk after the start index',
+    });
+    expect(live.chunks).toEqual([[11]]);
+    await writer.writeToStream(name, RUN, new Uint8Array([12]));
+    await writer.closeStream(name, RUN);
+    await live.reading;
+    expect(live.chunks).toEqual([[11], [12]]);
+    expect(live.done).toBe(true);
+    expect(await writer.listStreamsByRunId(RUN)).toEqual(['strm_order', 'strm_live']);
+  });
+
+  it('keeps a reader going when its LISTEN connection is terminated', async () => {
+    const name = 'strm_listen_drop';
+    const live = collect(await reader.readFromStream(name));
+    await writer.writeToStream(name, RUN, new Uint8Array([1]));
+    // The reader polls only once a minute: this chunk can only arrive by NOTIFY.
+    await waitFor(() => live.chunks.length === 1, { what: 'a chunk woken by NOTIFY' });
+
+    const { rows } = await admin.query(
+      `SELECT pg_terminate_backend(pid) AS terminated FROM pg_stat_activity
+       WHERE application_name = $1 AND query ILIKE 'LISTEN%' AND query LIKE $2`,
+      [APPLICATION_NAME, `%${schema}%`],
+    );
+    expect(rows.length).toBeGreaterThan(0);
+    expect(rows.every((row) => row.terminated)).toBe(true);
+
+    await writer.writeToStream(name, RUN, new Uint8Array([2]));
+    await waitFor(() => live.chunks.length === 2, {
+      what: 'a chunk written while LISTEN was down',
+    });
+    // The new listening connection is up: a chunk arrives by NOTIFY again.
+    await writer.writeToStream(name, RUN, new Uint8Array([3]));
+    await waitFor(() => live.chunks.length === 3, { what: 'a chunk after the reconnect' });
+    await writer.closeStream(name, RUN);
+    await live.reading;
+    expect(live.chunks).toEqual([[1], [2], [3]]);
+  });
+
+  it('errors open readers when the World closes', async () => {
+    const closing = createWorld({ connectionString: DATABASE_URL, schema, maxPoolSize: 2 });
+    const open = collect(await closing.readFromStream('strm_never_written'));
+    await closing.close();
+    await open.reading;
+    expect(open.error).toMatchObject({ name: 'WorkflowWorldError' });
+  });
+
+  it('refuses bad names and chunks', async () => {
+    await expect(writer.writeToStream('', RUN, 'x')).rejects.toMatchObject({ status: 400 });
+    await expect(
+      writer.writeToStream('strm_bad', RUN, 42 as unknown as string),
+    ).rejects.toMatchObject({ status: 400 });
+  });
+});
