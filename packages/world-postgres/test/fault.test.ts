@@ -83,7 +83,7 @@ describe('PostgreSQL restarts under load', () => {
         const runId = `wrun_fault_${w}_${runNumber++}`;
         const ids: string[] = [];
         acknowledgedEvents.set(runId, ids);
-        const append = async (data: Parameters<PostgresWorld['events']['create']>[1]) => {
+        const append = async (data: AnyEventRequest) => {
           // A write that failed with the server down is retried: the World must reconnect.
           for (;;) {
             try {
