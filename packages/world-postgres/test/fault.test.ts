@@ -1,4 +1,9 @@
-import { type QueueHandler, type ServedQueueHandlers, serveQueueHandlers } from '@worldkit/world';
+import {
+  type AnyEventRequest,
+  type QueueHandler,
+  type ServedQueueHandlers,
+  serveQueueHandlers,
+} from '@worldkit/world';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createWorld, type PostgresWorld } from '../src/index.js';
