@@ -161,14 +161,17 @@ describe('storage', () => {
     expect((await world.events.list({ runId })).data).toHaveLength(2);
   });
 
-  it('refuses ids that could leave their folder', async () => {
+  it('refuses ids that could leave their folder; reads of them find nothing', async () => {
     const world = temp.world();
     await expect(world.runs.get('../../etc/passwd')).rejects.toMatchObject({
-      code: 'INVALID_INPUT',
+      name: 'WorkflowRunNotFoundError',
     });
     await expect(
       world.events.create('wrun_x/..', { eventType: 'run_started', specVersion: 3 }),
     ).rejects.toMatchObject({ code: 'INVALID_INPUT' });
-    await expect(world.hooks.get('a/b')).rejects.toMatchObject({ code: 'INVALID_INPUT' });
+    await expect(world.hooks.get('a/b')).rejects.toMatchObject({ name: 'HookNotFoundError' });
+    await expect(world.writeToStream('strm_x', '../x', 'chunk')).rejects.toMatchObject({
+      code: 'INVALID_INPUT',
+    });
   });
 });

@@ -49,7 +49,8 @@ end
 
 -- ── the run's state ─────────────────────────────────────────────────────────────────────────
 
-local fields = redis.call('HMGET', run_key, 'status', 'spec', 'last', 'marker', 'started', 'seq')
+local fields = redis.call('HMGET', run_key, 'status', 'spec', 'last', 'marker', 'started', 'seq',
+  'order')
 local run = nil
 if fields[1] then
   run = {
@@ -59,6 +60,7 @@ if fields[1] then
     marker = fields[4] and tonumber(fields[4]) or nil,
     started = fields[5] or nil,
     seq = tonumber(fields[6]) or 0,
+    order = fields[7],
   }
 end
 
@@ -90,23 +92,38 @@ local function append(type, stored_record)
   return id, ms
 end
 
+-- The run indexes are scored by creation order (a global counter), so runs.list pages newest
+-- first even among runs created in one millisecond, and a score cursor stays valid forever.
 local function set_run_status(from, to)
   if from then
     redis.call('ZREM', G .. 'runs:' .. from, run_id)
   end
-  redis.call('ZADD', G .. 'runs:' .. to, 0, run_id)
+  redis.call('ZADD', G .. 'runs:' .. to, run.order, run_id)
+end
+
+-- Correlation id -> the runs that used it (space-separated; almost always one), for lookups
+-- without a run id.
+local function index_correlation()
+  local owners = redis.call('HGET', G .. 'corr', correlation_id)
+  if not owners then
+    redis.call('HSET', G .. 'corr', correlation_id, run_id)
+  elseif not string.find(' ' .. owners .. ' ', ' ' .. run_id .. ' ', 1, true) then
+    redis.call('HSET', G .. 'corr', correlation_id, owners .. ' ' .. run_id)
+  end
 end
 
 local function create_run(deployment_id, workflow_name, input, context, spec, at)
   local ms = ms_string(at)
+  local order = tostring(redis.call('INCR', G .. 'run-order'))
   redis.call('HSET', run_key, 'status', 'pending', 'spec', spec, 'dep', deployment_id,
-    'wf', workflow_name, 'input', input, 'created', ms, 'updated', ms)
+    'wf', workflow_name, 'input', input, 'created', ms, 'updated', ms, 'order', order)
   if context ~= '' then
     redis.call('HSET', run_key, 'ctx', context)
   end
-  redis.call('ZADD', G .. 'runs', 0, run_id)
+  run = { status = 'pending', spec = spec, last = nil, marker = nil, started = nil, seq = 0,
+    order = order }
+  redis.call('ZADD', G .. 'runs', order, run_id)
   set_run_status(nil, 'pending')
-  run = { status = 'pending', spec = spec, last = nil, marker = nil, started = nil, seq = 0 }
 end
 
 local function release_token(token_key, holder)
@@ -301,7 +318,7 @@ elseif event_type == 'step_created' then
   redis.call('HSET', step_key, 'name', ARGV[9], 'status', 'pending', 'attempt', '0',
     'input', ARGV[10], 'created', ms, 'updated', ms, 'spec', spec_version, 'ev', id)
   redis.call('ZADD', R .. 'steps', 0, id .. ' ' .. correlation_id)
-  redis.call('HSETNX', G .. 'corr', correlation_id, run_id)
+  index_correlation()
   return applied('step', step_key)
 elseif event_type == 'step_started' then
   local step = load_step()
@@ -379,7 +396,7 @@ elseif event_type == 'hook_created' then
       'd', cbor_map({ 'token', cbor_text(token), 'conflictingRunId', cbor_text(holder_run) }),
     })
     append('hook_conflict', conflict)
-    redis.call('HSETNX', G .. 'corr', correlation_id, run_id)
+    index_correlation()
     return applied('conflict', nil, holder_run)
   end
   local id, at = append('hook_created', record)
@@ -392,7 +409,7 @@ elseif event_type == 'hook_created' then
   redis.call('SADD', R .. 'hooks-ever', correlation_id)
   redis.call('ZADD', R .. 'hooks', 0, id .. ' ' .. correlation_id)
   redis.call('ZADD', G .. 'hooks', 0, id .. ' ' .. run_id .. ' ' .. correlation_id)
-  redis.call('HSETNX', G .. 'corr', correlation_id, run_id)
+  index_correlation()
   return applied('hook', hook_key)
 elseif event_type == 'hook_received' then
   -- Hooks are deleted on dispose and when their run terminates: both read as "not found".
@@ -420,7 +437,7 @@ elseif event_type == 'wait_created' then
   redis.call('HSET', wait_key, 'status', 'waiting', 'resume', ARGV[9], 'created', ms,
     'updated', ms, 'spec', spec_version)
   redis.call('SADD', R .. 'waits', correlation_id)
-  redis.call('HSETNX', G .. 'corr', correlation_id, run_id)
+  index_correlation()
   return applied('wait', wait_key)
 elseif event_type == 'wait_completed' then
   local status = redis.call('HGET', wait_key, 'status')

@@ -1,3 +1,5 @@
+import { retryDelayMs } from '@worldkit/world';
+
 /** Factory options; each falls back to an environment variable, then to a default. */
 export interface RedisWorldOptions {
   /** Connection URL: `WORKFLOW_REDIS_URL`, then `REDIS_URL`, then `redis://127.0.0.1:6379`. */
@@ -5,9 +7,14 @@ export interface RedisWorldOptions {
   /** Key prefix: `WORKFLOW_REDIS_PREFIX`, default `worldkit`. Several Worlds may share a server. */
   prefix?: string;
   /**
+   * Connect to a Redis Cluster (`WORKFLOW_REDIS_CLUSTER=1`): `url` names one or more seed nodes,
+   * comma-separated, and `keyTags` defaults to `'single'`. See the README's Cluster notes.
+   */
+  cluster?: boolean;
+  /**
    * Key tagging. `'run'` (default) gives every run its own hash tag; `'single'` puts every key of
-   * this World under one tag so each script's keys share a slot on Redis Cluster
-   * (`WORKFLOW_REDIS_KEY_TAGS=single`). See the README's Cluster notes.
+   * this World under one tag, so each script's keys share a slot on Redis Cluster
+   * (`WORKFLOW_REDIS_KEY_TAGS=single`).
    */
   keyTags?: 'run' | 'single';
   /** `getDeploymentId()`: `WORKFLOW_DEPLOYMENT_ID`, default `redis`. */
@@ -20,8 +27,11 @@ export interface RedisWorldOptions {
   leaseMs?: number;
   /** How often a consumer looks for due messages without a wake-up (ms); default 1000. */
   pollIntervalMs?: number;
-  /** Backoff before a failed delivery is retried (ms), by attempt; default the shared backoff. */
-  retryDelayMs?: (attempt: number) => number;
+  /**
+   * Backoff before a failed delivery is retried (ms): a fixed delay or a function of the attempt
+   * that failed; default the shared exponential backoff with jitter.
+   */
+  retryDelayMs?: number | ((attempt: number) => number);
   /** How long a live stream reader blocks before it polls again (ms); default 1000. */
   streamPollIntervalMs?: number;
   /** Re-enqueue active runs on `start()`: default true. */
@@ -36,6 +46,7 @@ export interface RedisWorldOptions {
 
 export interface RedisWorldConfig {
   url: string;
+  cluster: boolean;
   prefix: string;
   keyTags: 'run' | 'single';
   deploymentId: string;
@@ -43,7 +54,7 @@ export interface RedisWorldConfig {
   queueConcurrency: number;
   leaseMs: number;
   pollIntervalMs: number;
-  retryDelayMs: ((attempt: number) => number) | undefined;
+  retryDelayMs: (attempt: number) => number;
   streamPollIntervalMs: number;
   recoverActiveRuns: boolean;
   maxEvents: number | undefined;
@@ -57,9 +68,12 @@ export function resolveConfig(
   options: RedisWorldOptions = {},
   env: NodeJS.ProcessEnv = process.env,
 ): RedisWorldConfig {
-  const keyTags = options.keyTags ?? (env.WORKFLOW_REDIS_KEY_TAGS === 'single' ? 'single' : 'run');
+  const cluster = options.cluster ?? ['1', 'true'].includes(env.WORKFLOW_REDIS_CLUSTER ?? '');
+  const keyTags =
+    options.keyTags ?? (env.WORKFLOW_REDIS_KEY_TAGS === 'single' || cluster ? 'single' : 'run');
   return {
     url: options.url ?? env.WORKFLOW_REDIS_URL ?? env.REDIS_URL ?? DEFAULT_URL,
+    cluster,
     prefix: options.prefix ?? env.WORKFLOW_REDIS_PREFIX ?? 'worldkit',
     keyTags,
     deploymentId: options.deploymentId ?? env.WORKFLOW_DEPLOYMENT_ID ?? 'redis',
@@ -67,13 +81,19 @@ export function resolveConfig(
     queueConcurrency: options.queueConcurrency ?? positiveInt(env.WORKFLOW_QUEUE_CONCURRENCY, 100),
     leaseMs: options.leaseMs ?? 30_000,
     pollIntervalMs: options.pollIntervalMs ?? 1000,
-    retryDelayMs: options.retryDelayMs,
-    streamPollIntervalMs: options.streamPollIntervalMs ?? 1000,
+    retryDelayMs: backoffOf(options.retryDelayMs),
+    streamPollIntervalMs: options.streamPollIntervalMs ?? options.pollIntervalMs ?? 1000,
     recoverActiveRuns: options.recoverActiveRuns ?? true,
     maxEvents: options.maxEvents,
     queueSecret: options.queueSecret ?? env.WORKFLOW_QUEUE_SECRET,
     logger: options.logger ?? console,
   };
+}
+
+function backoffOf(option: RedisWorldOptions['retryDelayMs']): (attempt: number) => number {
+  if (typeof option === 'function') return option;
+  if (typeof option === 'number') return () => option;
+  return (attempt) => retryDelayMs(attempt);
 }
 
 function positiveInt(value: string | undefined, fallback: number): number {

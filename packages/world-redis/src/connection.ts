@@ -1,4 +1,4 @@
-import { Redis, type RedisOptions } from 'ioredis';
+import { Cluster, Redis, type RedisOptions } from 'ioredis';
 import { defineScripts } from './scripts.js';
 
 /**
@@ -26,13 +26,54 @@ const BASE_OPTIONS: RedisOptions = {
   maxRetriesPerRequest: 20,
 };
 
-export function createClient(url: string, options: RedisOptions = {}): Redis {
-  const client = new Redis(url, { ...BASE_OPTIONS, ...options });
+/** Where the World connects: one server (or a Sentinel-less primary), or a Redis Cluster. */
+export interface Endpoint {
+  /** A redis:// URL; for a cluster, one or more seed node URLs separated by commas. */
+  url: string;
+  cluster: boolean;
+}
+
+/**
+ * A client for the endpoint. A Cluster client is returned as the `Redis` command interface both
+ * share, so the rest of the World does not care which one it talks to.
+ */
+export function createClient(endpoint: Endpoint, options: RedisOptions = {}): Redis {
+  const client = endpoint.cluster
+    ? clusterClient(endpoint.url, options)
+    : watched(new Redis(endpoint.url, { ...BASE_OPTIONS, ...options }));
+  defineScripts(client);
+  return client;
+}
+
+function watched(client: Redis): Redis {
   // Connection errors surface on the commands that hit them; the event itself is only noise.
   client.on('error', () => {});
   client.on('close', () => failUnfulfilled(client));
-  defineScripts(client);
   return client;
+}
+
+function clusterClient(urls: string, options: RedisOptions): Redis {
+  const seeds = urls.split(',').map((url) => new URL(url.trim()));
+  const first = seeds[0]!;
+  const { enableAutoPipelining, ...nodeOptions } = options;
+  const cluster = new Cluster(
+    seeds.map((seed) => ({ host: seed.hostname, port: Number(seed.port || 6379) })),
+    {
+      lazyConnect: true,
+      enableAutoPipelining: enableAutoPipelining ?? false,
+      clusterRetryStrategy: (times) => Math.min(50 * times, 1000),
+      redisOptions: {
+        ...BASE_OPTIONS,
+        ...nodeOptions,
+        ...(first.password === '' ? {} : { password: decodeURIComponent(first.password) }),
+        ...(first.username === '' ? {} : { username: decodeURIComponent(first.username) }),
+      },
+    },
+  );
+  cluster.on('error', () => {});
+  // Each node connection drops unanswered commands on a disconnect like a single client does.
+  cluster.on('+node', (node: Redis) => node.on('close', () => failUnfulfilled(node)));
+  return cluster as unknown as Redis;
 }
 
 interface QueuedCommand {
@@ -56,22 +97,28 @@ function failUnfulfilled(client: Redis): void {
   while (queue.length > 0) queue.shift()?.command.reject(error);
 }
 
-export function acquireClient(url: string): Redis {
-  let shared = registry.get(url);
+export function acquireClient(endpoint: Endpoint): Redis {
+  const key = registryKey(endpoint);
+  let shared = registry.get(key);
   if (shared === undefined) {
-    shared = { client: createClient(url, { enableAutoPipelining: true }), references: 0 };
-    registry.set(url, shared);
+    shared = { client: createClient(endpoint, { enableAutoPipelining: true }), references: 0 };
+    registry.set(key, shared);
   }
   shared.references += 1;
   return shared.client;
 }
 
-export async function releaseClient(url: string, client: Redis): Promise<void> {
-  const shared = registry.get(url);
+function registryKey(endpoint: Endpoint): string {
+  return `${endpoint.cluster ? 'cluster' : 'single'} ${endpoint.url}`;
+}
+
+export async function releaseClient(endpoint: Endpoint, client: Redis): Promise<void> {
+  const key = registryKey(endpoint);
+  const shared = registry.get(key);
   if (shared === undefined || shared.client !== client) return;
   shared.references -= 1;
   if (shared.references > 0) return;
-  registry.delete(url);
+  registry.delete(key);
   await closeClient(client);
 }
 

@@ -11,7 +11,6 @@ import {
   parseQueueName,
   type QueueOptions,
   type QueuePayload,
-  retryDelayMs,
 } from '@worldkit/world';
 import type { Redis } from 'ioredis';
 import type { RedisWorldConfig } from './config.js';
@@ -33,13 +32,16 @@ export async function enqueue(
       `expected a workflow or step queue name, got ${JSON.stringify(queueName)}`,
     );
   }
+  if (typeof payload !== 'object' || payload === null) {
+    throw new InvalidInputError('payload', 'expected an object');
+  }
   const delaySeconds = options.delaySeconds ?? 0;
   if (typeof delaySeconds !== 'number' || !Number.isFinite(delaySeconds) || delaySeconds < 0) {
-    throw new InvalidInputError('delaySeconds', 'expected a non-negative number of seconds');
+    throw new InvalidInputError('opts.delaySeconds', 'expected a non-negative number of seconds');
   }
   const idempotencyKey = options.idempotencyKey ?? '';
   if (typeof idempotencyKey !== 'string') {
-    throw new InvalidInputError('idempotencyKey', 'expected a string');
+    throw new InvalidInputError('opts.idempotencyKey', 'expected a string');
   }
   const reply = (await transport(() =>
     runScript(
@@ -105,7 +107,7 @@ export class QueueConsumer {
       ...(config.baseUrl === undefined ? {} : { baseUrl: config.baseUrl }),
       ...(config.queueSecret === undefined ? {} : { secret: config.queueSecret }),
     });
-    this.blocking = createClient(config.url, { maxRetriesPerRequest: null });
+    this.blocking = createClient(store.endpoint, { maxRetriesPerRequest: null });
   }
 
   start(): void {
@@ -204,11 +206,10 @@ export class QueueConsumer {
       } else if (outcome.kind === 'redeliver') {
         await this.reschedule(message.id, token, outcome.timeoutSeconds * 1000, true);
       } else {
-        const backoff = this.config.retryDelayMs ?? ((attempt: number) => retryDelayMs(attempt));
         this.config.logger.warn(
           `[world-redis] delivery of ${message.queueName} (${message.id}, attempt ${message.attempt}) failed: ${outcome.message}`,
         );
-        await this.reschedule(message.id, token, backoff(message.attempt), false);
+        await this.reschedule(message.id, token, this.config.retryDelayMs(message.attempt), false);
       }
     } catch {
       // Acknowledging failed (Redis unreachable): the lease expires and the message is redelivered.

@@ -33,68 +33,124 @@ import {
 } from './records.js';
 import { type StoreContext, transport } from './store-context.js';
 
-/** Lexicographic page of a sorted set whose members all have score 0. */
-async function lexPage(
-  store: StoreContext,
-  key: string,
-  cursor: string | undefined,
-  order: 'asc' | 'desc',
-  count: number,
-): Promise<string[]> {
-  const redis = store.redis();
-  return order === 'asc'
-    ? redis.zrange(key, cursor === undefined ? '-' : `(${cursor}`, '+', 'BYLEX', 'LIMIT', 0, count)
-    : redis.zrange(
-        key,
-        cursor === undefined ? '+' : `(${cursor}`,
-        '-',
-        'BYLEX',
-        'REV',
-        'LIMIT',
-        0,
-        count,
-      );
+/** One entry of an index page: the member and the cursor that means "strictly after it". */
+interface IndexEntry {
+  member: string;
+  cursor: string;
 }
 
-/** Member cursors are index members: printable, no control characters, bounded. */
-function checkMemberCursor(cursor: string | undefined): void {
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is refused
-  if (cursor !== undefined && (cursor.length > 512 || /[\u0000-\u001f\u007f]/.test(cursor))) {
-    throw new InvalidCursorError(cursor);
-  }
-}
+type IndexFetcher = (after: string | undefined, count: number) => Promise<IndexEntry[]>;
 
 /**
- * Pages through an index of members, resolving each to an item and keeping those `accept`s,
- * until the page is full; the cursor is the last returned member.
+ * An index whose members all have score 0, in lexicographic order (members start with the
+ * creation event id, so that is creation order); the cursor is the member itself.
  */
-async function pagedIndex<T>(
+function lexIndex(
   store: StoreContext,
   key: string,
-  pagination: { limit: number; sortOrder: 'asc' | 'desc'; cursor: string | undefined },
+  order: 'asc' | 'desc',
+  pattern: RegExp,
+): IndexFetcher {
+  return async (after, count) => {
+    if (after !== undefined && !pattern.test(after)) throw new InvalidCursorError(after);
+    const redis = store.redis();
+    const members =
+      order === 'asc'
+        ? await redis.zrange(
+            key,
+            after === undefined ? '-' : `(${after}`,
+            '+',
+            'BYLEX',
+            'LIMIT',
+            0,
+            count,
+          )
+        : await redis.zrange(
+            key,
+            after === undefined ? '+' : `(${after}`,
+            '-',
+            'BYLEX',
+            'REV',
+            'LIMIT',
+            0,
+            count,
+          );
+    return members.map((member) => ({ member, cursor: member }));
+  };
+}
+
+/** An index scored by a unique, increasing number; the cursor is the score. */
+function scoreIndex(store: StoreContext, key: string, order: 'asc' | 'desc'): IndexFetcher {
+  return async (after, count) => {
+    if (after !== undefined && !/^[0-9]{1,15}$/.test(after)) throw new InvalidCursorError(after);
+    const redis = store.redis();
+    const flat =
+      order === 'asc'
+        ? await redis.zrange(
+            key,
+            after === undefined ? '-inf' : `(${after}`,
+            '+inf',
+            'BYSCORE',
+            'LIMIT',
+            0,
+            count,
+            'WITHSCORES',
+          )
+        : await redis.zrange(
+            key,
+            after === undefined ? '+inf' : `(${after}`,
+            '-inf',
+            'BYSCORE',
+            'REV',
+            'LIMIT',
+            0,
+            count,
+            'WITHSCORES',
+          );
+    const entries: IndexEntry[] = [];
+    for (let i = 0; i + 1 < flat.length; i += 2)
+      entries.push({ member: flat[i]!, cursor: flat[i + 1]! });
+    return entries;
+  };
+}
+
+const ID = '[A-Za-z0-9_-]{1,128}';
+const EVENT_ID = 'evnt_[0-9A-HJKMNP-TV-Z]{26}';
+/** Members `<createdEventId> <entityId>` of a run's steps and hooks. */
+const RUN_MEMBER = new RegExp(`^${EVENT_ID} ${ID}$`);
+/** Members `<createdEventId> <runId> <hookId>` of the global hooks index. */
+const GLOBAL_HOOK_MEMBER = new RegExp(`^${EVENT_ID} ${ID} ${ID}$`);
+
+/**
+ * Pages through an index, resolving members to items and keeping those `resolve` returns, until
+ * the page is full.
+ */
+async function pagedIndex<T>(
+  fetch: IndexFetcher,
+  limit: number,
+  cursor: string | undefined,
   resolve: (members: string[]) => Promise<(T | undefined)[]>,
 ): Promise<PaginatedResponse<T>> {
-  checkMemberCursor(pagination.cursor);
-  const items: { member: string; item: T }[] = [];
-  let cursor = pagination.cursor;
+  const items: { cursor: string; item: T }[] = [];
+  let after = cursor;
   let exhausted = false;
-  while (items.length <= pagination.limit && !exhausted) {
-    const want = pagination.limit + 1 - items.length;
-    const members = await lexPage(store, key, cursor, pagination.sortOrder, want);
-    exhausted = members.length < want;
-    if (members.length === 0) break;
-    const resolved = await resolve(members);
-    members.forEach((member, i) => {
+  while (items.length <= limit && !exhausted) {
+    const want = limit + 1 - items.length;
+    const entries = await fetch(after, want);
+    exhausted = entries.length < want;
+    if (entries.length === 0) break;
+    const resolved = await resolve(entries.map((entry) => entry.member));
+    entries.forEach((entry, i) => {
       const item = resolved[i];
-      if (item !== undefined) items.push({ member, item });
+      if (item !== undefined) items.push({ cursor: entry.cursor, item });
     });
-    cursor = members.at(-1);
+    after = entries.at(-1)!.cursor;
   }
-  const hasMore = items.length > pagination.limit;
-  const page = items.slice(0, pagination.limit);
+  const hasMore = items.length > limit;
+  const page = items.slice(0, limit);
   return {
     data: page.map((entry) => entry.item),
-    cursor: hasMore ? page.at(-1)!.member : null,
+    cursor: hasMore ? page.at(-1)!.cursor : null,
     hasMore,
   };
 }
@@ -118,9 +174,15 @@ export function createStorage(store: StoreContext): Storage {
     return fields.size === 0 ? undefined : runFromFields(runId, fields);
   }
 
+  /** The runs that used a correlation id, first user first. */
+  async function runsOfCorrelation(correlationId: string): Promise<string[]> {
+    if (!isSafeId(correlationId)) return [];
+    const owners = await store.redis().hget(keys.global.correlation, correlationId);
+    return owners === null ? [] : owners.split(' ');
+  }
+
   async function runOfCorrelation(correlationId: string): Promise<string | undefined> {
-    if (!isSafeId(correlationId)) return undefined;
-    return (await store.redis().hget(keys.global.correlation, correlationId)) ?? undefined;
+    return (await runsOfCorrelation(correlationId))[0];
   }
 
   async function getHook(runId: string, hookId: string): Promise<Hook | undefined> {
@@ -171,20 +233,25 @@ export function createStorage(store: StoreContext): Storage {
             params.status === undefined
               ? keys.global.runs
               : keys.global.runsByStatus(params.status);
-          return pagedIndex(store, index, page, async (runIds) => {
-            const records = await hashes(
-              store,
-              runIds.map((runId) => keys.run(runId).run),
-            );
-            return records.map((fields, i) => {
-              if (fields.size === 0) return undefined;
-              const run = runFromFields(runIds[i]!, fields);
-              if (params.status !== undefined && run.status !== params.status) return undefined;
-              if (params.workflowName !== undefined && run.workflowName !== params.workflowName)
-                return undefined;
-              return runForRead(run, params.resolveData);
-            });
-          });
+          return pagedIndex(
+            scoreIndex(store, index, page.sortOrder),
+            page.limit,
+            page.cursor,
+            async (runIds) => {
+              const records = await hashes(
+                store,
+                runIds.map((runId) => keys.run(runId).run),
+              );
+              return records.map((fields, i) => {
+                if (fields.size === 0) return undefined;
+                const run = runFromFields(runIds[i]!, fields);
+                if (params.status !== undefined && run.status !== params.status) return undefined;
+                if (params.workflowName !== undefined && run.workflowName !== params.workflowName)
+                  return undefined;
+                return runForRead(run, params.resolveData);
+              });
+            },
+          );
         })) as Storage['runs']['list'],
     },
 
@@ -211,9 +278,13 @@ export function createStorage(store: StoreContext): Storage {
       }) =>
         transport(async () => {
           const page = pageOf('steps', params.pagination);
-          if (!isSafeId(params.runId)) return { data: [], cursor: null, hasMore: false };
+          if (!isSafeId(params.runId)) {
+            if (page.cursor !== undefined) throw new InvalidCursorError(page.cursor);
+            return { data: [], cursor: null, hasMore: false };
+          }
           const runKeys = keys.run(params.runId);
-          return pagedIndex<Step>(store, runKeys.steps, page, async (members) => {
+          const index = lexIndex(store, runKeys.steps, page.sortOrder, RUN_MEMBER);
+          return pagedIndex<Step>(index, page.limit, page.cursor, async (members) => {
             const stepIds = members.map((member) => member.slice(member.indexOf(' ') + 1));
             const records = await hashes(store, stepIds.map(runKeys.step));
             return records.map((fields, i) =>
@@ -251,31 +322,34 @@ export function createStorage(store: StoreContext): Storage {
       listByCorrelationId: (params) =>
         transport(async () => {
           const page = pageOf('events', params.pagination);
-          const runId = params.runId ?? (await runOfCorrelation(params.correlationId));
-          if (runId === undefined || !isSafeId(runId)) {
-            if (page.cursor !== undefined) throw new InvalidCursorError(page.cursor);
-            return { data: [], cursor: null, hasMore: false };
-          }
-          // Correlation ids have a handful of events each: filter the run's log (an
+          const owners =
+            params.runId === undefined
+              ? await runsOfCorrelation(params.correlationId)
+              : isSafeId(params.runId)
+                ? [params.runId]
+                : [];
+          // Correlation ids have a handful of events each: filter the owners' logs (an
           // observability read the runtime never makes) instead of indexing every event twice.
-          const { events } = await store.readWholeLog(runId);
-          const matching = events.filter((event) => event.correlationId === params.correlationId);
+          const logs = await Promise.all(owners.map((owner) => store.readWholeLog(owner)));
+          const all = logs.flatMap((log) => log.events);
+          const matching = all
+            .filter((event) => event.correlationId === params.correlationId)
+            .sort((a, b) => (a.eventId < b.eventId ? -1 : a.eventId > b.eventId ? 1 : 0));
           if (page.sortOrder === 'desc') matching.reverse();
           let start = 0;
-          if (page.cursor !== undefined) {
-            const at = events.findIndex((event) => event.eventId === page.cursor);
-            if (at < 0) throw new InvalidCursorError(page.cursor);
+          const { cursor } = page;
+          if (cursor !== undefined) {
+            if (!all.some((event) => event.eventId === cursor))
+              throw new InvalidCursorError(cursor);
             const after = (event: Event) =>
-              page.sortOrder === 'asc'
-                ? event.eventId > page.cursor!
-                : event.eventId < page.cursor!;
+              page.sortOrder === 'asc' ? event.eventId > cursor : event.eventId < cursor;
             start = matching.findIndex(after);
             if (start < 0) start = matching.length;
           }
           const data = matching.slice(start, start + page.limit);
           return {
             data: data.map((event) => eventForRead(event, params.resolveData)),
-            cursor: data.at(-1)?.eventId ?? page.cursor ?? null,
+            cursor: data.at(-1)?.eventId ?? cursor ?? null,
             hasMore: start + page.limit < matching.length,
           };
         }),
@@ -305,10 +379,15 @@ export function createStorage(store: StoreContext): Storage {
         transport(async () => {
           const page = pageOf('hooks', params.pagination);
           const { runId } = params;
-          if (runId !== undefined && !isSafeId(runId))
+          if (runId !== undefined && !isSafeId(runId)) {
+            if (page.cursor !== undefined) throw new InvalidCursorError(page.cursor);
             return { data: [], cursor: null, hasMore: false };
-          const index = runId === undefined ? keys.global.hooks : keys.run(runId).hooks;
-          return pagedIndex<Hook>(store, index, page, async (members) => {
+          }
+          const index =
+            runId === undefined
+              ? lexIndex(store, keys.global.hooks, page.sortOrder, GLOBAL_HOOK_MEMBER)
+              : lexIndex(store, keys.run(runId).hooks, page.sortOrder, RUN_MEMBER);
+          return pagedIndex<Hook>(index, page.limit, page.cursor, async (members) => {
             const owners = members.map((member) => {
               const parts = member.split(' ');
               return runId === undefined

@@ -1,6 +1,6 @@
 import { type Event, WorkflowWorldError } from '@worldkit/world';
 import type { Redis } from 'ioredis';
-import { acquireClient, releaseClient } from './connection.js';
+import { acquireClient, type Endpoint, releaseClient } from './connection.js';
 import type { KeyLayout } from './keys.js';
 import { eventFromRecord } from './records.js';
 import { runScript, type ScriptName } from './scripts.js';
@@ -15,14 +15,14 @@ export class StoreContext {
   private closed = false;
 
   constructor(
-    readonly url: string,
+    readonly endpoint: Endpoint,
     readonly keys: KeyLayout,
     readonly maxEvents: number | undefined,
   ) {}
 
   redis(): Redis {
     if (this.closed) throw new WorkflowWorldError('this World is closed', { status: 503 });
-    this.client ??= acquireClient(this.url);
+    this.client ??= acquireClient(this.endpoint);
     return this.client;
   }
 
@@ -77,7 +77,7 @@ export class StoreContext {
     this.closed = true;
     const client = this.client;
     this.client = undefined;
-    if (client !== undefined) await releaseClient(this.url, client);
+    if (client !== undefined) await releaseClient(this.endpoint, client);
   }
 }
 

@@ -239,7 +239,7 @@ class StreamReader {
   }
 
   private async waitForMore(): Promise<void> {
-    this.blocking ??= createClient(this.store.url, { maxRetriesPerRequest: null });
+    this.blocking ??= createClient(this.store.endpoint, { maxRetriesPerRequest: null });
     await this.blocking.xreadBuffer(
       'COUNT',
       1,

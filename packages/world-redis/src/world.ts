@@ -38,7 +38,7 @@ const CAPABILITIES: WorldCapabilities = {
 export function createWorld(options: RedisWorldOptions = {}): RedisWorld {
   const config = resolveConfig(options);
   const store = new StoreContext(
-    config.url,
+    { url: config.url, cluster: config.cluster },
     new KeyLayout(config.prefix, config.keyTags),
     config.maxEvents,
   );

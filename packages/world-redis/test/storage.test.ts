@@ -6,7 +6,11 @@ import { StoreContext } from '../src/store-context.js';
 import { assertRedisReachable, deleteKeys, REDIS_URL, testPrefix } from './helpers.js';
 
 const prefix = testPrefix('storage');
-const store = new StoreContext(REDIS_URL, new KeyLayout(prefix, 'run'), undefined);
+const store = new StoreContext(
+  { url: REDIS_URL, cluster: false },
+  new KeyLayout(prefix, 'run'),
+  undefined,
+);
 const storage = createStorage(store);
 const bytes = (...values: number[]) => new Uint8Array(values);
 

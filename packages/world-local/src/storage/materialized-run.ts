@@ -23,8 +23,8 @@ export class MaterializedRun {
   readonly steps = new Map<string, Step>();
   /** Active hooks by hook id, in creation order. */
   readonly hooks = new Map<string, Hook>();
-  /** Hook ids that ever had a `hook_created` in this run. */
-  readonly hooksEverCreated = new Set<string>();
+  /** Hook ids that ever had a `hook_created` in this run, with that event's id. */
+  readonly hooksEverCreated = new Map<string, string>();
   /** Waits by wait id. */
   readonly waits = new Map<string, Wait>();
   /** Correlation ids seen in this run's events. */
@@ -34,7 +34,9 @@ export class MaterializedRun {
     for (const event of record.events) {
       this.events.push(event);
       if (event.correlationId !== undefined) this.correlations.add(event.correlationId);
-      if (event.eventType === 'hook_created') this.hooksEverCreated.add(event.correlationId);
+      if (event.eventType === 'hook_created') {
+        this.hooksEverCreated.set(event.correlationId, event.eventId);
+      }
     }
     this.state = record.state;
     const { changes } = record;

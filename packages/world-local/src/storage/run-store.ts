@@ -119,12 +119,13 @@ export class RunStore {
     const bytes = encodeRecord(record);
     const start = run.offset;
     this.files.append(this.files.fd(path, true)!, bytes);
-    run.apply(record, start + bytes.byteLength);
+    // The cache gets its own copy: callers may reuse the buffers they passed in.
+    run.apply(structuredClone(record), start + bytes.byteLength);
 
     // Index entries the append made false are removed after it (a crash leaves a superset).
     if (changes.deletedHook) this.indexes.releaseToken(changes.deletedHook.token);
     for (const hook of released) this.indexes.releaseToken(hook.token);
-    if (changes.releaseRunResources) this.indexes.removeActiveRun(runId);
+    if (changes.releaseRunResources) this.indexes.endRun(runId);
 
     return this.withPreload(event.eventType, run, outcome.result);
   }
