@@ -332,5 +332,3 @@ function parseEventKey(cursor: string): EventKey {
   if (!eventId || !runId || rest.length > 0) throw new InvalidCursorError(cursor);
   return { eventId, runId };
 }
-
-export type { Step };
