@@ -12,7 +12,6 @@ import {
   type PaginatedResponse,
   pageOf,
   runForRead,
-  type Step,
   type Storage,
   stepForRead,
   validateCreateEvent,
