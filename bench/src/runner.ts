@@ -109,7 +109,7 @@ export async function runMeasurement(
       const session = await timeout(
         measurement.open(subject, {
           scale,
-          label: `${measurement.id}_${subject.id}`,
+          label: measurement.id,
           note: (line) => progress(`    ${subject.id}: ${line}`),
         }),
         scale.sampleTimeoutMs * 5,

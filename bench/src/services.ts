@@ -12,9 +12,16 @@ export const postgresUrl = (): string =>
 
 export const redisUrl = (): string => process.env.WORKFLOW_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
-/** A lowercase identifier safe as a Postgres schema or database name and in a Redis key. */
+/**
+ * A lowercase identifier safe as a Postgres schema or database name and in a Redis key, short
+ * enough for every World's limits (at most 48 characters): `bench_`, the label cut to 28
+ * characters, and a suffix unique to this process and call.
+ */
 export function uniqueName(label: string): string {
-  const slug = label.toLowerCase().replace(/[^a-z0-9]+/g, '_');
+  const slug = label
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '_')
+    .slice(0, 28);
   return `bench_${slug}_${process.pid.toString(36)}${randomBytes(3).toString('hex')}`;
 }
 

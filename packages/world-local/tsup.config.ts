@@ -7,4 +7,6 @@ export default defineConfig({
   sourcemap: true,
   clean: true,
   target: 'node20',
+  // import.meta.url works in the CommonJS build too (the conformance hooks locate this file).
+  shims: true,
 });

@@ -23,7 +23,7 @@ export interface Session {
 
 export interface MeasurementContext {
   scale: Scale;
-  /** Unique per measurement and subject, for naming isolated data. */
+  /** The measurement, for naming isolated data (subjects add their own prefix and a suffix). */
   label: string;
   /** Progress detail for long setups (seeding). */
   note(message: string): void;

@@ -17,6 +17,16 @@ const runtimeDb = apiDb - 1;
 
 export const upstreamRedisPrepare = () => withRedis(async () => {}, withRedisDb(redisUrl(), apiDb));
 
+/** Its consumers outlive every instance and may recreate queue keys: sweep them at the end. */
+export async function upstreamRedisDispose(): Promise<void> {
+  for (const db of [apiDb, runtimeDb]) {
+    await withRedis(
+      (client) => deleteRedisKeys(client, 'bull:__wkf_*'),
+      withRedisDb(redisUrl(), db),
+    );
+  }
+}
+
 async function deleteUpstreamKeys(url: string, prefix: string) {
   await withRedis(async (client) => {
     await deleteRedisKeys(client, `${prefix}:*`);

@@ -24,7 +24,12 @@ import {
   upstreamPostgresPrepare,
   upstreamPostgresRuntime,
 } from './upstream-postgres.js';
-import { upstreamRedisOpen, upstreamRedisPrepare, upstreamRedisRuntime } from './upstream-redis.js';
+import {
+  upstreamRedisDispose,
+  upstreamRedisOpen,
+  upstreamRedisPrepare,
+  upstreamRedisRuntime,
+} from './upstream-redis.js';
 
 async function temporaryDirectory(label: string) {
   const directory = await mkdtemp(path.join(tmpdir(), `${uniqueName(label)}-`));
@@ -212,6 +217,7 @@ export const upstreamRedis: WorldSubject = {
   backend: 'redis',
   family: 'upstream',
   prepare: upstreamRedisPrepare,
+  dispose: upstreamRedisDispose,
   open: upstreamRedisOpen,
   runtime: upstreamRedisRuntime,
 };

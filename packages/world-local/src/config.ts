@@ -25,12 +25,16 @@ export interface LocalWorldOptions {
   leaseMs?: number;
   /** Queue polling fallback, for wake-ups the file watcher missed. Default 500 ms. */
   queuePollIntervalMs?: number;
+  /** Sets both polling fallbacks (queue and streams) unless they are given one by one. */
+  pollIntervalMs?: number;
   /** Stream readers' polling fallback. Default 100 ms. */
   streamPollIntervalMs?: number;
   /** First retry delay after a failed delivery; doubles per attempt. Default 1000 ms. */
   retryBaseMs?: number;
   /** Longest retry delay after failed deliveries. Default 60 s. */
   retryMaxMs?: number;
+  /** Sets both `retryBaseMs` and `retryMaxMs`: every failed delivery waits up to this long. */
+  retryDelayMs?: number;
   /** `start()` re-enqueues pending and running runs; default true unless `WORKFLOW_LOCAL_RECOVER_ACTIVE_RUNS` is 0/false. */
   recoverActiveRuns?: boolean;
   /** The per-run event ceiling reported to the runtime; default `WORKFLOW_MAX_EVENTS` (unset: none). */
@@ -79,10 +83,10 @@ export function resolveConfig(options: LocalWorldOptions = {}): ResolvedConfig {
       positive(env.WORKFLOW_LOCAL_QUEUE_CONCURRENCY) ??
       100,
     leaseMs: options.leaseMs ?? 30_000,
-    queuePollIntervalMs: options.queuePollIntervalMs ?? 500,
-    streamPollIntervalMs: options.streamPollIntervalMs ?? 100,
-    retryBaseMs: options.retryBaseMs ?? 1000,
-    retryMaxMs: options.retryMaxMs ?? 60_000,
+    queuePollIntervalMs: options.queuePollIntervalMs ?? options.pollIntervalMs ?? 500,
+    streamPollIntervalMs: options.streamPollIntervalMs ?? options.pollIntervalMs ?? 100,
+    retryBaseMs: options.retryBaseMs ?? options.retryDelayMs ?? 1000,
+    retryMaxMs: options.retryMaxMs ?? options.retryDelayMs ?? 60_000,
     recoverActiveRuns:
       options.recoverActiveRuns ??
       !['0', 'false'].includes(env.WORKFLOW_LOCAL_RECOVER_ACTIVE_RUNS ?? ''),

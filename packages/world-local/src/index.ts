@@ -9,6 +9,7 @@ import {
   type WorldCapabilities,
 } from '@worldkit/world';
 import { type LocalWorldOptions, resolveConfig } from './config.js';
+import { conformanceHooks } from './conformance.js';
 import { Engine } from './engine.js';
 import { AppendFiles } from './fs/append-file.js';
 import { Layout } from './fs/layout.js';
@@ -101,6 +102,9 @@ export function createWorld(options: LocalWorldOptions = {}): LocalWorld {
 
 export default createWorld;
 
+/** How the conformance CLI opens this World: a temporary data directory per area. */
+export const conformance = conformanceHooks(createWorld);
+
 export interface QueuedMessageSummary {
   id: string;
   queueName: string;
@@ -152,38 +156,49 @@ async function recoverRuns(engine: Engine): Promise<void> {
   });
 }
 
+/**
+ * Storage calls run their file work synchronously, so an `await` on one would otherwise resolve
+ * without ever giving the event loop a turn: a caller polling in a loop (a reader tailing a log)
+ * would starve timers, sockets and child-process pipes. Each call first yields once, as real I/O
+ * would.
+ */
+function afterTurn<T>(call: () => Promise<T>): Promise<T> {
+  return new Promise<void>((resolve) => setImmediate(resolve)).then(call);
+}
+
 function delegateStorage(storage: () => Storage): Storage {
   return {
     runs: {
-      get: (...args: [any, any?]) => storage().runs.get(...args),
-      list: (...args: [any?]) => storage().runs.list(...args),
+      get: (...args: [any, any?]) => afterTurn(() => storage().runs.get(...args)),
+      list: (...args: [any?]) => afterTurn(() => storage().runs.list(...args)),
     } as Storage['runs'],
     steps: {
-      get: (...args: [any, any, any?]) => storage().steps.get(...args),
-      list: (...args: [any]) => storage().steps.list(...args),
+      get: (...args: [any, any, any?]) => afterTurn(() => storage().steps.get(...args)),
+      list: (...args: [any]) => afterTurn(() => storage().steps.list(...args)),
     } as Storage['steps'],
     events: {
-      create: (...args: [any, any, any?]) => storage().events.create(...args),
-      get: (...args) => storage().events.get(...args),
-      list: (...args) => storage().events.list(...args),
-      listByCorrelationId: (...args) => storage().events.listByCorrelationId(...args),
+      create: (...args: [any, any, any?]) => afterTurn(() => storage().events.create(...args)),
+      get: (...args) => afterTurn(() => storage().events.get(...args)),
+      list: (...args) => afterTurn(() => storage().events.list(...args)),
+      listByCorrelationId: (...args) =>
+        afterTurn(() => storage().events.listByCorrelationId(...args)),
     } as Storage['events'],
     hooks: {
-      get: (...args) => storage().hooks.get(...args),
-      getByToken: (...args) => storage().hooks.getByToken(...args),
-      list: (...args) => storage().hooks.list(...args),
+      get: (...args) => afterTurn(() => storage().hooks.get(...args)),
+      getByToken: (...args) => afterTurn(() => storage().hooks.getByToken(...args)),
+      list: (...args) => afterTurn(() => storage().hooks.list(...args)),
     },
   };
 }
 
 function delegateStreamer(streamer: () => Engine['streamer']) {
   return {
-    writeToStream: (...args) => streamer().writeToStream(...args),
-    writeToStreamMulti: (...args) => streamer().writeToStreamMulti!(...args),
-    closeStream: (...args) => streamer().closeStream(...args),
+    writeToStream: (...args) => afterTurn(() => streamer().writeToStream(...args)),
+    writeToStreamMulti: (...args) => afterTurn(() => streamer().writeToStreamMulti!(...args)),
+    closeStream: (...args) => afterTurn(() => streamer().closeStream(...args)),
     readFromStream: (...args) => streamer().readFromStream(...args),
-    listStreamsByRunId: (...args) => streamer().listStreamsByRunId(...args),
-    getStreamChunks: (...args) => streamer().getStreamChunks(...args),
-    getStreamInfo: (...args) => streamer().getStreamInfo(...args),
+    listStreamsByRunId: (...args) => afterTurn(() => streamer().listStreamsByRunId(...args)),
+    getStreamChunks: (...args) => afterTurn(() => streamer().getStreamChunks(...args)),
+    getStreamInfo: (...args) => afterTurn(() => streamer().getStreamInfo(...args)),
   } satisfies Omit<Streamer, 'streamFlushIntervalMs'>;
 }

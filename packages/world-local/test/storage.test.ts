@@ -99,6 +99,24 @@ describe('storage', () => {
     expect(list.data.map((r) => r.runId)).toEqual([run!.runId]);
   });
 
+  it('works the same in fsync durability mode', async () => {
+    const dataDir = temp.dir();
+    const first = temp.world({ dataDir, durability: 'fsync' });
+    const runId = (await first.events.create(null, runCreated())).run!.runId;
+    await first.events.create(runId, {
+      eventType: 'hook_created',
+      correlationId: 'hook_1',
+      specVersion: 3,
+      eventData: { token: 'fsync-token' },
+    });
+    await first.queue('__wkf_workflow_w', { runId } as never);
+    await first.writeToStream('strm_f', runId, 'x');
+    await first.close();
+    const second = temp.world({ dataDir, durability: 'fsync' });
+    expect((await second.hooks.getByToken('fsync-token')).runId).toBe(runId);
+    expect(await second.getStreamInfo('strm_f', runId)).toEqual({ tailIndex: 0, done: false });
+  });
+
   it('lets exactly one of many concurrent duplicate step_created win', async () => {
     const world = temp.world();
     const { run } = await world.events.create(null, runCreated());
@@ -161,14 +179,17 @@ describe('storage', () => {
     expect((await world.events.list({ runId })).data).toHaveLength(2);
   });
 
-  it('refuses ids that could leave their folder', async () => {
+  it('refuses ids that could leave their folder; reads of them find nothing', async () => {
     const world = temp.world();
     await expect(world.runs.get('../../etc/passwd')).rejects.toMatchObject({
-      code: 'INVALID_INPUT',
+      name: 'WorkflowRunNotFoundError',
     });
     await expect(
       world.events.create('wrun_x/..', { eventType: 'run_started', specVersion: 3 }),
     ).rejects.toMatchObject({ code: 'INVALID_INPUT' });
-    await expect(world.hooks.get('a/b')).rejects.toMatchObject({ code: 'INVALID_INPUT' });
+    await expect(world.hooks.get('a/b')).rejects.toMatchObject({ name: 'HookNotFoundError' });
+    await expect(world.writeToStream('strm_x', '../x', 'chunk')).rejects.toMatchObject({
+      code: 'INVALID_INPUT',
+    });
   });
 });

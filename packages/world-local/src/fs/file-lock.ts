@@ -21,10 +21,26 @@ import {
  *
  * Breaking a stale lock is itself serialized by a `.break` lock: the breaker re-reads the lock
  * under it and removes the file only if it is still the stale one it judged. Since nobody but a
- * breaker removes a dead holder's file, that check cannot race with a new acquirer.
+ * breaker removes a dead holder's file, that check cannot race with a new acquirer. *
+ * Creating and removing a file costs more than the rest of a write on many disks, so a released
+ * lock is kept for a few milliseconds ("sticky") and the same process's next critical section
+ * reuses it without touching the disk. A process that finds the lock busy announces itself with
+ * a `.want` file; the holder hands the lock back at its next use (and stays away for a moment so
+ * the waiter gets in), or within a few milliseconds through the sweep that also drops idle locks. A sticky lock is never kept
+ * longer than `MAX_STICKY_MS`, so its file's age says the holder is active.
  */
 
 const UNREADABLE_GRACE_MS = 1000;
+/** A released lock idle this long is removed. */
+const STICKY_IDLE_MS = 100;
+/** How often kept locks are checked for waiters and idleness. */
+const SWEEP_INTERVAL_MS = 5;
+/** A sticky lock is re-created at least this often. */
+const MAX_STICKY_MS = 1000;
+/** A `.want` file touched this recently means a live waiter. */
+const WANT_FRESH_MS = 50;
+/** After handing a lock to a waiter, this process stays away this long (longer than a waiter's backoff). */
+const YIELD_MS = 25;
 
 export interface FileLockOptions {
   /** After how long a lock held by a process of another host is presumed abandoned. */
@@ -34,6 +50,10 @@ export interface FileLockOptions {
 export class FileLocks {
   private readonly token = randomBytes(8).toString('hex');
   private readonly content = `${this.token}\t${formatIdentity(currentProcess())}`;
+  /** Locks this process holds: in a critical section, or released but kept (sticky). */
+  private readonly held = new Map<string, { since: number; inUse: boolean; idleSince: number }>();
+  private readonly yieldUntil = new Map<string, number>();
+  private sweepTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly dir: string,
@@ -46,25 +66,100 @@ export class FileLocks {
 
   /** Takes the lock if it is free (or stale); never waits. */
   tryAcquire(name: string): boolean {
+    const now = Date.now();
+    const kept = this.held.get(name);
+    if (kept !== undefined) {
+      if (kept.inUse) return false;
+      if (now - kept.since < MAX_STICKY_MS && !this.wantedRecently(name, now)) {
+        kept.inUse = true;
+        return true;
+      }
+      this.releaseNow(name);
+      this.yieldUntil.set(name, now + YIELD_MS);
+      return false;
+    }
+    const until = this.yieldUntil.get(name);
+    if (until !== undefined) {
+      if (now < until) return false;
+      this.yieldUntil.delete(name);
+    }
     const path = this.pathOf(name);
     for (let attempt = 0; attempt < 2; attempt++) {
-      if (this.create(path)) return true;
+      if (this.create(path)) {
+        this.held.set(name, { since: now, inUse: true, idleSince: now });
+        return true;
+      }
       if (!this.breakIfStale(path)) return false;
     }
     return false;
   }
 
+  /** Ends a critical section; the lock stays with this process for a moment (see above). */
   release(name: string): void {
+    const kept = this.held.get(name);
+    if (kept === undefined) return;
+    kept.inUse = false;
+    kept.idleSince = Date.now();
+    this.scheduleSweep();
+  }
+
+  /** Tells another process holding the lock that someone waits; called after a failed try. */
+  announceWaiting(name: string): void {
+    if (this.held.has(name)) return;
     try {
-      fs.unlinkSync(this.pathOf(name));
+      fs.writeFileSync(`${this.pathOf(name)}.want`, '');
     } catch (error) {
       if (!isMissing(error)) throw error;
     }
   }
 
-  /** Whether the named lock file exists now (for tests and diagnostics). */
-  isHeld(name: string): boolean {
-    return fs.existsSync(this.pathOf(name));
+  /** After a waiter got the lock: the announcement is answered. */
+  clearWaiting(name: string): void {
+    unlinkQuietly(`${this.pathOf(name)}.want`);
+  }
+
+  /** Removes every lock file this process keeps. */
+  releaseAll(): void {
+    clearTimeout(this.sweepTimer);
+    this.sweepTimer = undefined;
+    for (const [name, kept] of this.held) if (!kept.inUse) this.releaseNow(name);
+  }
+
+  private releaseNow(name: string): void {
+    this.held.delete(name);
+    unlinkQuietly(this.pathOf(name));
+  }
+
+  private wantedRecently(name: string, now: number): boolean {
+    try {
+      return now - fs.statSync(`${this.pathOf(name)}.want`).mtimeMs < WANT_FRESH_MS;
+    } catch (error) {
+      if (isMissing(error)) return false;
+      throw error;
+    }
+  }
+
+  private scheduleSweep(): void {
+    if (this.sweepTimer !== undefined) return;
+    this.sweepTimer = setTimeout(() => {
+      this.sweepTimer = undefined;
+      const now = Date.now();
+      let kept = false;
+      for (const [name, lock] of this.held) {
+        if (lock.inUse) continue;
+        if (
+          now - lock.idleSince >= STICKY_IDLE_MS ||
+          now - lock.since >= MAX_STICKY_MS ||
+          this.wantedRecently(name, now)
+        ) {
+          this.releaseNow(name);
+        } else {
+          kept = true;
+        }
+      }
+      if (kept) this.scheduleSweep();
+    }, SWEEP_INTERVAL_MS);
+    this.sweepTimer.unref();
   }
 
   private create(path: string): boolean {
@@ -170,6 +265,7 @@ export async function withLock<T>(
   const started = Date.now();
   for (let attempt = 0; ; attempt++) {
     if (locks.tryAcquire(name)) {
+      if (attempt > 0) locks.clearWaiting(name);
       try {
         return body();
       } catch (error) {
@@ -178,6 +274,7 @@ export async function withLock<T>(
         locks.release(name);
       }
     }
+    locks.announceWaiting(name);
     if (Date.now() - started > options.timeoutMs) {
       // Retryable for the runtime (status >= 500): the queue redelivers later.
       throw new WorkflowWorldError(

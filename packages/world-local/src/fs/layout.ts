@@ -12,7 +12,6 @@ export class Layout {
   readonly runs: string;
   readonly locks: string;
   readonly index: string;
-  readonly active: string;
   readonly correlations: string;
   readonly tokens: string;
   readonly runsJournal: string;
@@ -27,7 +26,6 @@ export class Layout {
     this.runs = path.join(this.root, 'runs');
     this.locks = path.join(this.root, 'locks');
     this.index = path.join(this.root, 'index');
-    this.active = path.join(this.index, 'active');
     this.correlations = path.join(this.index, 'correlations');
     this.tokens = path.join(this.index, 'tokens');
     this.runsJournal = path.join(this.index, 'runs.journal');
@@ -40,15 +38,7 @@ export class Layout {
 
   /** Every folder the World writes into, created once per process. */
   folders(): string[] {
-    return [
-      this.runs,
-      this.locks,
-      this.active,
-      this.correlations,
-      this.tokens,
-      this.queue,
-      this.streamsByRun,
-    ];
+    return [this.runs, this.locks, this.correlations, this.tokens, this.queue, this.streamsByRun];
   }
 
   runLog(runId: string): string {
@@ -56,13 +46,15 @@ export class Layout {
     return path.join(this.runs, `${runId}.log`);
   }
 
-  activeRun(runId: string): string {
-    return path.join(this.active, runId);
-  }
-
-  correlation(correlationId: string): string {
+  /**
+   * The bucket file listing the runs of a correlation id. Ids are spread over 256 append-only
+   * buckets by hash, so indexing a new step, hook or wait appends to an already open file instead
+   * of creating one (file creation is the slowest thing a write could do), and a lookup reads one
+   * file of 1/256 of the index.
+   */
+  correlationBucket(correlationId: string): string {
     assertSafeId(correlationId, 'correlationId');
-    return path.join(this.correlations, correlationId);
+    return path.join(this.correlations, hashOf(correlationId).slice(0, 2));
   }
 
   tokenClaim(token: string): string {

@@ -62,13 +62,16 @@ export class LocalQueue {
     options: QueueOptions = {},
   ): Promise<{ messageId: MessageId }> {
     parseQueueName(queueName);
+    if (payload === undefined || payload === null) {
+      throw new InvalidInputError('payload', 'expected a message payload');
+    }
     const delaySeconds = options.delaySeconds ?? 0;
-    if (!Number.isFinite(delaySeconds) || delaySeconds < 0) {
-      throw new InvalidInputError('delaySeconds', 'expected a non-negative number of seconds');
+    if (typeof delaySeconds !== 'number' || !Number.isFinite(delaySeconds) || delaySeconds < 0) {
+      throw new InvalidInputError('opts.delaySeconds', 'expected a non-negative number of seconds');
     }
     const key = options.idempotencyKey;
     if (key !== undefined && (typeof key !== 'string' || key.length === 0)) {
-      throw new InvalidInputError('idempotencyKey', 'expected a non-empty string');
+      throw new InvalidInputError('opts.idempotencyKey', 'expected a non-empty string');
     }
     const id = await this.locked(() => {
       const existing = key === undefined ? undefined : this.journal.byKey.get(key);

@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import { isExisting, isMissing } from '../fs/append-file.js';
+import { type AppendFiles, isExisting, isMissing } from '../fs/append-file.js';
 import type { Layout } from '../fs/layout.js';
 
 /**
@@ -8,63 +8,63 @@ import type { Layout } from '../fs/layout.js';
  * entries are added before the log append that makes them true and removed after the append that
  * makes them false, and every read checks what an index says against the run's log.
  *
- * - `index/correlations/<correlationId>`: run ids whose logs use that step, hook or wait id.
+ * - `index/correlations/<bucket>`: lines `<correlationId> <runId>`: the runs whose logs use that
+ *   step, hook or wait id.
  * - `index/tokens/<sha256(token)>`: the hook claiming a token (`runId`, `hookId`, `token`).
- * - `index/active/<runId>`: runs that may be pending or running, for start() recovery.
- * - `index/runs.journal`: run ids in creation order, for `runs.list`.
+ * - `index/runs.journal`: lines `+<runId>` in creation order, and `-<runId>` once a run is
+ *   terminal: `runs.list` order, and the runs start() recovery looks at.
  */
 export class Indexes {
   constructor(
     private readonly layout: Layout,
+    private readonly files: AppendFiles,
     private readonly syncWrites: boolean,
   ) {}
 
   addCorrelation(correlationId: string, runId: string): void {
-    this.appendLine(this.layout.correlation(correlationId), runId);
+    // Buckets are appended to often: through the cached descriptors, like the logs.
+    const fd = this.files.fd(this.layout.correlationBucket(correlationId), true)!;
+    this.files.append(fd, Buffer.from(`${correlationId} ${runId}\n`));
   }
 
   runsOfCorrelation(correlationId: string): string[] {
-    return unique(this.readLines(this.layout.correlation(correlationId)));
+    const runIds: string[] = [];
+    const prefix = `${correlationId} `;
+    for (const line of this.readLines(this.layout.correlationBucket(correlationId))) {
+      if (line.startsWith(prefix)) runIds.push(line.slice(prefix.length));
+    }
+    return unique(runIds);
   }
 
+  /** Before the run's first append. */
   addRun(runId: string): void {
-    this.appendLine(this.layout.runsJournal, runId);
-    this.writeFile(this.layout.activeRun(runId), '');
+    this.appendLine(this.layout.runsJournal, `+${runId}`);
   }
 
   /** After the run's terminal append: it no longer needs recovering. */
-  removeActiveRun(runId: string): void {
-    unlinkQuietly(this.layout.activeRun(runId));
+  endRun(runId: string): void {
+    this.appendLine(this.layout.runsJournal, `-${runId}`);
   }
 
-  activeRuns(): string[] {
-    try {
-      return fs.readdirSync(this.layout.active);
-    } catch (error) {
-      if (isMissing(error)) return [];
-      throw error;
-    }
-  }
-
-  /** Reads the runs journal from byte `from`; returns the run ids and the new offset. */
-  readRunsJournal(from: number): { runIds: string[]; end: number } {
+  /** Reads the runs journal from byte `from`; returns its lines and the new offset. */
+  readRunsJournal(from: number): { lines: string[]; end: number } {
     let fd: number;
     try {
       fd = fs.openSync(this.layout.runsJournal, 'r');
     } catch (error) {
-      if (isMissing(error)) return { runIds: [], end: from };
+      if (isMissing(error)) return { lines: [], end: from };
       throw error;
     }
     try {
       const size = fs.fstatSync(fd).size;
-      if (size <= from) return { runIds: [], end: from };
+      if (size <= from) return { lines: [], end: from };
       const bytes = Buffer.allocUnsafe(size - from);
       const read = fs.readSync(fd, bytes, 0, bytes.length, from);
       const text = bytes.subarray(0, read).toString('utf8');
       // Only whole lines: a line still being written is picked up by the next read.
       const complete = text.lastIndexOf('\n') + 1;
-      const runIds = text.slice(0, complete).split('\n').filter(Boolean);
-      return { runIds, end: from + Buffer.byteLength(text.slice(0, complete)) };
+      const lines = text.slice(0, complete).split('\n').filter(Boolean);
+      return { lines, end: from + Buffer.byteLength(text.slice(0, complete)) };
     } finally {
       fs.closeSync(fd);
     }
@@ -112,7 +112,7 @@ export class Indexes {
     this.writeFile(path, `${line}\n`, 'a');
   }
 
-  private writeFile(path: string, text: string, flag: 'a' | 'w' | 'wx' = 'w'): void {
+  private writeFile(path: string, text: string, flag: 'a' | 'w' = 'w'): void {
     const fd = fs.openSync(path, flag);
     try {
       fs.writeSync(fd, text);

@@ -1,6 +1,5 @@
 import fs from 'node:fs';
 import {
-  type CreateEventParams,
   type EventResult,
   resultForRead,
   type Transition,
@@ -13,7 +12,7 @@ import { type Layout, lockNames } from '../fs/layout.js';
 import { pooledRandom } from '../fs/random-pool.js';
 import { encodeRecord, parseRecords } from '../fs/record-log.js';
 import type { Indexes } from './indexes.js';
-import { MaterializedRun, type RunLogRecord } from './materialized-run.js';
+import { MaterializedRun, type RunLogRecord, recordOf } from './materialized-run.js';
 
 export interface RunStoreOptions {
   /** Runs whose materialized state this process keeps in memory. */
@@ -115,16 +114,17 @@ export class RunStore {
     }
     const released = changes.releaseRunResources ? [...run.hooks.values()] : [];
 
-    const record: RunLogRecord = { events: outcome.events, state: outcome.run, changes };
+    const record: RunLogRecord = recordOf(outcome, run);
     const bytes = encodeRecord(record);
     const start = run.offset;
     this.files.append(this.files.fd(path, true)!, bytes);
-    run.apply(record, start + bytes.byteLength);
+    // The cache gets its own copy: callers may reuse the buffers they passed in.
+    run.apply(structuredClone(record), start + bytes.byteLength);
 
     // Index entries the append made false are removed after it (a crash leaves a superset).
     if (changes.deletedHook) this.indexes.releaseToken(changes.deletedHook.token);
     for (const hook of released) this.indexes.releaseToken(hook.token);
-    if (changes.releaseRunResources) this.indexes.removeActiveRun(runId);
+    if (changes.releaseRunResources) this.indexes.endRun(runId);
 
     return this.withPreload(event.eventType, run, outcome.result);
   }
@@ -211,5 +211,3 @@ function syncDirectory(path: string): void {
     fs.closeSync(fd);
   }
 }
-
-export type { CreateEventParams };

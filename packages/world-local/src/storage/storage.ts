@@ -1,5 +1,4 @@
 import {
-  assertSafeId,
   EntityNotFoundError,
   type Event,
   eventForRead,
@@ -8,11 +7,11 @@ import {
   hookForRead,
   InvalidCursorError,
   InvalidInputError,
+  isSafeId,
   isTerminalRunStatus,
   type PaginatedResponse,
   pageOf,
   runForRead,
-  type Step,
   type Storage,
   stepForRead,
   validateCreateEvent,
@@ -32,16 +31,15 @@ export function createStorage(store: RunStore, indexes: Indexes): Storage {
   const runsInOrder = new RunsJournalView(indexes);
 
   const requireRun = (runId: string): MaterializedRun => {
-    assertSafeId(runId, 'runId');
-    const run = store.read(runId);
+    const run = optionalRun(runId);
     if (run === undefined) throw new WorkflowRunNotFoundError(runId);
     return run;
   };
 
-  const optionalRun = (runId: string): MaterializedRun | undefined => {
-    assertSafeId(runId, 'runId');
-    return store.read(runId);
-  };
+  // An id that could not have been written (it would not be a safe file name) names nothing:
+  // reads answer "not found" without it ever reaching a path.
+  const optionalRun = (runId: string): MaterializedRun | undefined =>
+    isSafeId(runId) ? store.read(runId) : undefined;
 
   const storage: Storage = {
     runs: {
@@ -58,8 +56,7 @@ export function createStorage(store: RunStore, indexes: Indexes): Storage {
         const status = params?.status;
         let order = runsInOrder.all();
         if (status !== undefined && !isTerminalRunStatus(status)) {
-          const active = new Set(indexes.activeRuns());
-          order = order.filter((runId) => active.has(runId));
+          order = order.filter((runId) => runsInOrder.isActive(runId));
         }
         if (sortOrder === 'desc') order = order.slice().reverse();
         let start = 0;
@@ -88,7 +85,7 @@ export function createStorage(store: RunStore, indexes: Indexes): Storage {
 
     steps: {
       async get(runId: string | undefined, stepId: string, params?: { resolveData?: any }) {
-        assertSafeId(stepId, 'stepId');
+        if (!isSafeId(stepId)) throw new EntityNotFoundError('step', String(stepId));
         const candidates = runId === undefined ? indexes.runsOfCorrelation(stepId) : [runId];
         for (const candidate of candidates) {
           const step = optionalRun(candidate)?.steps.get(stepId);
@@ -118,10 +115,9 @@ export function createStorage(store: RunStore, indexes: Indexes): Storage {
         return store.commit(validateCreateEvent(runId, data, params));
       },
       async get(runId, eventId, params) {
-        assertSafeId(eventId, 'eventId');
         const run = optionalRun(runId);
-        const at = run?.indexOfEvent(eventId) ?? -1;
-        if (run === undefined || at < 0) throw new EntityNotFoundError('event', eventId);
+        const at = run?.indexOfEvent(String(eventId)) ?? -1;
+        if (run === undefined || at < 0) throw new EntityNotFoundError('event', String(eventId));
         return copy(eventForRead(run.events[at]!, params?.resolveData));
       },
       async list(params) {
@@ -145,7 +141,7 @@ export function createStorage(store: RunStore, indexes: Indexes): Storage {
         };
       },
       async listByCorrelationId(params) {
-        assertSafeId(params.correlationId, 'correlationId');
+        if (!isSafeId(params.correlationId)) return { data: [], cursor: null, hasMore: false };
         const { limit, sortOrder, cursor } = pageOf('events', params.pagination);
         const runIds =
           params.runId === undefined
@@ -180,7 +176,7 @@ export function createStorage(store: RunStore, indexes: Indexes): Storage {
 
     hooks: {
       async get(hookId, params) {
-        assertSafeId(hookId, 'hookId');
+        if (!isSafeId(hookId)) throw new HookNotFoundError({ hookId: String(hookId) });
         for (const runId of indexes.runsOfCorrelation(hookId)) {
           const hook = optionalRun(runId)?.hooks.get(hookId);
           if (hook !== undefined) return copy(hookForRead(hook, params?.resolveData));
@@ -201,25 +197,34 @@ export function createStorage(store: RunStore, indexes: Indexes): Storage {
       },
       async list(params) {
         const { limit, sortOrder, cursor } = pageOf('hooks', params.pagination);
-        const runIds = params.runId === undefined ? indexes.activeRuns() : [params.runId];
-        const hooks: Hook[] = [];
-        for (const runId of runIds) hooks.push(...(optionalRun(runId)?.hooks.values() ?? []));
-        hooks.sort(compareHooks);
+        const runIds =
+          params.runId === undefined
+            ? runsInOrder.all().filter((runId) => runsInOrder.isActive(runId))
+            : [params.runId];
+        // Hooks in creation order: by their hook_created event (ids increase along a run's log).
+        const hooks: Array<{ hook: Hook; key: EventKey }> = [];
+        for (const runId of runIds) {
+          const run = optionalRun(runId);
+          for (const hook of run?.hooks.values() ?? []) {
+            hooks.push({ hook, key: { eventId: run!.hooksEverCreated.get(hook.hookId)!, runId } });
+          }
+        }
+        hooks.sort((a, b) => compareEvents(a.key, b.key));
         if (sortOrder === 'desc') hooks.reverse();
-        const after = cursor === undefined ? undefined : parseHookKey(cursor);
+        const after = cursor === undefined ? undefined : parseEventKey(cursor);
         const start =
           after === undefined
             ? 0
-            : hooks.findIndex((hook) => {
-                const order = compareHooks(hook, after);
+            : hooks.findIndex(({ key }) => {
+                const order = compareEvents(key, after);
                 return sortOrder === 'asc' ? order > 0 : order < 0;
               });
         const from = start < 0 ? hooks.length : start;
         const items = hooks.slice(from, from + limit);
         const hasMore = from + limit < hooks.length;
         return {
-          data: items.map((hook) => copy(hookForRead(hook, params.resolveData))),
-          cursor: hasMore ? hookKey(items.at(-1)!) : null,
+          data: items.map(({ hook }) => copy(hookForRead(hook, params.resolveData))),
+          cursor: hasMore ? eventKey(items.at(-1)!.key) : null,
           hasMore,
         } satisfies PaginatedResponse<Hook>;
       },
@@ -233,23 +238,38 @@ function copy<T>(value: T): T {
   return structuredClone(value);
 }
 
-/** Run ids in creation order, from the runs journal, read incrementally. */
+/**
+ * Run ids in creation order and the ones not known to be terminal, from the runs journal, read
+ * incrementally. Both are supersets of the truth (a crash may leave an id whose run never got
+ * its first record, or miss a `-` line): callers check each run's log.
+ */
 class RunsJournalView {
   private offset = 0;
   private readonly order: string[] = [];
   private readonly position = new Map<string, number>();
+  private readonly ended = new Set<string>();
 
   constructor(private readonly indexes: Indexes) {}
 
   all(): string[] {
-    const { runIds, end } = this.indexes.readRunsJournal(this.offset);
+    const { lines, end } = this.indexes.readRunsJournal(this.offset);
     this.offset = end;
-    for (const runId of runIds) {
+    for (const line of lines) {
+      const runId = line.slice(1);
+      if (line.startsWith('-')) {
+        this.ended.add(runId);
+        continue;
+      }
       if (this.position.has(runId)) continue;
       this.position.set(runId, this.order.length);
       this.order.push(runId);
     }
     return this.order;
+  }
+
+  /** Not known to be terminal; call after `all()`. */
+  isActive(runId: string): boolean {
+    return !this.ended.has(runId);
   }
 
   has(runId: string): boolean {
@@ -311,31 +331,3 @@ function parseEventKey(cursor: string): EventKey {
   if (!eventId || !runId || rest.length > 0) throw new InvalidCursorError(cursor);
   return { eventId, runId };
 }
-
-interface HookKey {
-  createdAt: Date;
-  runId: string;
-  hookId: string;
-}
-
-function compareHooks(a: HookKey, b: HookKey): number {
-  const time = a.createdAt.getTime() - b.createdAt.getTime();
-  if (time !== 0) return time;
-  if (a.runId !== b.runId) return a.runId < b.runId ? -1 : 1;
-  return a.hookId < b.hookId ? -1 : a.hookId > b.hookId ? 1 : 0;
-}
-
-function hookKey(hook: HookKey): string {
-  return `${hook.createdAt.getTime()}.${hook.runId}.${hook.hookId}`;
-}
-
-function parseHookKey(cursor: string): HookKey {
-  const [time, runId, hookId, ...rest] = cursor.split('.');
-  const ms = Number(time);
-  if (!Number.isSafeInteger(ms) || !runId || !hookId || rest.length > 0) {
-    throw new InvalidCursorError(cursor);
-  }
-  return { createdAt: new Date(ms), runId, hookId };
-}
-
-export type { Step };
