@@ -19,6 +19,9 @@ const FORMAT = { name: 'worldkit-local', version: 1 } as const;
 /** Descriptors of run logs and stream files kept open per process. */
 const MAX_OPEN_FILES = 256;
 
+/** Number of correlation index buckets (see `Layout.correlationBucket`). */
+const CORRELATION_BUCKETS = 256;
+
 /** A lock of a process on another host sharing the directory is presumed dead after this. */
 const FOREIGN_LOCK_STALE_MS = 30_000;
 
@@ -34,6 +37,8 @@ export class Engine {
   readonly streamer: ReturnType<StreamStore['streamer']>;
   readonly queue: LocalQueue;
   private readonly files: AppendFiles;
+  /** The correlation index buckets, all kept open. */
+  private readonly indexFiles: AppendFiles;
   private readonly locks: FileLocks;
   private readonly notifiers: ChangeNotifier[];
   private readonly store: RunStore;
@@ -45,9 +50,10 @@ export class Engine {
     prepareDirectory(this.layout);
     const syncWrites = config.durability === 'fsync';
     this.files = new AppendFiles(MAX_OPEN_FILES, syncWrites);
+    this.indexFiles = new AppendFiles(CORRELATION_BUCKETS, syncWrites);
     const locks = new FileLocks(this.layout.locks, { foreignStaleMs: FOREIGN_LOCK_STALE_MS });
     this.locks = locks;
-    const indexes = new Indexes(this.layout, syncWrites);
+    const indexes = new Indexes(this.layout, this.indexFiles, syncWrites);
     this.store = new RunStore(this.layout, this.files, locks, indexes, {
       cachedRuns: config.cachedRuns,
       lockTimeoutMs: config.lockTimeoutMs,
@@ -100,6 +106,7 @@ export class Engine {
       this.locks.releaseAll();
       this.store.clear();
       this.files.closeAll();
+      this.indexFiles.closeAll();
     })();
     return this.closing;
   }

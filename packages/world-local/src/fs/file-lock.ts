@@ -25,14 +25,16 @@ import {
  * Creating and removing a file costs more than the rest of a write on many disks, so a released
  * lock is kept for a few milliseconds ("sticky") and the same process's next critical section
  * reuses it without touching the disk. A process that finds the lock busy announces itself with
- * a `.want` file; the holder then hands the lock back at its next use (and stays away for a moment
- * so the waiter gets in), or when the sweep releases idle locks. A sticky lock is never kept
+ * a `.want` file; the holder hands the lock back at its next use (and stays away for a moment so
+ * the waiter gets in), or within a few milliseconds through the sweep that also drops idle locks. A sticky lock is never kept
  * longer than `MAX_STICKY_MS`, so its file's age says the holder is active.
  */
 
 const UNREADABLE_GRACE_MS = 1000;
 /** A released lock idle this long is removed. */
-const STICKY_IDLE_MS = 10;
+const STICKY_IDLE_MS = 100;
+/** How often kept locks are checked for waiters and idleness. */
+const SWEEP_INTERVAL_MS = 5;
 /** A sticky lock is re-created at least this often. */
 const MAX_STICKY_MS = 1000;
 /** A `.want` file touched this recently means a live waiter. */
@@ -145,14 +147,18 @@ export class FileLocks {
       let kept = false;
       for (const [name, lock] of this.held) {
         if (lock.inUse) continue;
-        if (now - lock.idleSince >= STICKY_IDLE_MS || now - lock.since >= MAX_STICKY_MS) {
+        if (
+          now - lock.idleSince >= STICKY_IDLE_MS ||
+          now - lock.since >= MAX_STICKY_MS ||
+          this.wantedRecently(name, now)
+        ) {
           this.releaseNow(name);
         } else {
           kept = true;
         }
       }
       if (kept) this.scheduleSweep();
-    }, STICKY_IDLE_MS);
+    }, SWEEP_INTERVAL_MS);
     this.sweepTimer.unref();
   }
 

@@ -47,14 +47,14 @@ export class Layout {
   }
 
   /**
-   * The bucket file listing the runs of a correlation id. Ids are spread over 4096 append-only
-   * buckets by hash, so indexing a new step, hook or wait appends to an existing file instead of
-   * creating one (file creation is the slowest thing a write could do), and a lookup reads one
-   * small file.
+   * The bucket file listing the runs of a correlation id. Ids are spread over 256 append-only
+   * buckets by hash, so indexing a new step, hook or wait appends to an already open file instead
+   * of creating one (file creation is the slowest thing a write could do), and a lookup reads one
+   * file of 1/256 of the index.
    */
   correlationBucket(correlationId: string): string {
     assertSafeId(correlationId, 'correlationId');
-    return path.join(this.correlations, hashOf(correlationId).slice(0, 3));
+    return path.join(this.correlations, hashOf(correlationId).slice(0, 2));
   }
 
   tokenClaim(token: string): string {

@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import { isExisting, isMissing } from '../fs/append-file.js';
+import { type AppendFiles, isExisting, isMissing } from '../fs/append-file.js';
 import type { Layout } from '../fs/layout.js';
 
 /**
@@ -17,11 +17,14 @@ import type { Layout } from '../fs/layout.js';
 export class Indexes {
   constructor(
     private readonly layout: Layout,
+    private readonly files: AppendFiles,
     private readonly syncWrites: boolean,
   ) {}
 
   addCorrelation(correlationId: string, runId: string): void {
-    this.appendLine(this.layout.correlationBucket(correlationId), `${correlationId} ${runId}`);
+    // Buckets are appended to often: through the cached descriptors, like the logs.
+    const fd = this.files.fd(this.layout.correlationBucket(correlationId), true)!;
+    this.files.append(fd, Buffer.from(`${correlationId} ${runId}\n`));
   }
 
   runsOfCorrelation(correlationId: string): string[] {
