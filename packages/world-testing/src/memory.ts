@@ -9,6 +9,7 @@ export {
   createMemoryWorld as default,
   MEMORY_CAPABILITIES,
   type MemoryBackend,
+  type MemoryWorld,
   type MemoryWorldOptions,
 } from './memory/world.js';
 

@@ -90,6 +90,8 @@ export class ConformanceReporter implements Reporter {
         ? dim(` ${report.durationMs} ms`)
         : dim(` (${report.note ?? 'skipped'})`);
     process.stdout.write(`  ${mark} ${report.name}${suffix}\n`);
+    const firstLine = report.errors?.[0]?.split('\n')[0];
+    if (firstLine) process.stdout.write(`      ${red(firstLine.slice(0, 300))}\n`);
   }
 
   onTestRunEnd(

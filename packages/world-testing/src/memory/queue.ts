@@ -1,12 +1,12 @@
-import { InvalidInputError, type QueueOptions, QueuePayloadSchema } from '@worldkit/world';
 import {
-  assertQueueName,
   type Delivery,
   type DeliveryOutcome,
-  deliver,
-  newMessageId,
-  resolveBaseUrl,
-} from './transport.js';
+  InvalidInputError,
+  newId,
+  parseQueueName,
+  type QueueOptions,
+  QueuePayloadSchema,
+} from '@worldkit/world';
 
 interface Message {
   id: string;
@@ -32,10 +32,6 @@ export interface Consumer {
 /** Milliseconds to wait before delivering again after the given failed attempt. */
 export type RetryDelay = number | ((failedAttempt: number) => number);
 
-export function defaultRetryDelayMs(failedAttempt: number): number {
-  return Math.min(1000 * 2 ** (failedAttempt - 1), 30_000);
-}
-
 /**
  * The queue of one in-memory backend: at-least-once, never giving up on a failing message,
  * `{timeoutSeconds}` as a delayed redelivery with the attempt reset, `idempotencyKey` held for the
@@ -51,8 +47,8 @@ export class MemoryQueue {
 
   constructor(private readonly retryDelay: RetryDelay) {}
 
-  enqueue(queueName: unknown, payload: unknown, opts: QueueOptions | undefined): string {
-    assertQueueName(queueName);
+  enqueue(queueName: string, payload: unknown, opts: QueueOptions | undefined): string {
+    parseQueueName(queueName as string);
     if (!QueuePayloadSchema.safeParse(payload).success) {
       throw new InvalidInputError('payload', 'expected a workflow, step or health-check payload');
     }
@@ -61,7 +57,7 @@ export class MemoryQueue {
       const existing = this.byKey.get(idempotencyKey);
       if (existing !== undefined) return existing;
     }
-    const id = newMessageId();
+    const id = newId('message');
     this.messages.set(id, {
       id,
       queueName,
@@ -75,6 +71,19 @@ export class MemoryQueue {
     if (idempotencyKey !== undefined) this.byKey.set(idempotencyKey, id);
     this.pump();
     return id;
+  }
+
+  /** Whether a message for the run is pending, delayed or in flight on `queueName`. */
+  hasLiveMessage(runId: string, queueName: string): boolean {
+    for (const message of this.messages.values()) {
+      if (
+        message.queueName === queueName &&
+        (message.payload as { runId?: unknown })?.runId === runId
+      ) {
+        return true;
+      }
+    }
+    return false;
   }
 
   addConsumer(consumer: Consumer): void {
@@ -160,20 +169,6 @@ export class MemoryQueue {
     const live = [...this.consumers].filter((consumer) => !consumer.signal.aborted);
     return live[Math.floor(Math.random() * live.length)];
   }
-}
-
-/** The default consumer: POST to the app's queue routes at the configured or env base URL. */
-export function httpDeliver(baseUrl: string | undefined, signal: AbortSignal): Deliver {
-  return async (delivery) => {
-    if (signal.aborted) return { kind: 'failed', message: 'consumer stopped' };
-    let url: string;
-    try {
-      url = resolveBaseUrl(baseUrl);
-    } catch (error) {
-      return { kind: 'failed', message: (error as Error).message };
-    }
-    return deliver(url, delivery, signal);
-  };
 }
 
 function validateOptions(opts: QueueOptions | undefined): QueueOptions {

@@ -1,14 +1,15 @@
-import { SPEC_VERSION_CURRENT, type World, type WorldCapabilities } from '@worldkit/world';
 import {
-  type Consumer,
-  defaultRetryDelayMs,
-  httpDeliver,
-  MemoryQueue,
-  type RetryDelay,
-} from './queue.js';
+  createDeliverer,
+  createQueueHandler,
+  recoverActiveRuns,
+  retryDelayMs,
+  SPEC_VERSION_CURRENT,
+  type World,
+  type WorldCapabilities,
+} from '@worldkit/world';
+import { type Consumer, MemoryQueue, type RetryDelay } from './queue.js';
 import { createMemoryStorage, MemoryStore } from './storage.js';
 import { createMemoryStreamer, MemoryStreams, worldClosedError } from './streams.js';
-import { createQueueHandler } from './transport.js';
 
 /** The state several memory World instances can share: storage, queue and streams. */
 export interface MemoryBackend {
@@ -27,9 +28,14 @@ export interface MemoryWorldOptions {
   baseUrl?: string;
   /**
    * Wait before redelivering a message whose handler failed, in ms, or a function of the failed
-   * attempt. Default: 1 s doubling up to 30 s. Only applies to backends this instance creates.
+   * attempt. Default: the shared jittered exponential backoff (up to 1 s, doubling, at most
+   * 60 s). Applies to the backend this instance creates (see `createMemoryBackend`).
    */
   retryDelayMs?: RetryDelay;
+  /** Re-enqueue pending and running runs on `start()` (default true). */
+  recoverActiveRuns?: boolean;
+  /** Signs deliveries and verifies them in `createQueueHandler`; default `WORKFLOW_QUEUE_SECRET`. */
+  queueSecret?: string;
   /** Reported with every returned run as `maxEvents`. */
   maxEvents?: number;
   /** `getDeploymentId()`: default `WORKFLOW_DEPLOYMENT_ID`, then `dpl_memory`. */
@@ -50,23 +56,28 @@ export function createMemoryBackend(
 ): MemoryBackend {
   return {
     store: new MemoryStore(),
-    queue: new MemoryQueue(options.retryDelayMs ?? defaultRetryDelayMs),
+    queue: new MemoryQueue(options.retryDelayMs ?? ((attempt) => retryDelayMs(attempt))),
     streams: new MemoryStreams(),
   };
 }
+
+export type MemoryWorld = World & {
+  capabilities: WorldCapabilities;
+  specVersion: number;
+  start(): Promise<void>;
+  close(): Promise<void>;
+};
 
 /**
  * The in-memory reference World: storage on the reference state machine, a faithful (but not
  * durable) queue that delivers over HTTP, and live streams. Fast, synchronous to create, and
  * nothing runs until `start()`.
  */
-export function createMemoryWorld(options: MemoryWorldOptions = {}): World & {
-  capabilities: WorldCapabilities;
-  specVersion: number;
-} {
+export function createMemoryWorld(options: MemoryWorldOptions = {}): MemoryWorld {
   const backend = options.backend ?? createMemoryBackend(options);
   let closed = false;
-  let consumer: (Consumer & { stop: AbortController }) | undefined;
+  let consumer: (Consumer & { stop: AbortController; close(): void }) | undefined;
+  const secret = options.queueSecret === undefined ? {} : { secret: options.queueSecret };
   const readers = new Set<(error: Error) => void>();
   const assertOpen = () => {
     if (closed) throw worldClosedError();
@@ -94,14 +105,32 @@ export function createMemoryWorld(options: MemoryWorldOptions = {}): World & {
       return { messageId: backend.queue.enqueue(queueName, payload, opts) as never };
     },
 
-    createQueueHandler,
+    createQueueHandler: (prefix, handler) => createQueueHandler(prefix, handler, secret),
 
     async start() {
       assertOpen();
       if (consumer !== undefined) return;
       const stop = new AbortController();
-      consumer = { stop, signal: stop.signal, deliver: httpDeliver(options.baseUrl, stop.signal) };
+      const deliverer = createDeliverer({
+        ...secret,
+        ...(options.baseUrl === undefined ? {} : { baseUrl: options.baseUrl }),
+      });
+      consumer = {
+        stop,
+        signal: stop.signal,
+        deliver: (delivery) => deliverer.deliver(delivery),
+        close: () => deliverer.close(),
+      };
       backend.queue.addConsumer(consumer);
+      if (options.recoverActiveRuns ?? true) {
+        await recoverActiveRuns({
+          runs: storage.runs as never,
+          enqueue: async (queueName, payload, opts) => ({
+            messageId: backend.queue.enqueue(queueName, payload, opts) as never,
+          }),
+          hasLiveMessage: (runId, queueName) => backend.queue.hasLiveMessage(runId, queueName),
+        });
+      }
     },
 
     async close() {
@@ -109,6 +138,7 @@ export function createMemoryWorld(options: MemoryWorldOptions = {}): World & {
       closed = true;
       if (consumer !== undefined) {
         consumer.stop.abort();
+        consumer.close();
         backend.queue.removeConsumer(consumer);
       }
       for (const fail of [...readers]) fail(worldClosedError());

@@ -14,6 +14,14 @@ export function uid(): string {
 }
 
 export const newRunId = () => newId('run');
+
+/**
+ * `count` new ids in ascending order: creating entities in this order makes creation order and
+ * id order agree, whichever of the two (or `createdAt` with an id tie-break) a World sorts by.
+ */
+export function ascendingIds(count: number, make: () => string): string[] {
+  return Array.from({ length: count }, make).sort();
+}
 export const newStepId = () => newId('step');
 export const newHookId = () => newId('hook');
 export const newWaitId = () => newId('wait');
@@ -187,9 +195,9 @@ export function append(
 /** Creates a run (optionally started) with a unique workflow name. */
 export async function createRun(
   world: World,
-  options: { started?: boolean; workflowName?: string; input?: Uint8Array } = {},
+  options: { started?: boolean; workflowName?: string; input?: Uint8Array; runId?: string } = {},
 ): Promise<string> {
-  const runId = newRunId();
+  const runId = options.runId ?? newRunId();
   await append(world, runId, ev.runCreated(options));
   if (options.started ?? true) await append(world, runId, ev.runStarted());
   return runId;

@@ -9,6 +9,7 @@ import {
   newHookId,
   newStepId,
   newWaitId,
+  sleep,
   uid,
 } from '../fixtures.js';
 
@@ -286,6 +287,7 @@ function casesFor(topology: Topology): ConformanceCase[] {
             seen.push(...page.data);
             cursor = page.cursor ?? cursor;
             if (!writing && page.data.length === 0) break;
+            if (page.data.length === 0) await sleep(2);
           }
         })();
         const results = await race(writers, (w, i) => w(runId, ev.stepCreated(stepIds[i]!)));

@@ -1,7 +1,7 @@
 import { expect } from 'vitest';
 import { expectBytes } from '../assertions.js';
 import type { CaseContext, ConformanceCase } from '../context.js';
-import { allBytes, newRunId, newStepId, sleep, uid, waitFor } from '../fixtures.js';
+import { allBytes, newRunId, newStepId, sleep, uid } from '../fixtures.js';
 import type { Behaviour, ReceivedMessage } from '../queue-server.js';
 
 const workflowQueue = () => `__wkf_workflow_conformance_${uid()}`;
@@ -18,12 +18,35 @@ async function startedWorld(t: CaseContext) {
   return world;
 }
 
-function arrivals(received: ReceivedMessage[], count: number, what: string, timeoutMs = 15_000) {
-  return waitFor(
-    `${count} deliveries of ${what} (got ${received.length})`,
-    () => (received.length >= count ? received.slice(0, count) : undefined),
-    timeoutMs,
-  );
+/**
+ * Waits for `count` deliveries. Fails early when deliveries stop coming: no new one within
+ * `stallMs` (a queue that gave up, or dropped a redelivery, never catches up).
+ */
+async function arrivals(
+  received: ReceivedMessage[],
+  count: number,
+  what: string,
+  { timeoutMs = 60_000, stallMs = 8_000 }: { timeoutMs?: number; stallMs?: number } = {},
+): Promise<ReceivedMessage[]> {
+  const deadline = Date.now() + timeoutMs;
+  let seen = received.length;
+  let progressAt = Date.now();
+  for (;;) {
+    if (received.length >= count) return received.slice(0, count);
+    if (received.length > seen) {
+      seen = received.length;
+      progressAt = Date.now();
+    }
+    const now = Date.now();
+    if (now - progressAt > stallMs || now > deadline) {
+      throw new Error(
+        `expected ${count} deliveries of ${what}, got ${received.length}` +
+          (received.length > 0 ? ` (last attempt ${received.at(-1)!.meta.attempt})` : '') +
+          `; nothing new arrived for ${Math.round((now - progressAt) / 1000)} s`,
+      );
+    }
+    await sleep(10);
+  }
 }
 
 /** A handler that blocks until released, to hold a delivery in flight. */
@@ -136,7 +159,14 @@ export const queueCases: ConformanceCase[] = [
         all.length === 1 ? { timeoutSeconds: 1 } : undefined,
       );
       await world.queue(queueName, { runId: newRunId() });
-      const [first, second] = await arrivals(received, 2, `${queueName} after {timeoutSeconds: 1}`);
+      const [first, second] = await arrivals(
+        received,
+        2,
+        `${queueName} after {timeoutSeconds: 1}`,
+        {
+          stallMs: 12_000,
+        },
+      );
       expect(second!.at - first!.at, 'redelivered long before the timeout').toBeGreaterThanOrEqual(
         500,
       );
@@ -154,7 +184,9 @@ export const queueCases: ConformanceCase[] = [
           throw new Error(`transient failure ${delivery.meta.attempt}`);
       });
       await world.queue(queueName, { runId: newRunId() });
-      const deliveries = await arrivals(received, 50, `${queueName} failing 49 times`, 100_000);
+      const deliveries = await arrivals(received, 50, `${queueName} failing 49 times`, {
+        timeoutMs: 100_000,
+      });
       expect(deliveries.map((d) => d.meta.attempt)).toEqual(
         Array.from({ length: 50 }, (_, i) => i + 1),
       );
@@ -184,6 +216,8 @@ export const queueCases: ConformanceCase[] = [
       const received = t.queueApp.listen(queueName);
       const key = newStepId();
       const first = await world.queue(queueName, { runId: newRunId() }, { idempotencyKey: key });
+      // Longer than any short dedup TTL: the key must hold for as long as the message is pending.
+      await sleep(quietMs(t));
       const second = await world.queue(queueName, { runId: newRunId() }, { idempotencyKey: key });
       if (first.messageId !== null && second.messageId !== null)
         expect(second.messageId).toBe(first.messageId);
@@ -206,6 +240,7 @@ export const queueCases: ConformanceCase[] = [
       const key = newStepId();
       await world.queue(queueName, { runId: newRunId() }, { idempotencyKey: key });
       await held.entered;
+      await sleep(quietMs(t));
       await world.queue(queueName, { runId: newRunId() }, { idempotencyKey: key });
       await sleep(quietMs(t));
       expect(received, 'a duplicate key was delivered while the first was in flight').toHaveLength(
@@ -226,15 +261,16 @@ export const queueCases: ConformanceCase[] = [
       const world = await startedWorld(t);
       const queueName = stepQueue();
       const received = t.queueApp.listen(queueName, (_, all) =>
-        all.length === 1 ? { timeoutSeconds: 1 } : undefined,
+        all.length === 1 ? { timeoutSeconds: 2 } : undefined,
       );
       const key = newStepId();
       const runId = newRunId();
       await world.queue(queueName, { runId }, { idempotencyKey: key });
       await arrivals(received, 1, queueName);
       // Delayed now: a second enqueue with the key must not create a second live message.
+      await sleep(quietMs(t) / 2);
       await world.queue(queueName, { runId: newRunId() }, { idempotencyKey: key });
-      await arrivals(received, 2, `${queueName} redelivered`);
+      await arrivals(received, 2, `${queueName} redelivered`, { stallMs: 12_000 });
       await sleep(quietMs(t));
       expect(received.map((d) => (d.message as { runId: string }).runId)).toEqual([runId, runId]);
     },
@@ -299,7 +335,7 @@ export const queueCases: ConformanceCase[] = [
       await arrivals(received, 1, queueName);
       await t.closeWorld(first);
       await startedWorld(t);
-      await arrivals(received, 2, `${queueName} after the restart`, 30_000);
+      await arrivals(received, 2, `${queueName} after the restart`, { stallMs: 30_000 });
     },
   },
   {
@@ -322,12 +358,10 @@ export const queueCases: ConformanceCase[] = [
       await child.kill();
       held.release(); // the dead consumer's response can no longer acknowledge anything
       await world.start?.();
-      const deliveries = await arrivals(
-        received,
-        2,
-        `${queueName} after its consumer died`,
-        60_000,
-      );
+      const deliveries = await arrivals(received, 2, `${queueName} after its consumer died`, {
+        stallMs: 60_000,
+        timeoutMs: 80_000,
+      });
       expect(deliveries[1]!.message).toMatchObject({ runId });
     },
   },

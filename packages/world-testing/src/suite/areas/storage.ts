@@ -6,6 +6,7 @@ import {
   allBytes,
   allEvents,
   append,
+  ascendingIds,
   collect,
   createRun,
   dataOf,
@@ -544,9 +545,9 @@ export const storageCases: ConformanceCase[] = [
     async run(t) {
       const world = await t.world();
       const name = workflowName();
-      const runs: string[] = [];
-      for (let i = 0; i < 7; i++)
-        runs.push(await createRun(world, { workflowName: name, started: false }));
+      const runs = ascendingIds(7, newRunId);
+      for (const runId of runs)
+        await createRun(world, { workflowName: name, started: false, runId });
       const desc = await collect((cursor) =>
         world.runs.list({
           workflowName: name,
@@ -576,14 +577,15 @@ export const storageCases: ConformanceCase[] = [
     async run(t) {
       const world = await t.world();
       const name = workflowName();
-      const first = await createRun(world, { workflowName: name, started: false });
-      const second = await createRun(world, { workflowName: name, started: false });
+      const [first, second, third] = ascendingIds(3, newRunId) as [string, string, string];
+      await createRun(world, { workflowName: name, started: false, runId: first });
+      await createRun(world, { workflowName: name, started: false, runId: second });
       const page = await world.runs.list({
         workflowName: name,
         pagination: { limit: 1, sortOrder: 'asc' },
       });
       expect(page.data.map((r) => r.runId)).toEqual([first]);
-      const third = await createRun(world, { workflowName: name, started: false });
+      await createRun(world, { workflowName: name, started: false, runId: third });
       const rest = await world.runs.list({
         workflowName: name,
         pagination: { sortOrder: 'asc', cursor: page.cursor! },
@@ -622,12 +624,8 @@ export const storageCases: ConformanceCase[] = [
     async run(t) {
       const world = await t.world();
       const runId = await createRun(world);
-      const steps: string[] = [];
-      for (let i = 0; i < 5; i++) {
-        const stepId = newStepId();
-        steps.push(stepId);
-        await append(world, runId, ev.stepCreated(stepId));
-      }
+      const steps = ascendingIds(5, newStepId);
+      for (const stepId of steps) await append(world, runId, ev.stepCreated(stepId));
       const desc = await collect((cursor) =>
         world.steps.list({
           runId,
@@ -677,12 +675,8 @@ export const storageCases: ConformanceCase[] = [
       const world = await t.world();
       const runId = await createRun(world);
       const other = await createRun(world);
-      const hooks: { hookId: string; token: string }[] = [];
-      for (let i = 0; i < 5; i++) {
-        const hook = { hookId: newHookId(), token: `tok-${uid()}` };
-        hooks.push(hook);
-        await append(world, runId, ev.hookCreated(hook.hookId, hook.token));
-      }
+      const hooks = ascendingIds(5, newHookId).map((hookId) => ({ hookId, token: `tok-${uid()}` }));
+      for (const hook of hooks) await append(world, runId, ev.hookCreated(hook.hookId, hook.token));
       await append(world, other, ev.hookCreated(newHookId(), `tok-${uid()}`));
       const listed = await collect((cursor) =>
         world.hooks.list({

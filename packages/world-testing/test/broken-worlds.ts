@@ -1,0 +1,423 @@
+/**
+ * Deliberately broken Worlds: each wraps the memory World and breaks exactly one guarantee the
+ * way a real backend has broken it. The suite must fail on every one of them.
+ */
+import {
+  type CreateEventParams,
+  EntityConflictError,
+  type Event,
+  type EventResult,
+  type QueueHandler,
+  WorkflowWorldError,
+  type World,
+} from '@worldkit/world';
+import {
+  type ConformanceArea,
+  type ConformanceTiming,
+  createMemoryBackend,
+  createMemoryWorld,
+  type MemoryBackend,
+} from '../src/index.js';
+
+export interface BrokenWorld {
+  name: string;
+  /** What it gets wrong, and which real bug it imitates. */
+  breaks: string;
+  area: ConformanceArea;
+  /** Cases of that area that must fail (substrings of their names). */
+  caughtBy: string[];
+  make(backend: MemoryBackend, timing: ConformanceTiming): World;
+}
+
+type Create = World['events']['create'];
+
+/** The memory World with some members replaced. */
+function patched(
+  backend: MemoryBackend,
+  patch: (world: World) => Partial<Omit<World, 'events'>> & { events?: Partial<World['events']> },
+): World {
+  const world = createMemoryWorld({ backend });
+  const changes = patch(world);
+  return { ...world, ...changes, events: { ...world.events, ...changes.events } } as World;
+}
+
+function withCreate(backend: MemoryBackend, wrap: (create: Create, world: World) => Create): World {
+  return patched(backend, (world) => ({
+    events: { create: wrap(world.events.create.bind(world.events) as Create, world) },
+  }));
+}
+
+/** Every Uint8Array and Date in a value, transformed (results of reads). */
+function mapDeep(value: unknown, map: (leaf: Uint8Array | Date) => unknown): unknown {
+  if (value instanceof Uint8Array || value instanceof Date) return map(value);
+  if (Array.isArray(value)) return value.map((item) => mapDeep(item, map));
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, mapDeep(v, map)]));
+  }
+  return value;
+}
+
+/** Every read of runs, steps, events and hooks passed through `map`. */
+function withReads(backend: MemoryBackend, map: (leaf: Uint8Array | Date) => unknown): World {
+  const world = createMemoryWorld({ backend });
+  const wrapGroup = <G extends object>(group: G): G =>
+    Object.fromEntries(
+      Object.entries(group).map(([key, fn]) => [
+        key,
+        key === 'create'
+          ? fn
+          : async (...args: unknown[]) =>
+              mapDeep(await (fn as (...a: unknown[]) => unknown)(...args), map),
+      ]),
+    ) as G;
+  return {
+    ...world,
+    runs: wrapGroup(world.runs),
+    steps: wrapGroup(world.steps),
+    events: wrapGroup(world.events),
+    hooks: wrapGroup(world.hooks),
+  };
+}
+
+/** The log of a run inside the memory backend, for the Worlds that corrupt it on purpose. */
+function logOf(
+  backend: MemoryBackend,
+  runId: string,
+): { events: Event[]; positions: Map<string, number> } {
+  return backend.store.runs.get(runId) as unknown as {
+    events: Event[];
+    positions: Map<string, number>;
+  };
+}
+
+export const BROKEN_WORLDS: BrokenWorld[] = [
+  {
+    name: 'fence ignored',
+    breaks: 'drops lastKnownEventId: the CAS fence never fires (the "silently disarmed guard")',
+    area: 'fences',
+    caughtBy: ['a stale lastKnownEventId', 'race: a replay decides from its log'],
+    make: (backend) =>
+      withCreate(backend, (create) => (runId, data, params?: CreateEventParams) => {
+        const { lastKnownEventId: _dropped, ...rest } = params ?? {};
+        return create(runId as string, data as never, rest);
+      }),
+  },
+  {
+    name: 'precondition ignored',
+    breaks: 'drops stateUpdatedAt: the precondition guard never fires',
+    area: 'fences',
+    caughtBy: ['stateUpdatedAt older than an unguarded hook_received', 'race: a stale snapshot'],
+    make: (backend) =>
+      withCreate(backend, (create) => (runId, data, params?: CreateEventParams) => {
+        const { stateUpdatedAt: _dropped, ...rest } = params ?? {};
+        return create(runId as string, data as never, rest);
+      }),
+  },
+  {
+    name: 'fence not advanced by hook_received',
+    breaks:
+      'compares lastKnownEventId with the newest event it wrote itself, ignoring unfenced signals',
+    area: 'fences',
+    caughtBy: ['an unfenced hook_received advances the fence'],
+    make: (backend) => {
+      const newest = new Map<string, string>();
+      return withCreate(backend, (create) => async (runId, data, params?: CreateEventParams) => {
+        const { lastKnownEventId, ...rest } = params ?? {};
+        const key = runId ?? '';
+        if (
+          lastKnownEventId !== undefined &&
+          newest.has(key) &&
+          newest.get(key) !== lastKnownEventId
+        ) {
+          throw new EntityConflictError('fence conflict: stale', {
+            status: 412,
+            code: 'FENCE_CONFLICT',
+          });
+        }
+        const result = await create(runId as string, data as never, rest);
+        if (result.event && result.event.eventType !== 'hook_received')
+          newest.set(result.event.runId, result.event.eventId);
+        return result;
+      });
+    },
+  },
+  {
+    name: 'non-atomic append',
+    breaks: 'writes the step entity, then loses the step_completed event in a simulated crash',
+    area: 'transitions',
+    caughtBy: ['step_completed → completed with output'],
+    make: (backend) =>
+      withCreate(backend, (create) => async (runId, data, params) => {
+        const result = await create(runId as string, data as never, params);
+        if ((data as { eventType: string }).eventType === 'step_completed' && result.event) {
+          const log = logOf(backend, result.event.runId);
+          log.positions.delete(log.events.pop()!.eventId);
+          throw new Error('simulated crash between the entity write and the event append');
+        }
+        return result;
+      }),
+  },
+  {
+    name: 'duplicate creations allowed',
+    breaks:
+      'a second step_created / wait_created for one correlation id appends another event (upstream #2039)',
+    area: 'transitions',
+    caughtBy: [
+      'step_created twice → EntityConflictError',
+      'wait_created twice → EntityConflictError',
+    ],
+    make: (backend) =>
+      withCreate(backend, (create) => async (runId, data, params) => {
+        try {
+          return await create(runId as string, data as never, params);
+        } catch (error) {
+          const type = (data as { eventType: string }).eventType;
+          if (
+            (error as Error).name !== 'EntityConflictError' ||
+            !['step_created', 'wait_created'].includes(type)
+          )
+            throw error;
+          const log = logOf(backend, runId as string);
+          const original = log.events.find(
+            (e) => e.eventType === type && e.correlationId === (data as Event).correlationId,
+          )!;
+          const duplicate = {
+            ...original,
+            eventId: `${log.events.at(-1)!.eventId.slice(0, -1)}Z`,
+          } as Event;
+          log.positions.set(duplicate.eventId, log.events.length);
+          log.events.push(duplicate);
+          return { event: duplicate } as EventResult;
+        }
+      }),
+  },
+  {
+    name: 'hook_conflict thrown as 409',
+    breaks:
+      'a token held by another run throws EntityConflictError instead of appending hook_conflict',
+    area: 'transitions',
+    caughtBy: ['hook_created with a token another run holds'],
+    make: (backend) =>
+      withCreate(backend, (create) => async (runId, data, params) => {
+        const result = await create(runId as string, data as never, params);
+        if (result.event?.eventType === 'hook_conflict')
+          throw new EntityConflictError('token already in use');
+        return result;
+      }),
+  },
+  {
+    name: 'token not released',
+    breaks: 'a terminal run keeps its hook tokens, so nobody can reuse them',
+    area: 'transitions',
+    caughtBy: [
+      'a completed run releases its hook tokens',
+      'a cancelled run releases its hook tokens',
+    ],
+    make: (backend) =>
+      withCreate(backend, (create) => async (runId, data, params) => {
+        const held = [...backend.store.tokens].filter(([, holder]) => holder.runId === runId);
+        const result = await create(runId as string, data as never, params);
+        if (['completed', 'failed', 'cancelled'].includes(result.run?.status ?? '')) {
+          for (const [token, holder] of held) backend.store.tokens.set(token, holder);
+        }
+        return result;
+      }),
+  },
+  {
+    name: 'conflicts with the wrong error name',
+    breaks:
+      'throws WorkflowWorldError{status: 409} instead of EntityConflictError (community redis 0.2.2)',
+    area: 'transitions',
+    caughtBy: ['step_created twice → EntityConflictError', 'run_completed on a completed run'],
+    make: (backend) =>
+      withCreate(backend, (create) => async (runId, data, params) => {
+        try {
+          return await create(runId as string, data as never, params);
+        } catch (error) {
+          if ((error as Error).name === 'EntityConflictError') {
+            throw new WorkflowWorldError((error as Error).message, { status: 409 });
+          }
+          throw error;
+        }
+      }),
+  },
+  {
+    name: 'bytes mangled',
+    breaks: 'reads return payloads as base64 strings (text columns, JSON without an envelope)',
+    area: 'storage',
+    caughtBy: ['Uint8Array payloads round-trip byte-exactly', 'hook metadata round-trips'],
+    make: (backend) =>
+      withReads(backend, (leaf) =>
+        leaf instanceof Uint8Array ? Buffer.from(leaf).toString('base64') : leaf,
+      ),
+  },
+  {
+    name: 'dates as strings',
+    breaks: 'reads return dates as ISO strings (JSONB, naive JSON)',
+    area: 'storage',
+    caughtBy: ['dates come back as Date objects'],
+    make: (backend) =>
+      withReads(backend, (leaf) => (leaf instanceof Date ? leaf.toISOString() : leaf)),
+  },
+  {
+    name: 'events ordered by millisecond',
+    breaks:
+      'orders events by createdAt and breaks ties arbitrarily (the redis CORRUPTED_EVENT_LOG bug)',
+    area: 'storage',
+    caughtBy: ['events appended in one millisecond keep a strict order'],
+    make: (backend) =>
+      patched(backend, (world) => ({
+        events: {
+          list: async (params) => {
+            const page = await world.events.list(params);
+            const data = [...page.data].sort(
+              (a, b) =>
+                a.createdAt.getTime() - b.createdAt.getTime() || (a.eventId < b.eventId ? 1 : -1),
+            );
+            return { ...page, data };
+          },
+        },
+      })),
+  },
+  {
+    name: 'final page cursor null',
+    breaks: 'the last page of events.list returns cursor null, so replays cannot resume after it',
+    area: 'storage',
+    caughtBy: ['the final page still returns a cursor'],
+    make: (backend) =>
+      patched(backend, (world) => ({
+        events: {
+          list: async (params) => {
+            const page = await world.events.list(params);
+            return page.hasMore ? page : { ...page, cursor: null };
+          },
+        },
+      })),
+  },
+  {
+    name: 'run not found as a plain error',
+    breaks: 'runs.get of a missing run throws a plain Error instead of WorkflowRunNotFoundError',
+    area: 'storage',
+    caughtBy: ['runs.get of a missing run throws WorkflowRunNotFoundError'],
+    make: (backend) =>
+      patched(backend, (world) => ({
+        runs: {
+          ...world.runs,
+          get: (async (id: string, params?: never) => {
+            try {
+              return await world.runs.get(id, params);
+            } catch {
+              throw new Error(`no run ${id}`);
+            }
+          }) as World['runs']['get'],
+        },
+      })),
+  },
+  {
+    name: '{timeoutSeconds: 0} dropped',
+    breaks: 'treats a falsy timeoutSeconds as "done" (community redis 0.2.2)',
+    area: 'queue',
+    caughtBy: ['{timeoutSeconds: 0} redelivers the same payload'],
+    make: (backend) =>
+      patched(backend, (world) => ({
+        createQueueHandler: (prefix, handler: QueueHandler) =>
+          world.createQueueHandler(prefix, async (message, meta) => {
+            const result = await handler(message, meta);
+            return result?.timeoutSeconds ? result : undefined;
+          }),
+      })),
+  },
+  {
+    name: 'attempts capped at 3',
+    breaks:
+      'gives up on a failing message after 3 attempts (graphile maxAttempts 3, BullMQ attempts 3)',
+    area: 'queue',
+    caughtBy: ['past attempt 48'],
+    make: (backend) =>
+      patched(backend, (world) => ({
+        createQueueHandler: (prefix, handler: QueueHandler) =>
+          world.createQueueHandler(prefix, async (message, meta) => {
+            try {
+              return await handler(message, meta);
+            } catch (error) {
+              if (meta.attempt >= 3) return undefined; // dropped for good
+              throw error;
+            }
+          }),
+      })),
+  },
+  {
+    name: 'dedup by TTL',
+    breaks: 'remembers idempotency keys for 100 ms instead of the message life (BullMQ 60 s TTL)',
+    area: 'queue',
+    caughtBy: [
+      'idempotencyKey deduplicates while the message is pending',
+      'while the message is in flight',
+    ],
+    make: (backend) => {
+      const seen = new Map<string, { at: number; messageId: string | null }>();
+      let generation = 0;
+      return patched(backend, (world) => ({
+        queue: async (queueName, payload, opts) => {
+          const key = opts?.idempotencyKey;
+          if (key === undefined) return world.queue(queueName, payload, opts);
+          const entry = seen.get(key);
+          if (entry && Date.now() - entry.at < 100) return { messageId: entry.messageId as never };
+          const result = await world.queue(queueName, payload, {
+            ...opts,
+            idempotencyKey: `${key}#${generation++}`,
+          });
+          seen.set(key, { at: Date.now(), messageId: result.messageId });
+          return result;
+        },
+      }));
+    },
+  },
+  {
+    name: 'Uint8Array lost on the queue',
+    breaks:
+      'serializes queue payloads with plain JSON.stringify, so runInput.input arrives as {"0":…}',
+    area: 'queue',
+    caughtBy: ['Uint8Array in runInput.input survives'],
+    make: (backend) =>
+      patched(backend, (world) => ({
+        queue: (queueName, payload, opts) =>
+          world.queue(queueName, JSON.parse(JSON.stringify(payload)), opts),
+      })),
+  },
+  {
+    name: 'queue kept in process memory while claiming durability',
+    breaks:
+      'declares durableQueue but its messages and timers live in one instance (in-memory timers)',
+    area: 'queue',
+    caughtBy: ['a message enqueued before a restart'],
+    make: (_backend, timing) => {
+      const world = createMemoryWorld({
+        backend: createMemoryBackend({ retryDelayMs: timing.retryDelayMs }),
+      });
+      return { ...world, capabilities: { ...world.capabilities, durableQueue: true } };
+    },
+  },
+  {
+    name: 'stream writes coalesced',
+    breaks: 'writeToStreamMulti stores the batch as one chunk: one write is no longer one index',
+    area: 'streams',
+    caughtBy: ['writeToStreamMulti keeps array order, one index per chunk'],
+    make: (backend) =>
+      patched(backend, (world) => ({
+        writeToStreamMulti: (name, runId, chunks) =>
+          world.writeToStream(name, runId, Buffer.concat(chunks.map((c) => Buffer.from(c)))),
+      })),
+  },
+  {
+    name: 'negative stream start ignored',
+    breaks: 'readFromStream treats a negative start as 0',
+    area: 'streams',
+    caughtBy: ['a negative start counts back'],
+    make: (backend) =>
+      patched(backend, (world) => ({
+        readFromStream: (name, startIndex) =>
+          world.readFromStream(name, Math.max(0, startIndex ?? 0)),
+      })),
+  },
+];
