@@ -1,3 +1,5 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { type QueueMessageMeta, serveQueueHandlers } from '@worldkit/world';
 import { afterEach, describe, expect, it } from 'vitest';
 import { listQueuedMessages } from '../src/index.js';
@@ -103,5 +105,40 @@ describe('queue', () => {
     await handlerWorld.close();
     const [kept] = listQueuedMessages({ dataDir });
     expect(kept).toMatchObject({ id: delayed.id, due: delayed.due, leased: false });
+  });
+});
+
+describe('queue journal compaction', () => {
+  it('rewrites a journal of mostly finished messages and keeps the live ones', async () => {
+    const dataDir = temp.dir();
+    let delivered = 0;
+    const handlerWorld = temp.world({ dataDir, ...fast });
+    const baseUrl = await serve(handlerWorld, async () => {
+      delivered++;
+    });
+    const world = temp.world({ dataDir, baseUrl, ...fast, recoverActiveRuns: false });
+    const big = bytes('x'.repeat(256 * 1024));
+    for (let i = 0; i < 24; i++) {
+      await world.queue('__wkf_workflow_w', { runId: `wrun_${i}`, blob: big } as never);
+    }
+    await world.start();
+    await eventually(
+      () => (listQueuedMessages({ dataDir }).length === 0 ? true : undefined),
+      'acks',
+    );
+    expect(delivered).toBe(24);
+    // 24 enqueues of 256 KiB went through the journal: without a rewrite it would hold 6 MiB.
+    const journal = path.join(dataDir, 'queue', 'journal');
+    expect(fs.statSync(journal).size).toBeLessThan(4 * 1024 * 1024);
+
+    const { messageId } = await world.queue('__wkf_step_s', { runId: 'wrun_kept' } as never, {
+      delaySeconds: 3600,
+    });
+    expect(listQueuedMessages({ dataDir }).map((m) => m.id)).toEqual([messageId]);
+    // Another World that had read the old file follows the rewrite.
+    expect(
+      (await world.queue('__wkf_step_s', { runId: 'wrun_second' } as never)).messageId,
+    ).not.toBe(messageId);
+    expect(listQueuedMessages({ dataDir })).toHaveLength(2);
   });
 });

@@ -99,6 +99,24 @@ describe('storage', () => {
     expect(list.data.map((r) => r.runId)).toEqual([run!.runId]);
   });
 
+  it('works the same in fsync durability mode', async () => {
+    const dataDir = temp.dir();
+    const first = temp.world({ dataDir, durability: 'fsync' });
+    const runId = (await first.events.create(null, runCreated())).run!.runId;
+    await first.events.create(runId, {
+      eventType: 'hook_created',
+      correlationId: 'hook_1',
+      specVersion: 3,
+      eventData: { token: 'fsync-token' },
+    });
+    await first.queue('__wkf_workflow_w', { runId } as never);
+    await first.writeToStream('strm_f', runId, 'x');
+    await first.close();
+    const second = temp.world({ dataDir, durability: 'fsync' });
+    expect((await second.hooks.getByToken('fsync-token')).runId).toBe(runId);
+    expect(await second.getStreamInfo('strm_f', runId)).toEqual({ tailIndex: 0, done: false });
+  });
+
   it('lets exactly one of many concurrent duplicate step_created win', async () => {
     const world = temp.world();
     const { run } = await world.events.create(null, runCreated());

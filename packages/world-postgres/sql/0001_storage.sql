@@ -17,11 +17,7 @@ CREATE TABLE runs (
   created_at        timestamptz NOT NULL,
   updated_at        timestamptz NOT NULL,
   started_at        timestamptz,
-  completed_at      timestamptz,
-  -- The lastKnownEventId fence: the id of the run's newest event.
-  last_event_id     text COLLATE "C" NOT NULL,
-  -- The stateUpdatedAt guard: epoch ms of the newest externally originated event.
-  external_marker   bigint
+  completed_at      timestamptz
 ) WITH (fillfactor = 80);
 
 CREATE INDEX runs_status_idx ON runs (status, run_id);
@@ -39,8 +35,15 @@ CREATE TABLE events (
   -- CBOR of the payload field (input, output, result, payload, metadata or error), kept apart so
   -- that reads with resolveData 'none' never fetch it and entities share its bytes.
   payload        bytea,
+  -- Externally originated (a hook_received or step_completed written without stateUpdatedAt):
+  -- the newest such event is the stateUpdatedAt guard's marker.
+  external       boolean NOT NULL DEFAULT false,
   PRIMARY KEY (run_id, event_id)
 );
+
+-- The run's state for the fences is its log: the newest event id (the lastKnownEventId fence)
+-- comes from the primary key, the guard's marker from this index.
+CREATE INDEX events_external_idx ON events (run_id, event_id) WHERE external;
 
 -- Creation events happen at most once per (run, correlation id, type): a constraint, not a check.
 CREATE UNIQUE INDEX events_creation_key ON events (run_id, correlation_id, event_type)

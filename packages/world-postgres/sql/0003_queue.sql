@@ -27,8 +27,9 @@ CREATE INDEX messages_run_id_idx ON messages (run_id) WHERE run_id IS NOT NULL;
 CREATE UNIQUE INDEX messages_idempotency_key ON messages (queue_name, idempotency_key)
   WHERE idempotency_key IS NOT NULL;
 
--- Enqueues a message, or returns the live message holding the same idempotency key. Wakes
--- consumers when the message is due now.
+-- Enqueues a message, or returns the live message holding the same idempotency key. With a lease
+-- token the new message is inserted already claimed by that worker (the enqueuing process
+-- delivers it itself, right after commit); otherwise consumers are woken when it is due now.
 CREATE FUNCTION enqueue_message(
   p_message_id text,
   p_queue_name text,
@@ -37,7 +38,9 @@ CREATE FUNCTION enqueue_message(
   p_idempotency_key text,
   p_deployment_id text,
   p_run_id text,
-  p_delay_ms bigint
+  p_delay_ms bigint,
+  p_lease_token text,
+  p_lease_ms integer
 ) RETURNS text
 LANGUAGE plpgsql
 SET search_path FROM CURRENT
@@ -47,12 +50,16 @@ DECLARE
 BEGIN
   LOOP
     INSERT INTO messages (message_id, queue_name, payload, headers, idempotency_key,
-                          deployment_id, run_id, run_at)
+                          deployment_id, run_id, attempt, run_at, lease_token)
     VALUES (p_message_id, p_queue_name, p_payload, p_headers, p_idempotency_key, p_deployment_id,
-            p_run_id, clock_timestamp() + greatest(p_delay_ms, 0) * interval '1 millisecond')
+            p_run_id, CASE WHEN p_lease_token IS NULL THEN 0 ELSE 1 END,
+            clock_timestamp() + CASE WHEN p_lease_token IS NULL
+                                     THEN greatest(p_delay_ms, 0) * interval '1 millisecond'
+                                     ELSE p_lease_ms * interval '1 millisecond' END,
+            p_lease_token)
     ON CONFLICT (queue_name, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING;
     IF FOUND THEN
-      IF p_delay_ms <= 0 THEN
+      IF p_lease_token IS NULL AND p_delay_ms <= 0 THEN
         PERFORM pg_notify(current_schema() || ':queue', '');
       END IF;
       RETURN p_message_id;

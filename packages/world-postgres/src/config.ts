@@ -54,10 +54,10 @@ export interface ResolvedConfig {
 }
 
 /**
- * Schema names become identifiers and NOTIFY channel names (at most 63 bytes with a suffix), so
- * they are plain lower-case identifiers.
+ * Schema names become identifiers and, with a `:stream` or `:queue` suffix, NOTIFY channel names
+ * (at most 63 bytes), so they are plain lower-case identifiers of at most 56 characters.
  */
-const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,47}$/;
+const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,55}$/;
 
 export const DEFAULT_SCHEMA = 'worldkit';
 
@@ -93,7 +93,7 @@ export function assertSchemaName(schema: string): void {
   if (!SCHEMA_NAME.test(schema)) {
     throw new InvalidInputError(
       'schema',
-      `expected a lower-case identifier of at most 48 characters (letters, digits, "_"), got ${JSON.stringify(schema)}`,
+      `expected a lower-case identifier of at most 56 characters (letters, digits, "_"), got ${JSON.stringify(schema)}`,
     );
   }
 }

@@ -23,6 +23,7 @@ export class Database {
   /** The schema as a quoted identifier, for statement texts. */
   readonly schema: string;
   private lease: PoolLease | undefined;
+  private consumerLease: PoolLease | undefined;
   private closed = false;
 
   constructor(readonly config: ResolvedConfig) {
@@ -79,11 +80,30 @@ export class Database {
     }
   }
 
+  /**
+   * Runs a prepared statement of the queue consumer (claim, renew, settle) on the consumer pool,
+   * whose commits do not wait for the WAL flush: see `acquirePool`.
+   */
+  async queryConsumer<Row extends pg.QueryResultRow>(
+    text: string,
+    values: unknown[] = [],
+  ): Promise<pg.QueryResult<Row>> {
+    await this.ready();
+    if (this.closed) throw new WorkflowWorldError('this World is closed', { status: 503 });
+    this.consumerLease ??= acquirePool(this.config, 'consumer');
+    try {
+      return await this.consumerLease.pool.query<Row>(prepared(text, values));
+    } catch (error) {
+      throw translateError(error, this.config);
+    }
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    const lease = this.lease;
+    const leases = [this.lease, this.consumerLease];
     this.lease = undefined;
-    await lease?.release();
+    this.consumerLease = undefined;
+    await Promise.all(leases.map((lease) => lease?.release()));
   }
 }

@@ -31,20 +31,30 @@ export interface PoolLease {
   release(): Promise<void>;
 }
 
-export function acquirePool(config: ResolvedConfig): PoolLease {
-  if (config.pool !== undefined) {
+/**
+ * `storage`: the World's pool (`maxPoolSize` connections, the caller's pool when one was given).
+ * `consumer`: a pool of two connections for the queue consumer's claims, lease renewals and
+ * acknowledgements, which commit without waiting for the WAL flush (`synchronous_commit=off`):
+ * losing one in a crash only means a message is delivered again, and delivery latency then pays
+ * for one flush (the enqueue's) instead of three.
+ */
+export function acquirePool(
+  config: ResolvedConfig,
+  purpose: 'storage' | 'consumer' = 'storage',
+): PoolLease {
+  if (config.pool !== undefined && purpose === 'storage') {
     const pool = config.pool;
     return { pool, release: async () => {} };
   }
-  const key = `${config.connectionString ?? ''}\u0000${config.maxPoolSize}`;
+  const max = purpose === 'consumer' ? 2 : config.maxPoolSize;
+  const target = clientConfig(config);
+  const key = `${purpose}\u0000${JSON.stringify({ ...target, types: undefined })}\u0000${max}`;
   let shared = pools.get(key);
   if (shared === undefined) {
     const pool = new pg.Pool({
-      ...(config.connectionString === undefined
-        ? {}
-        : { connectionString: config.connectionString }),
-      max: config.maxPoolSize,
-      types,
+      ...target,
+      ...(purpose === 'consumer' ? { options: '-c synchronous_commit=off' } : {}),
+      max,
       // Idle connections are closed so an idle process holds none, and never keep it alive.
       idleTimeoutMillis: 10_000,
       allowExitOnIdle: true,

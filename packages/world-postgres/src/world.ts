@@ -66,7 +66,8 @@ export function createWorld(options: PostgresWorldOptions = {}): PostgresWorld {
       return config.deploymentId;
     },
 
-    queue: (queueName, payload, opts) => enqueue(db, queueName, payload, opts),
+    queue: (queueName, payload, opts) =>
+      enqueue(db, queueName, payload, opts, () => consumer?.reserveLocalClaim()),
 
     createQueueHandler: (prefix, handler) =>
       createQueueHandler(prefix, handler, {

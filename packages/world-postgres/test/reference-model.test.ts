@@ -269,8 +269,12 @@ function describeError(error: unknown) {
 }
 
 async function worldState(runId: string) {
+  // The fence is the newest event; the guard's marker the newest externally originated one.
   const { rows } = await admin.query(
-    `SELECT last_event_id, external_marker FROM "${schema}".runs WHERE run_id = $1`,
+    `SELECT (SELECT max(event_id) FROM "${schema}".events WHERE run_id = r.run_id) AS last_event_id,
+            (SELECT "${schema}".ulid_time(max(event_id)) FROM "${schema}".events
+             WHERE run_id = r.run_id AND external) AS external_marker
+     FROM "${schema}".runs r WHERE r.run_id = $1`,
     [runId],
   );
   return rows[0] as { last_event_id: string; external_marker: string | null } | undefined;

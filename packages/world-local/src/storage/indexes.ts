@@ -112,7 +112,7 @@ export class Indexes {
     this.writeFile(path, `${line}\n`, 'a');
   }
 
-  private writeFile(path: string, text: string, flag: 'a' | 'w' | 'wx' = 'w'): void {
+  private writeFile(path: string, text: string, flag: 'a' | 'w' = 'w'): void {
     const fd = fs.openSync(path, flag);
     try {
       fs.writeSync(fd, text);

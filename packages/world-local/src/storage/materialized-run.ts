@@ -1,14 +1,49 @@
-import type { EntityChanges, Event, Hook, RunState, Step, Wait } from '@worldkit/world';
+import type {
+  Applied,
+  EntityChanges,
+  Event,
+  Hook,
+  RunState,
+  Step,
+  Wait,
+  WorkflowRun,
+} from '@worldkit/world';
 
 /**
  * One committed write of a run: the record appended to the run's log. It carries what the
  * reference state machine decided (the appended events, the run's new state and the entity
- * changes), so replaying the log rebuilds the entities without re-deciding anything.
+ * changes), so replaying the log rebuilds the entities without re-deciding anything. Values that
+ * did not change are left out, so payloads are not copied into every record: the run only when
+ * the transition changed it, a step's input only when the step is new.
  */
 export interface RunLogRecord {
   events: Event[];
-  state: RunState;
-  changes: EntityChanges;
+  run?: WorkflowRun;
+  lastEventId: string;
+  externalMarker?: number;
+  changes: Omit<EntityChanges, 'run'>;
+  /** `changes.step` is an existing step whose input is the one recorded before. */
+  stepInputKept?: true;
+}
+
+/** The record of an applied transition on `current`. */
+export function recordOf(outcome: Applied, current: MaterializedRun): RunLogRecord {
+  const { run: runChanged, ...changes } = outcome.changes;
+  const record: RunLogRecord = {
+    events: outcome.events,
+    lastEventId: outcome.run.lastEventId,
+    changes,
+  };
+  if (runChanged) record.run = outcome.run.run;
+  if (outcome.run.externalMarker !== undefined) record.externalMarker = outcome.run.externalMarker;
+  const step = changes.step;
+  const previous = step === undefined ? undefined : current.steps.get(step.stepId);
+  if (step !== undefined && previous !== undefined && previous.input === step.input) {
+    const { input: _kept, ...rest } = step;
+    record.changes = { ...changes, step: rest as Step };
+    record.stepInputKept = true;
+  }
+  return record;
 }
 
 /** A run's entities as its log says they are, up to byte `offset` of the log. */
@@ -38,9 +73,18 @@ export class MaterializedRun {
         this.hooksEverCreated.set(event.correlationId, event.eventId);
       }
     }
-    this.state = record.state;
+    this.state = {
+      run: record.run ?? this.state!.run,
+      lastEventId: record.lastEventId,
+      ...(record.externalMarker === undefined ? {} : { externalMarker: record.externalMarker }),
+    };
     const { changes } = record;
-    if (changes.step) this.steps.set(changes.step.stepId, changes.step);
+    if (changes.step) {
+      const step = record.stepInputKept
+        ? { ...changes.step, input: this.steps.get(changes.step.stepId)?.input }
+        : changes.step;
+      this.steps.set(step.stepId, step);
+    }
     if (changes.createdHook) this.hooks.set(changes.createdHook.hookId, changes.createdHook);
     if (changes.deletedHook) this.hooks.delete(changes.deletedHook.hookId);
     if (changes.wait) this.waits.set(changes.wait.waitId, changes.wait);

@@ -1,6 +1,5 @@
 import fs from 'node:fs';
 import {
-  type CreateEventParams,
   type EventResult,
   resultForRead,
   type Transition,
@@ -13,7 +12,7 @@ import { type Layout, lockNames } from '../fs/layout.js';
 import { pooledRandom } from '../fs/random-pool.js';
 import { encodeRecord, parseRecords } from '../fs/record-log.js';
 import type { Indexes } from './indexes.js';
-import { MaterializedRun, type RunLogRecord } from './materialized-run.js';
+import { MaterializedRun, type RunLogRecord, recordOf } from './materialized-run.js';
 
 export interface RunStoreOptions {
   /** Runs whose materialized state this process keeps in memory. */
@@ -115,7 +114,7 @@ export class RunStore {
     }
     const released = changes.releaseRunResources ? [...run.hooks.values()] : [];
 
-    const record: RunLogRecord = { events: outcome.events, state: outcome.run, changes };
+    const record: RunLogRecord = recordOf(outcome, run);
     const bytes = encodeRecord(record);
     const start = run.offset;
     this.files.append(this.files.fd(path, true)!, bytes);
@@ -212,5 +211,3 @@ function syncDirectory(path: string): void {
     fs.closeSync(fd);
   }
 }
-
-export type { CreateEventParams };

@@ -12,7 +12,6 @@ import {
   type PaginatedResponse,
   pageOf,
   runForRead,
-  type Step,
   type Storage,
   stepForRead,
   validateCreateEvent,
@@ -332,5 +331,3 @@ function parseEventKey(cursor: string): EventKey {
   if (!eventId || !runId || rest.length > 0) throw new InvalidCursorError(cursor);
   return { eventId, runId };
 }
-
-export type { Step };

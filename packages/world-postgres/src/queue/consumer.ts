@@ -1,8 +1,9 @@
+import { randomUUID } from 'node:crypto';
 import { type Deliverer, type DeliveryOutcome, retryDelayMs } from '@worldkit/world';
 import type { QueryResultRow } from 'pg';
 import type { Database } from '../database.js';
 import type { Notifications } from '../notifications.js';
-import { decodePayload } from './enqueue.js';
+import { type ClaimedMessage, decodePayload, type LocalClaim } from './enqueue.js';
 
 export interface ConsumerOptions {
   db: Database;
@@ -14,15 +15,6 @@ export interface ConsumerOptions {
   retryDelayMs: ((attempt: number) => number) | undefined;
   /** Told about database failures the consumer rides out (default: silent). */
   onError?: (error: unknown) => void;
-}
-
-interface ClaimedMessage {
-  message_id: string;
-  queue_name: string;
-  payload: Buffer;
-  headers: Record<string, string> | null;
-  attempt: number;
-  lease_token: string;
 }
 
 /**
@@ -37,6 +29,8 @@ interface ClaimedMessage {
 export class QueueConsumer {
   private readonly inFlight = new Map<string, string>(); // lease token → message id
   private readonly settling = new Set<Promise<void>>();
+  /** Slots held for messages this process is enqueueing (see `reserveLocalClaim`). */
+  private reserved = 0;
   private running = false;
   private claiming = false;
   private claimAgain = false;
@@ -76,6 +70,36 @@ export class QueueConsumer {
     }
   }
 
+  /**
+   * A free delivery slot for a message this process is about to enqueue, or undefined when the
+   * consumer is not running or busy (the message then waits in the table like any other).
+   */
+  reserveLocalClaim(): LocalClaim | undefined {
+    if (!this.running || this.inFlight.size + this.reserved >= this.options.concurrency) {
+      return undefined;
+    }
+    this.reserved++;
+    let settled = false;
+    const settle = () => {
+      if (settled) return false;
+      settled = true;
+      this.reserved--;
+      return true;
+    };
+    return {
+      leaseToken: `${this.workerId}:${randomUUID()}`,
+      leaseMs: this.options.leaseMs,
+      claimed: (message) => {
+        if (!settle()) return;
+        // Stopped meanwhile: the lease runs out and another worker delivers the message.
+        if (this.running) this.deliver(message);
+      },
+      release: () => {
+        if (settle()) this.wake();
+      },
+    };
+  }
+
   /** Claims as many due messages as there are free slots; coalesces concurrent wake-ups. */
   wake(): void {
     if (!this.running) return;
@@ -110,7 +134,7 @@ export class QueueConsumer {
   /** Returns how long to sleep before looking again. */
   private async claim(): Promise<number> {
     const { db, concurrency, leaseMs, pollIntervalMs } = this.options;
-    const free = concurrency - this.inFlight.size;
+    const free = concurrency - this.inFlight.size - this.reserved;
     if (free <= 0) return pollIntervalMs;
     const { rows } = await this.query<ClaimedMessage>(
       `SELECT * FROM ${db.schema}.claim_messages($1, $2, $3)`,
@@ -208,6 +232,6 @@ export class QueueConsumer {
   }
 
   private query<Row extends QueryResultRow>(text: string, values: unknown[] = []) {
-    return this.options.db.query<Row>(text, values);
+    return this.options.db.queryConsumer<Row>(text, values);
   }
 }

@@ -14,11 +14,35 @@ import type { Database } from '../database.js';
  * queue(): one statement that inserts the message, or finds the live message holding the same
  * idempotency key, and NOTIFYs consumers when the message is due now. Resolves once committed.
  */
+/**
+ * A delivery slot the enqueuing process's own consumer holds for a message due now: the message
+ * is inserted already leased to it and handed over right after commit, saving the NOTIFY and
+ * the claim on the way to the handler.
+ */
+export interface LocalClaim {
+  leaseToken: string;
+  leaseMs: number;
+  /** The message was inserted under the lease: deliver it. */
+  claimed(message: ClaimedMessage): void;
+  /** Not used (an existing message holds the idempotency key, or the insert failed). */
+  release(): void;
+}
+
+export interface ClaimedMessage {
+  message_id: string;
+  queue_name: string;
+  payload: Buffer;
+  headers: Record<string, string> | null;
+  attempt: number;
+  lease_token: string;
+}
+
 export async function enqueue(
   db: Database,
   queueName: string,
   payload: QueuePayload,
   options: QueueOptions = {},
+  reserveLocalClaim?: () => LocalClaim | undefined,
 ): Promise<{ messageId: MessageId }> {
   const { kind } = parseQueueName(queueName);
   if (typeof payload !== 'object' || payload === null) {
@@ -39,20 +63,46 @@ export async function enqueue(
     throw new InvalidInputError('opts.headers', 'expected an object of string values');
   }
   const runId = kind === 'workflow' ? (payload as { runId?: unknown }).runId : undefined;
-  const { rows } = await db.query<{ message_id: MessageId }>(
-    `SELECT ${db.schema}.enqueue_message($1, $2, $3, $4, $5, $6, $7, $8) AS message_id`,
-    [
-      newId('message'),
-      queueName,
-      encodeBinary(payload),
-      headers === undefined ? null : JSON.stringify(headers),
-      idempotencyKey ?? null,
-      options.deploymentId ?? null,
-      typeof runId === 'string' ? runId : null,
-      Math.round(delaySeconds * 1000),
-    ],
-  );
-  return { messageId: rows[0]!.message_id };
+  const messageId = newId('message');
+  const encoded = encodeBinary(payload) as Buffer;
+  const claim = delaySeconds === 0 ? reserveLocalClaim?.() : undefined;
+  let stored: MessageId;
+  try {
+    const { rows } = await db.query<{ message_id: MessageId }>(
+      `SELECT ${db.schema}.enqueue_message($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) AS message_id`,
+      [
+        messageId,
+        queueName,
+        encoded,
+        headers === undefined ? null : JSON.stringify(headers),
+        idempotencyKey ?? null,
+        options.deploymentId ?? null,
+        typeof runId === 'string' ? runId : null,
+        Math.round(delaySeconds * 1000),
+        claim?.leaseToken ?? null,
+        claim?.leaseMs ?? null,
+      ],
+    );
+    stored = rows[0]!.message_id;
+  } catch (error) {
+    claim?.release();
+    throw error;
+  }
+  if (claim !== undefined) {
+    if (stored === messageId) {
+      claim.claimed({
+        message_id: messageId,
+        queue_name: queueName,
+        payload: encoded,
+        headers: headers ?? null,
+        attempt: 1,
+        lease_token: claim.leaseToken,
+      });
+    } else {
+      claim.release();
+    }
+  }
+  return { messageId: stored };
 }
 
 /** Whether a workflow message for the run is pending, delayed or in flight. */
