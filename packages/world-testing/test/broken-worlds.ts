@@ -26,6 +26,8 @@ export interface BrokenWorld {
   area: ConformanceArea;
   /** Cases of that area that must fail (substrings of their names). */
   caughtBy: string[];
+  /** A fixed seed for the model-based cases, so the check is deterministic. */
+  seed?: number;
   make(backend: MemoryBackend, timing: ConformanceTiming): World;
 }
 
@@ -184,6 +186,36 @@ export const BROKEN_WORLDS: BrokenWorld[] = [
           const duplicate = {
             ...original,
             eventId: `${log.events.at(-1)!.eventId.slice(0, -1)}Z`,
+          } as Event;
+          log.positions.set(duplicate.eventId, log.events.length);
+          log.events.push(duplicate);
+          return { event: duplicate } as EventResult;
+        }
+      }),
+  },
+  {
+    name: 'wait completed twice',
+    breaks: 'a second wait_completed appends another event instead of a 409 (upstream #1055)',
+    area: 'model',
+    caughtBy: ['random histories: every outcome'],
+    seed: 42,
+    make: (backend) =>
+      withCreate(backend, (create) => async (runId, data, params) => {
+        try {
+          return await create(runId as string, data as never, params);
+        } catch (error) {
+          if (
+            (error as Error).name !== 'EntityConflictError' ||
+            (data as Event).eventType !== 'wait_completed'
+          )
+            throw error;
+          const log = logOf(backend, runId as string);
+          const last = log.events.at(-1)!;
+          const duplicate = {
+            ...last,
+            eventType: 'wait_completed',
+            correlationId: (data as Event).correlationId,
+            eventId: `${last.eventId.slice(0, -1)}Z`,
           } as Event;
           log.positions.set(duplicate.eventId, log.events.length);
           log.events.push(duplicate);

@@ -17,6 +17,8 @@ function tsxLoader(): string {
 
 export interface WorldProcess {
   readonly pid: number;
+  /** False once the child exited (killed, crashed or closed). */
+  readonly alive: boolean;
   /** Calls a World method in the child (`'events.create'`, `'writeToStream'`, `'start'`, …). */
   call<T = unknown>(path: string, ...args: unknown[]): Promise<T>;
   /** Ends the child abruptly, as a crash would. */
@@ -70,6 +72,9 @@ export async function spawnWorldProcess(
   child.on('exit', (code, signal) => failAll(`the World process exited (${signal ?? code})`));
   return {
     pid: child.pid!,
+    get alive() {
+      return child.exitCode === null && child.signalCode === null;
+    },
     call(path, ...args) {
       const id = nextId++;
       return new Promise((resolve, reject) => {

@@ -25,6 +25,11 @@ export class AreaState {
   backend: ConformanceBackend | undefined;
   capabilities: WorldCapabilities = NO_CAPABILITIES;
   queueApp: QueueApp | undefined;
+  /**
+   * Child processes a finished case left alive, reused by the next case of the area: starting
+   * one (a Node process importing the World) costs far more than most cases.
+   */
+  readonly idleProcesses: WorldProcess[] = [];
   private previousBaseUrl: string | undefined;
 
   constructor(
@@ -53,6 +58,7 @@ export class AreaState {
   }
 
   async close(): Promise<void> {
+    await Promise.allSettled(this.idleProcesses.splice(0).map((child) => child.close()));
     await this.backend?.teardown?.();
     if (this.queueApp !== undefined) {
       await this.queueApp.stop();
@@ -66,6 +72,7 @@ export class AreaState {
 export class CaseContext {
   private readonly worlds: World[] = [];
   private readonly processes: WorldProcess[] = [];
+  private readonly startedProcesses = new Set<WorldProcess>();
   private first: World | undefined;
 
   constructor(
@@ -111,8 +118,16 @@ export class CaseContext {
     await world.close?.();
   }
 
-  /** A child process with a World over the same backend. */
-  async spawnProcess(): Promise<WorldProcess> {
+  /**
+   * A child process with a World over the same backend; an idle one from an earlier case of the
+   * area when there is one (`fresh` for a process whose World has not been started).
+   */
+  async spawnProcess(options: { fresh?: boolean } = {}): Promise<WorldProcess> {
+    const idle = options.fresh ? undefined : this.state.idleProcesses.shift();
+    if (idle?.alive) {
+      this.processes.push(idle);
+      return idle;
+    }
     const target: ProcessWorld | undefined = this.state.backend!.processWorld;
     if (target === undefined) {
       throw new Error(
@@ -128,6 +143,12 @@ export class CaseContext {
     return child;
   }
 
+  /** Starts the child's World consumers; such a child is not reused by later cases. */
+  async startProcess(child: WorldProcess): Promise<void> {
+    this.startedProcesses.add(child);
+    await child.call('start');
+  }
+
   /** The app that serves the queue routes (queue and durability areas). */
   get queueApp(): QueueApp {
     if (this.state.queueApp === undefined) throw new Error('no queue app in this area');
@@ -135,12 +156,19 @@ export class CaseContext {
   }
 
   async dispose(): Promise<void> {
+    // Live children go back to the area's pool, except those whose World was started.
+    for (const child of this.processes) {
+      if (child.alive && !this.startedProcesses.has(child)) this.state.idleProcesses.push(child);
+    }
     const results = await Promise.allSettled([
-      ...this.processes.map((child) => child.close()),
+      ...this.processes
+        .filter((child) => this.startedProcesses.has(child))
+        .map((child) => child.close()),
       ...this.worlds.map((world) => world.close?.()),
     ]);
     this.worlds.length = 0;
     this.processes.length = 0;
+    this.startedProcesses.clear();
     this.first = undefined;
     const failed = results.find((result) => result.status === 'rejected');
     if (failed) throw new Error(`close() failed: ${(failed as PromiseRejectedResult).reason}`);

@@ -17,6 +17,7 @@ export function resolveScale(scale: Partial<ConformanceScale> = {}): Conformance
     modelCommands: envInt('WORLDKIT_CONFORMANCE_MODEL_COMMANDS') ?? scale.modelCommands ?? 300,
     writers: envInt('WORLDKIT_CONFORMANCE_WRITERS') ?? scale.writers ?? 8,
     seed: envInt('WORLDKIT_CONFORMANCE_SEED') ?? scale.seed,
+    shrinkBudgetMs: envInt('WORLDKIT_CONFORMANCE_SHRINK_MS') ?? scale.shrinkBudgetMs ?? 45_000,
   };
 }
 

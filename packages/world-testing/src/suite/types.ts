@@ -77,6 +77,11 @@ export interface ConformanceScale {
   writers: number;
   /** Seed of the model-based cases (env `WORLDKIT_CONFORMANCE_SEED`; random when unset). */
   seed: number | undefined;
+  /**
+   * How long a failing model-based case may shrink its counterexample, in ms (env
+   * `WORLDKIT_CONFORMANCE_SHRINK_MS`, default 45 000); each step replays a history.
+   */
+  shrinkBudgetMs: number;
 }
 
 export interface ConformanceOptions {

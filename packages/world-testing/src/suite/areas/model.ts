@@ -310,14 +310,27 @@ async function expectInvariants(world: World, u: Universe): Promise<void> {
   expect(problems, 'invariants re-derived from the final logs').toEqual([]);
 }
 
-function propertyParameters(t: CaseContext): fc.Parameters<unknown> {
-  return {
+/**
+ * Runs a property for `scale.modelRuns` histories, seeded. On a failure it shrinks from that
+ * failure for at most `scale.shrinkBudgetMs` (each shrink step replays a history against a real
+ * backend, so unbounded shrinking could take hours) and reports the smallest counterexample.
+ */
+async function checkProperty<T>(t: CaseContext, property: fc.IAsyncProperty<T>): Promise<void> {
+  const base: fc.Parameters<T> = {
     numRuns: t.scale.modelRuns,
     ...(t.scale.seed === undefined ? {} : { seed: t.scale.seed }),
-    endOnFailure: false,
-    interruptAfterTimeLimit: 240_000,
-    markInterruptAsFailure: false,
   };
+  const found = await fc.check(property, { ...base, endOnFailure: true });
+  if (!found.failed) return;
+  const shrunk = await fc.check(property, {
+    ...base,
+    seed: found.seed,
+    ...(found.counterexamplePath === null ? {} : { path: found.counterexamplePath }),
+    interruptAfterTimeLimit: t.scale.shrinkBudgetMs,
+    markInterruptAsFailure: true,
+  });
+  const report = shrunk.failed && shrunk.counterexample !== null ? shrunk : found;
+  throw new Error(await fc.asyncDefaultReportMessage(report), { cause: report.errorInstance });
 }
 
 export const modelCases: ConformanceCase[] = [
@@ -330,7 +343,8 @@ export const modelCases: ConformanceCase[] = [
         minLength: t.scale.modelCommands,
         maxLength: t.scale.modelCommands,
       });
-      await fc.assert(
+      await checkProperty(
+        t,
         fc.asyncProperty(commands, async (history) => {
           const u = universe();
           const reference = createMemoryWorld();
@@ -367,7 +381,6 @@ export const modelCases: ConformanceCase[] = [
             await reference.close!();
           }
         }),
-        propertyParameters(t),
       );
     },
   },
@@ -383,7 +396,8 @@ export const modelCases: ConformanceCase[] = [
           maxLength: Math.ceil(t.scale.modelCommands / 5),
         },
       );
-      await fc.assert(
+      await checkProperty(
+        t,
         fc.asyncProperty(commands, async (batches) => {
           const u = universe();
           const trackers = [new Tracker(), new Tracker()];
@@ -395,7 +409,6 @@ export const modelCases: ConformanceCase[] = [
           }
           await expectInvariants(worlds[0]!, u);
         }),
-        propertyParameters(t),
       );
     },
   },

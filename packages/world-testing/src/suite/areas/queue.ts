@@ -350,8 +350,8 @@ export const queueCases: ConformanceCase[] = [
       const received = t.queueApp.listen(queueName, (delivery, all) =>
         all.length === 1 ? held.behaviour(delivery, all) : undefined,
       );
-      const child = await t.spawnProcess();
-      await child.call('start');
+      const child = await t.spawnProcess({ fresh: true });
+      await t.startProcess(child);
       const runId = newRunId();
       await world.queue(queueName, { runId });
       await held.entered; // the child is delivering and its handler is blocked
