@@ -3,7 +3,8 @@
  * speed cancels out: a ratio between two subjects measured side by side, or (for latency budgets)
  * a median against a fixed bound.
  */
-import type { MeasurementResult } from './runner.js';
+import type { MeasurementResult, MetricResult } from './runner.js';
+import { summarize } from './stats.js';
 
 export interface GoalResult {
   id: string;
@@ -15,6 +16,8 @@ export interface GoalResult {
   target: number;
   status: 'met' | 'not met' | 'missing';
   detail: string;
+  /** For ratios: the 25th–75th percentile of the ratios taken round by round. */
+  perRound?: { p25: number; p75: number; rounds: number };
 }
 
 type Lookup = (measurement: string, metric: string, subject: string) => number | undefined;
@@ -164,10 +167,30 @@ export const GOALS: Goal[] = [
   },
 ];
 
+const metricIn = (
+  results: MeasurementResult[],
+  [measurement, metric, subject]: [string, string, string],
+): MetricResult | undefined =>
+  results.find((result) => result.id === measurement)?.subjects[subject]?.metrics[metric];
+
 export function lookupIn(results: MeasurementResult[]): Lookup {
   return (measurement, metric, subject) =>
-    results.find((result) => result.id === measurement)?.subjects[subject]?.metrics[metric]
-      ?.headline;
+    metricIn(results, [measurement, metric, subject])?.headline;
+}
+
+/** Ratios of two metrics round by round (rounds where both have a value), summarized. */
+function perRoundRatios(numerator?: MetricResult, denominator?: MetricResult) {
+  if (!numerator || !denominator) return undefined;
+  const ratios = numerator.byRound.flatMap((value, round) => {
+    const other = denominator.byRound[round];
+    return value !== null && other !== null && other !== undefined && other !== 0
+      ? [value / other]
+      : [];
+  });
+  const summary = summarize(ratios);
+  return summary && summary.n > 1
+    ? { p25: summary.p25, p75: summary.p75, rounds: summary.n }
+    : undefined;
 }
 
 const compare = {
@@ -200,8 +223,12 @@ export function evaluateGoals(results: MeasurementResult[]): GoalResult[] {
       };
     }
     const measured = numerator / denominator;
+    const perRound = goal.over
+      ? perRoundRatios(metricIn(results, goal.of), metricIn(results, goal.over))
+      : undefined;
     return {
       ...base,
+      ...(perRound ? { perRound } : {}),
       measured,
       status: compare[goal.op](measured, goal.target) ? ('met' as const) : ('not met' as const),
       detail: goal.over

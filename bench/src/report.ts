@@ -122,15 +122,21 @@ export function renderMarkdown(report: BenchReport): string {
   }
 
   lines.push('');
-  lines.push('Goals:');
+  lines.push(
+    'Goals (measured: the ratio of the medians above, or the median; in brackets the 25th–75th ' +
+      'percentile of the same ratio taken round by round):',
+  );
   lines.push('');
   lines.push('| goal | target | measured | | from |');
   lines.push('|---|---:|---:|---|---|');
   for (const goal of report.goals) {
+    const spread = goal.perRound
+      ? ` (${goal.perRound.p25.toFixed(2)}–${goal.perRound.p75.toFixed(2)})`
+      : '';
     const measured =
       goal.measured === undefined
         ? '—'
-        : `${goal.measured.toFixed(2)}${goal.unit === '×' ? '×' : ' ms'}`;
+        : `${goal.measured.toFixed(2)}${goal.unit === '×' ? '×' : ' ms'}${spread}`;
     const mark =
       goal.status === 'met' ? '✅ met' : goal.status === 'not met' ? '❌ not met' : '⚪ missing';
     lines.push(

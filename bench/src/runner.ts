@@ -15,6 +15,11 @@ export type SubjectStatus = 'ok' | 'n/a' | 'unavailable' | 'failed';
 export interface MetricResult {
   /** Every sample of every round, in the order taken (warm-up excluded). */
   samples: number[];
+  /**
+   * The median of each round's samples, by round (null: no sample that round), so ratios can be
+   * taken round by round between subjects measured moments apart.
+   */
+  byRound: Array<number | null>;
   summary?: Summary & { p99: number };
   /** The number shown in the table: the median, or the pooled p99 for p99 metrics. */
   headline?: number;
@@ -94,6 +99,13 @@ export async function runMeasurement(
   };
   const sessions = new Map<Subject, Session>();
   const entry = (subject: Subject) => result.subjects[subject.id]!;
+  const metricOf = (subject: Subject, metric: string): MetricResult => {
+    entry(subject).metrics[metric] ??= {
+      samples: [],
+      byRound: Array.from({ length: scale.rounds }, () => null),
+    };
+    return entry(subject).metrics[metric]!;
+  };
 
   const setUp = async (subject: Subject) => {
     const record: SubjectMeasurement = { status: 'ok', metrics: {}, errors: [] };
@@ -145,15 +157,17 @@ export async function runMeasurement(
     await timeout(session.close(), 30_000, 'close').catch(() => {});
   };
 
-  const sampleOnce = async (subject: Subject, keep: boolean): Promise<string> => {
+  /** One sample set; `round` undefined for the warm-up, whose samples are discarded. */
+  const sampleOnce = async (subject: Subject, round: number | undefined): Promise<string> => {
     const session = sessions.get(subject);
     if (!session) return '';
     try {
       const samples = await timeout(session.sample(), scale.sampleTimeoutMs, 'sample');
-      if (!keep) return 'warm';
+      if (round === undefined) return 'warm';
       for (const [metric, values] of Object.entries(samples)) {
-        entry(subject).metrics[metric] ??= { samples: [] };
-        entry(subject).metrics[metric]!.samples.push(...values);
+        const result = metricOf(subject, metric);
+        result.samples.push(...values);
+        result.byRound[round] = summarize(values)?.median ?? null;
       }
       const first = measurement.metrics[0]!;
       const values = samples[first.id];
@@ -167,7 +181,7 @@ export async function runMeasurement(
   };
 
   const active = () => subjects.filter((subject) => sessions.has(subject));
-  for (const subject of active()) await sampleOnce(subject, false);
+  for (const subject of active()) await sampleOnce(subject, undefined);
   for (let round = 0; round < scale.rounds; round++) {
     const order = active();
     const rotated = [
@@ -175,7 +189,7 @@ export async function runMeasurement(
       ...order.slice(0, round % Math.max(1, order.length)),
     ];
     const cells: string[] = [];
-    for (const subject of rotated) cells.push(`${subject.id} ${await sampleOnce(subject, true)}`);
+    for (const subject of rotated) cells.push(`${subject.id} ${await sampleOnce(subject, round)}`);
     progress(`    round ${round + 1}/${scale.rounds}: ${cells.join(' | ') || 'no subject'}`);
   }
 
@@ -185,8 +199,7 @@ export async function runMeasurement(
       entry(subject).errors.push(`cleanup: ${message(error)}`);
     });
     for (const [metric, messages] of session.failures ?? []) {
-      entry(subject).metrics[metric] ??= { samples: [] };
-      entry(subject).metrics[metric]!.failures = { count: messages.length, first: messages[0]! };
+      metricOf(subject, metric).failures = { count: messages.length, first: messages[0]! };
     }
   }
   for (const subject of subjects) {

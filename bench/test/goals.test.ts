@@ -2,10 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { evaluateGoals } from '../src/goals.js';
 import type { MeasurementResult } from '../src/runner.js';
 
-const rate = (headline: number) => ({
+const rate = (headline: number, byRound: number[] = [headline]) => ({
   status: 'ok' as const,
   errors: [],
-  metrics: { rate: { samples: [headline], headline } },
+  metrics: { rate: { samples: byRound, byRound, headline } },
 });
 
 const appendOne: MeasurementResult = {
@@ -14,8 +14,8 @@ const appendOne: MeasurementResult = {
   metrics: [{ id: 'rate', title: 'rate', unit: 'events/s', better: 'higher' }],
   wallMs: 1,
   subjects: {
-    'worldkit-postgres': rate(1000),
-    'upstream-postgres': rate(500),
+    'worldkit-postgres': rate(1000, [900, 1000, 1100, 1200]),
+    'upstream-postgres': rate(500, [600, 500, 500, 400]),
     pgbench: rate(1500),
   },
 };
@@ -25,6 +25,10 @@ describe('goals', () => {
     const goals = evaluateGoals([appendOne]);
     const upstream = goals.find((goal) => goal.id === 'postgres-append-1')!;
     expect(upstream).toMatchObject({ measured: 2, target: 2.5, status: 'not met' });
+    // Round by round: 1.5, 2, 2.2, 3.
+    expect(upstream.perRound?.rounds).toBe(4);
+    expect(upstream.perRound?.p25).toBeCloseTo(1.875);
+    expect(upstream.perRound?.p75).toBeCloseTo(2.4);
     const pgbench = goals.find((goal) => goal.id === 'postgres-pgbench-1')!;
     expect(pgbench.measured).toBeCloseTo(2 / 3);
     expect(pgbench.status).toBe('met');

@@ -1,7 +1,6 @@
 import {
   createDeliverer,
   createQueueHandler,
-  type Deliverer,
   recoverActiveRuns,
   SPEC_VERSION_CURRENT,
   type World,
@@ -51,7 +50,6 @@ export function createWorld(options: PostgresWorldOptions = {}): PostgresWorld {
     notifications: notificationsOf,
     pollIntervalMs: config.pollIntervalMs,
   });
-  let deliverer: Deliverer | undefined;
   let consumer: QueueConsumer | undefined;
   let starting: Promise<void> | undefined;
   let closing: Promise<void> | undefined;
@@ -79,30 +77,13 @@ export function createWorld(options: PostgresWorldOptions = {}): PostgresWorld {
     },
 
     start() {
-      starting ??= (async () => {
-        await db.ready();
-        deliverer = createDeliverer({
-          ...(config.baseUrl === undefined ? {} : { baseUrl: config.baseUrl }),
-          ...(config.queueSecret === undefined ? {} : { secret: config.queueSecret }),
-        });
-        consumer = new QueueConsumer({
-          db,
-          notifications: notificationsOf(),
-          deliverer,
-          concurrency: config.queueConcurrency,
-          leaseMs: config.leaseMs,
-          pollIntervalMs: config.pollIntervalMs,
-          retryDelayMs: config.retryDelayMs,
-        });
-        consumer.start();
-        if (config.recoverActiveRuns) {
-          await recoverActiveRuns({
-            runs: world.runs,
-            enqueue: world.queue,
-            hasLiveMessage: (runId, queueName) => hasLiveMessage(db, runId, queueName),
-          });
-        }
-      })();
+      // A start that failed (the server down at boot) is forgotten, so the app can call it again.
+      starting ??= startConsuming().catch(async (error: unknown) => {
+        await consumer?.stop();
+        consumer = undefined;
+        starting = undefined;
+        throw error;
+      });
       return starting;
     },
 
@@ -117,5 +98,31 @@ export function createWorld(options: PostgresWorldOptions = {}): PostgresWorld {
       return closing;
     },
   };
+
+  async function startConsuming(): Promise<void> {
+    await db.ready();
+    const deliverer = createDeliverer({
+      ...(config.baseUrl === undefined ? {} : { baseUrl: config.baseUrl }),
+      ...(config.queueSecret === undefined ? {} : { secret: config.queueSecret }),
+    });
+    consumer = new QueueConsumer({
+      db,
+      notifications: notificationsOf(),
+      deliverer,
+      concurrency: config.queueConcurrency,
+      leaseMs: config.leaseMs,
+      pollIntervalMs: config.pollIntervalMs,
+      retryDelayMs: config.retryDelayMs,
+    });
+    consumer.start();
+    if (config.recoverActiveRuns) {
+      await recoverActiveRuns({
+        runs: world.runs,
+        enqueue: world.queue,
+        hasLiveMessage: (runId, queueName) => hasLiveMessage(db, runId, queueName),
+      });
+    }
+  }
+
   return world;
 }

@@ -203,6 +203,33 @@ describe('PostgreSQL restarts under load', () => {
   }, 180_000);
 });
 
+describe('PostgreSQL down when the app boots', () => {
+  it('start() fails with what to do, and succeeds once the server is back', async () => {
+    await cluster.stop('fast');
+    const booting = createWorld({
+      connectionString: cluster.url,
+      schema: 'boot',
+      baseUrl: app.baseUrl,
+      recoverActiveRuns: false,
+    });
+    try {
+      const error = await booting.start().catch((caught: unknown) => caught);
+      expect(error).toMatchObject({ name: 'WorkflowWorldError', code: 'TRANSPORT' });
+      expect((error as Error).message).toMatch(/WORKFLOW_POSTGRES_URL/);
+      await cluster.start();
+      await booting.start();
+      const { messageId } = await booting.queue(QUEUE, {
+        runId: 'wrun_boot',
+        key: 'boot',
+      } as never);
+      await waitFor(() => (handled.get('boot') ?? 0) > 0, { what: 'a delivery after the boot' });
+      expect(messageId).toMatch(/^msg_/);
+    } finally {
+      await booting.close();
+    }
+  }, 60_000);
+});
+
 async function queryCluster(text: string) {
   const client = new pg.Client({ connectionString: cluster.url });
   await client.connect();

@@ -100,6 +100,35 @@ async function baselineRate(client, clients) {
   return redisBenchmark(args, sha, record, payload);
 }
 
+/**
+ * The same equivalent script sent from Node through ioredis (auto-pipelined) by N sequential
+ * callers: the floor any ioredis-based World shares, so the report shows how much of the gap to
+ * redis-benchmark is the client platform and how much is the World.
+ */
+async function ioredisRate(writers) {
+  const client = new Redis(url.href, { enableAutoPipelining: true });
+  client.defineCommand('equivalentAppend', {
+    numberOfKeys: 1,
+    lua: readFileSync(new URL('./equivalent-append.lua', import.meta.url), 'utf8'),
+  });
+  const record = Buffer.from('r'.repeat(90));
+  const payload = Buffer.from('p'.repeat(70));
+  let count = 0;
+  const deadline = performance.now() + seconds * 1000;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: writers }, async (_, w) => {
+      while (performance.now() < deadline) {
+        await client.equivalentAppendBuffer(`${prefix}:ioredis:{${w}}`, record, payload);
+        count++;
+      }
+    }),
+  );
+  const rate = count / ((performance.now() - started) / 1000);
+  await client.quit();
+  return rate;
+}
+
 const probed = new Map();
 async function probeRate(sha, clients, record, payload) {
   if (!probed.has(clients)) {
@@ -179,16 +208,21 @@ try {
   for (const writers of [1, 16]) {
     const worldRates = [];
     const baselineRates = [];
+    const ioredisRates = [];
     for (let round = 0; round < rounds; round++) {
       worldRates.push(await worldRate(world, writers));
       baselineRates.push(await baselineRate(client, writers));
+      ioredisRates.push(await ioredisRate(writers));
     }
     const worldPerSecond = median(worldRates);
     const baselinePerSecond = median(baselineRates);
+    const ioredisPerSecond = median(ioredisRates);
     results[`writers_${writers}`] = {
       worldPerSecond: Math.round(worldPerSecond),
       baselinePerSecond: Math.round(baselinePerSecond),
+      ioredisEquivalentPerSecond: Math.round(ioredisPerSecond),
       ratio: Number((worldPerSecond / baselinePerSecond).toFixed(2)),
+      ratioToIoredisEquivalent: Number((worldPerSecond / ioredisPerSecond).toFixed(2)),
     };
   }
   const lat = await latency();
@@ -201,12 +235,12 @@ try {
   } else {
     console.log('events.create (step_created/started/completed cycles), same server, same run');
     console.log(
-      'writers | world-redis ops/s | redis-benchmark equivalent ops/s | ratio (goal >= 0.5)',
+      'writers | world-redis ops/s | redis-benchmark equivalent ops/s | ratio (goal >= 0.5) | same script via ioredis ops/s | world / ioredis',
     );
     for (const writers of [1, 16]) {
       const r = results[`writers_${writers}`];
       console.log(
-        `${String(writers).padStart(7)} | ${String(r.worldPerSecond).padStart(17)} | ${String(r.baselinePerSecond).padStart(32)} | ${r.ratio}`,
+        `${String(writers).padStart(7)} | ${String(r.worldPerSecond).padStart(17)} | ${String(r.baselinePerSecond).padStart(32)} | ${String(r.ratio).padStart(18)} | ${String(r.ioredisEquivalentPerSecond).padStart(28)} | ${r.ratioToIoredisEquivalent}`,
       );
     }
     console.log(

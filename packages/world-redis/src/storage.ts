@@ -161,7 +161,8 @@ async function hashes(store: StoreContext, keys: string[]): Promise<Fields[]> {
   return records.map(fieldsOfRecord);
 }
 
-export function tokenHash(token: string): string {
+/** The key part of a hook token: its SHA-1, as `createEvent.lua` computes it (`redis.sha1hex`). */
+function tokenHash(token: string): string {
   return createHash('sha1').update(token).digest('hex');
 }
 
@@ -192,7 +193,6 @@ export function createStorage(store: StoreContext): Storage {
 
   async function listEvents(
     runId: string | undefined,
-    index: (runId: string) => string,
     pagination: PaginationOptions | undefined,
     resolveData: ResolveData | undefined,
   ): Promise<PaginatedResponse<Event>> {
@@ -201,13 +201,7 @@ export function createStorage(store: StoreContext): Storage {
       if (page.cursor !== undefined) throw new InvalidCursorError(page.cursor);
       return { data: [], cursor: null, hasMore: false };
     }
-    const result = await store.readEvents(
-      runId,
-      index(runId),
-      page.cursor ?? null,
-      page.sortOrder,
-      page.limit,
-    );
+    const result = await store.readEvents(runId, page.cursor ?? null, page.sortOrder, page.limit);
     if (result.badCursor) throw new InvalidCursorError(page.cursor!);
     const last = result.events.at(-1);
     return {
@@ -311,14 +305,7 @@ export function createStorage(store: StoreContext): Storage {
           return eventForRead(eventFromRecord(runId, eventId, record), params?.resolveData);
         }),
       list: (params) =>
-        transport(() =>
-          listEvents(
-            params.runId,
-            (runId) => keys.run(runId).eventOrder,
-            params.pagination,
-            params.resolveData,
-          ),
-        ),
+        transport(() => listEvents(params.runId, params.pagination, params.resolveData)),
       listByCorrelationId: (params) =>
         transport(async () => {
           const page = pageOf('events', params.pagination);

@@ -36,30 +36,23 @@ export class StoreContext {
     const events: Event[] = [];
     let cursor: string | null = null;
     for (;;) {
-      const page = await this.readEvents(
-        runId,
-        this.keys.run(runId).eventOrder,
-        cursor,
-        'asc',
-        1000,
-      );
+      const page = await this.readEvents(runId, cursor, 'asc', 1000);
       events.push(...page.events);
       if (page.events.length > 0) cursor = page.events.at(-1)!.eventId;
       if (!page.hasMore) return { events, cursor };
     }
   }
 
-  /** One page of an event index (the run's order or a correlation index): `null` on a bad cursor. */
+  /** One page of a run's log; `badCursor` when the cursor is not one of its events. */
   async readEvents(
     runId: string,
-    index: string,
     cursor: string | null,
     order: 'asc' | 'desc',
     limit: number,
   ): Promise<{ events: Event[]; hasMore: boolean; badCursor?: true }> {
     const reply = (await this.call(
       'listEvents',
-      [index, this.keys.run(runId).events],
+      [this.keys.run(runId).eventOrder, this.keys.run(runId).events],
       [cursor ?? '', order, limit],
     )) as Buffer[];
     if (reply[0]?.toString() === 'BADCURSOR')

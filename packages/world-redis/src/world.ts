@@ -53,7 +53,13 @@ export function createWorld(options: RedisWorldOptions = {}): RedisWorld {
     if (warning !== undefined) config.logger.warn(warning);
     consumer = new QueueConsumer(store, config);
     consumer.start();
-    if (config.recoverActiveRuns) await recoverRuns();
+    if (config.recoverActiveRuns) {
+      // A server that is down at boot must not fail the app's start: the consumer keeps trying
+      // on its own, and the next start() recovers what this one could not.
+      await recoverRuns().catch((error: unknown) =>
+        config.logger.warn(`[world-redis] recovery of active runs failed: ${String(error)}`),
+      );
+    }
   }
 
   async function recoverRuns(): Promise<void> {
