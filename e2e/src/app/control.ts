@@ -7,7 +7,7 @@ import { refusalCounters } from '../counters.js';
  * The control surface: JSON over HTTP under `/e2e/`, so a test (or a benchmark) in another
  * process can drive the app exactly as a user's own code would, through `workflow/api`.
  */
-export interface RunSummary {
+interface RunSummary {
   runId: string;
   status: string;
   errorMessage?: string;

@@ -12,7 +12,7 @@ import { loadRouteModules, loadWorkflowIds, type RouteModule } from './bundles.j
 import { createControlSurface } from './control.js';
 import { sendWebResponse, toWebRequest } from './node-web.js';
 
-export const READY_LINE = 'E2E_APP_READY';
+const READY_LINE = 'E2E_APP_READY';
 
 const appDirectory = process.cwd();
 const routeModules = loadRouteModules(appDirectory);

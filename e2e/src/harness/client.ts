@@ -1,4 +1,6 @@
 /** A typed client for the app's `/e2e/` control surface. */
+import type { RefusalCounters } from '../counters.js';
+
 export interface RunSummary {
   runId: string;
   status: 'pending' | 'running' | 'completed' | 'failed' | 'cancelled' | 'unknown';
@@ -10,11 +12,7 @@ export interface RunResult extends RunSummary {
   output?: unknown;
 }
 
-export interface RefusalCounters {
-  creates: Record<string, number>;
-  refusals: Record<string, Record<string, number>>;
-  divergenceRecoveries: number;
-}
+export type { RefusalCounters } from '../counters.js';
 
 export const TERMINAL = new Set(['completed', 'failed', 'cancelled']);
 
