@@ -67,6 +67,8 @@ export interface RaceReport {
   payloadsWithoutHook: number;
   /** `resumeHook()` calls that failed for another reason, by error name and code. */
   payloadErrors: Record<string, number>;
+  /** `start()` calls the World refused (no run was started), by error name and code. */
+  startErrors: Record<string, number>;
   wallMs: number;
   /** Raw refusal counts summed over the processes, by error key and event type. */
   refusals: RefusalCounters['refusals'];
@@ -111,14 +113,31 @@ export async function runRace(
   let payloadsSent = 0;
   let payloadsWithoutHook = 0;
   const payloadErrors: Record<string, number> = {};
+  const startErrors: Record<string, number> = {};
   const started = Date.now();
 
   const pick = (index: number): AppClient => clients[index % clients.length]!;
 
+  /** `start()`, or undefined when the World refused it (counted, like a refused payload). */
+  const startOrCount = async (client: AppClient, workflow: string, args: unknown[]) => {
+    try {
+      return await client.start(workflow, args);
+    } catch (error) {
+      if (!(error instanceof ControlError)) throw error;
+      countRefusal(startErrors, error);
+      return undefined;
+    }
+  };
+
   const hookRun = (index: number) => async () => {
     const token = `race-${label}-${index}-${started}`;
     const client = pick(index);
-    const runId = await client.start('hookSleepLoop', [token, options.rounds, options.sleepMs]);
+    const runId = await startOrCount(client, 'hookSleepLoop', [
+      token,
+      options.rounds,
+      options.sleepMs,
+    ]);
+    if (runId === undefined) return;
     let finished = false;
     const done = watcher.watch(runId).then((summary) => {
       finished = true;
@@ -144,14 +163,13 @@ export async function runRace(
         if (result.status === 'fulfilled') continue;
         // A process that does not answer at all is a broken app: stop the race.
         if (!(result.reason instanceof ControlError)) throw result.reason;
-        const { errorName, code } = result.reason;
+        const { errorName } = result.reason;
         if (errorName === 'HookNotFoundError') {
           payloadsWithoutHook++;
         } else {
           // `resumeHook()` itself refused (e.g. a World timing out under load): the user sees
           // the error and the payload may be lost, but the log is not corrupted. Counted.
-          const key = code ? `${errorName}/${code}` : `${errorName}`;
-          payloadErrors[key] = (payloadErrors[key] ?? 0) + 1;
+          countRefusal(payloadErrors, result.reason);
         }
       }
     }
@@ -170,7 +188,8 @@ export async function runRace(
 
   const stormRun = (index: number) => async () => {
     const client = pick(index);
-    const runId = await client.start('stepStorm', [options.stormWidth, options.stormWaves]);
+    const runId = await startOrCount(client, 'stepStorm', [options.stormWidth, options.stormWaves]);
+    if (runId === undefined) return;
     const summary = await watcher.watch(runId);
     outcomes.push({
       summary,
@@ -224,6 +243,7 @@ export async function runRace(
       payloadsSent,
       payloadsWithoutHook,
       payloadErrors,
+      startErrors,
       wallMs,
       refusals,
     };
@@ -232,6 +252,11 @@ export async function runRace(
     await watcher.stop();
     await deployment.close();
   }
+}
+
+function countRefusal(table: Record<string, number>, { errorName, code }: ControlError): void {
+  const key = code ? `${errorName}/${code}` : `${errorName}`;
+  table[key] = (table[key] ?? 0) + 1;
 }
 
 function sumRefusals(counters: RefusalCounters[]): RefusalCounters['refusals'] {
