@@ -13,8 +13,8 @@ ARGV[5] stateUpdatedAt or ''  [6] lastKnownEventId or ''  [7] 16 random ULID cha
 ARGV[8] the event's stored record (CBOR, encoded by the client)
 ARGV[9..] per event type, see the handlers.
 
-The script defines few functions: every function statement allocates a closure on each call,
-which is most of a script's fixed cost, so each event's rules are a branch of one if-chain.
+Each event's rules are a branch of one if-chain (a function per event would be allocated again
+on every call, as every function statement of a script is).
 
 Replies {'ERR', code, detail} for a refusal, or
 {'OK', 'applied'|'unchanged', n, eventId_1..eventId_n, entityKind, entity hash fields...}

@@ -49,7 +49,8 @@ export interface RedisWorldConfig {
   cluster: boolean;
   prefix: string;
   keyTags: 'run' | 'single';
-  deploymentId: string;
+  /** The option, if given; otherwise `getDeploymentId()` reads the environment at call time. */
+  deploymentId: string | undefined;
   baseUrl: string | undefined;
   queueConcurrency: number;
   leaseMs: number;
@@ -76,7 +77,7 @@ export function resolveConfig(
     cluster,
     prefix: options.prefix ?? env.WORKFLOW_REDIS_PREFIX ?? 'worldkit',
     keyTags,
-    deploymentId: options.deploymentId ?? env.WORKFLOW_DEPLOYMENT_ID ?? 'redis',
+    deploymentId: options.deploymentId,
     baseUrl: options.baseUrl,
     queueConcurrency: options.queueConcurrency ?? positiveInt(env.WORKFLOW_QUEUE_CONCURRENCY, 100),
     leaseMs: options.leaseMs ?? 30_000,

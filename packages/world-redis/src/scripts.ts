@@ -52,20 +52,6 @@ export function runScript(
   name: ScriptName,
   keys: string[],
   args: Arg[],
-  buffers: true,
-): Promise<unknown>;
-export function runScript(
-  client: Redis,
-  name: ScriptName,
-  keys: string[],
-  args: Arg[],
-  buffers?: false,
-): Promise<unknown>;
-export function runScript(
-  client: Redis,
-  name: ScriptName,
-  keys: string[],
-  args: Arg[],
   buffers = false,
 ): Promise<unknown> {
   const command = (client as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>)[

@@ -161,7 +161,8 @@ async function hashes(store: StoreContext, keys: string[]): Promise<Fields[]> {
   return records.map(fieldsOfRecord);
 }
 
-export function tokenHash(token: string): string {
+/** The key part of a hook token: its SHA-1, as `createEvent.lua` computes it (`redis.sha1hex`). */
+function tokenHash(token: string): string {
   return createHash('sha1').update(token).digest('hex');
 }
 

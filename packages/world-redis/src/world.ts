@@ -22,6 +22,8 @@ export type RedisWorld = World & {
   close(): Promise<void>;
 };
 
+const DEFAULT_DEPLOYMENT_ID = 'redis';
+
 const CAPABILITIES: WorldCapabilities = {
   lastKnownEventIdFence: true,
   stateUpdatedAtGuard: true,
@@ -77,7 +79,8 @@ export function createWorld(options: RedisWorldOptions = {}): RedisWorld {
     capabilities: CAPABILITIES,
     ...storage,
 
-    getDeploymentId: async () => process.env.WORKFLOW_DEPLOYMENT_ID ?? config.deploymentId,
+    getDeploymentId: async () =>
+      config.deploymentId ?? process.env.WORKFLOW_DEPLOYMENT_ID ?? DEFAULT_DEPLOYMENT_ID,
     queue: (queueName: string, payload: QueuePayload, opts?: QueueOptions) =>
       enqueue(store, queueName, payload, opts),
     createQueueHandler: (prefix: string, handler: QueueHandler) =>

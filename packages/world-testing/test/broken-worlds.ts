@@ -26,6 +26,8 @@ export interface BrokenWorld {
   area: ConformanceArea;
   /** Cases of that area that must fail (substrings of their names). */
   caughtBy: string[];
+  /** Other areas whose cases must also fail against it. */
+  alsoCaught?: { area: ConformanceArea; caughtBy: string[] }[];
   /** A fixed seed for the model-based cases, so the check is deterministic. */
   seed?: number;
   make(backend: MemoryBackend, timing: ConformanceTiming): World;
@@ -450,6 +452,37 @@ export const BROKEN_WORLDS: BrokenWorld[] = [
       patched(backend, (world) => ({
         readFromStream: (name, startIndex) =>
           world.readFromStream(name, Math.max(0, startIndex ?? 0)),
+      })),
+  },
+  {
+    name: 'no recovery on start()',
+    breaks:
+      'start() does not re-enqueue pending and running runs, so a run whose message was lost sleeps forever',
+    area: 'queue',
+    caughtBy: ['start() recovers active runs'],
+    make: (backend) => createMemoryWorld({ backend, recoverActiveRuns: false }),
+  },
+  {
+    name: 'asynchronous factory',
+    breaks: 'createWorld returns a promise of a World (the runtime uses the result at once)',
+    area: 'lifecycle',
+    caughtBy: ['createWorld returns a World, not a promise'],
+    make: (backend) => Promise.resolve(createMemoryWorld({ backend })) as unknown as World,
+  },
+  {
+    name: 'malformed queue input accepted',
+    breaks: 'queue() swallows validation errors and reports success, so bad messages vanish',
+    area: 'input',
+    caughtBy: ['queue() with an undefined payload', 'queue() with a negative delaySeconds'],
+    make: (backend) =>
+      patched(backend, (world) => ({
+        queue: async (queueName, payload, opts) => {
+          try {
+            return await world.queue(queueName, payload, opts);
+          } catch {
+            return { messageId: null };
+          }
+        },
       })),
   },
 ];

@@ -131,12 +131,8 @@ export class FileLocks {
   }
 
   private wantedRecently(name: string, now: number): boolean {
-    try {
-      return now - fs.statSync(`${this.pathOf(name)}.want`).mtimeMs < WANT_FRESH_MS;
-    } catch (error) {
-      if (isMissing(error)) return false;
-      throw error;
-    }
+    const want = fs.statSync(`${this.pathOf(name)}.want`, { throwIfNoEntry: false });
+    return want !== undefined && now - want.mtimeMs < WANT_FRESH_MS;
   }
 
   private scheduleSweep(): void {

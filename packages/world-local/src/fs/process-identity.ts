@@ -8,6 +8,10 @@ import os from 'node:os';
  * alive only while a process with that pid *and* that start time exists.
  */
 export interface ProcessIdentity {
+  /**
+   * The host name and, on Linux, the pid namespace: processes in two containers of one host see
+   * different pids, so one must not judge the other's pid.
+   */
   host: string;
   pid: number;
   /** Start time in clock ticks since boot (Linux), or 0 where /proc is not available. */
@@ -17,13 +21,25 @@ export interface ProcessIdentity {
 let self: ProcessIdentity | undefined;
 
 export function currentProcess(): ProcessIdentity {
-  self ??= { host: os.hostname(), pid: process.pid, start: startTimeOf(process.pid) ?? 0 };
+  self ??= {
+    host: `${os.hostname()}/${pidNamespace()}`,
+    pid: process.pid,
+    start: startTimeOf(process.pid) ?? 0,
+  };
   return self;
 }
 
+function pidNamespace(): string {
+  try {
+    return fs.readlinkSync('/proc/self/ns/pid');
+  } catch {
+    return '';
+  }
+}
+
 /**
- * True when the identified process may still be running. Processes of another host cannot be
- * checked and count as alive: callers fall back to time-based expiry for them.
+ * True when the identified process may still be running. Processes of another host (or pid
+ * namespace) cannot be checked and count as alive: callers fall back to time-based expiry.
  */
 export function isProcessAlive(identity: ProcessIdentity): boolean {
   const me = currentProcess();

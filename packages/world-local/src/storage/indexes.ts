@@ -79,28 +79,29 @@ export class Indexes {
       throw error;
     }
     const [runId, hookId, ...rest] = text.split('\n');
-    // Only a torn write (power loss without fsync mode) leaves a claim naming nothing: an orphan.
-    if (!runId || !hookId || rest.join('\n') !== token) return { runId: '', hookId: '', token };
-    return { runId, hookId, token };
+    if (runId && hookId && rest.join('\n') === token) return { runId, hookId, token };
+    // Created but not written yet (its writer is between two syscalls), or left so by a crash.
+    const stat = fs.statSync(this.layout.tokenClaim(token), { throwIfNoEntry: false });
+    if (stat === undefined) return undefined;
+    return { runId: '', hookId: '', token, unreadableSince: stat.mtimeMs };
   }
 
-  /**
-   * Claims a token for a hook; false when a claim exists already. The claim is written aside and
-   * published with link(), so a reader never sees a claim without its content.
-   */
+  /** Claims a token for a hook (an exclusive create); false when a claim exists already. */
   claimToken(claim: TokenClaim): boolean {
-    const target = this.layout.tokenClaim(claim.token);
-    const staging = `${target}.${process.pid}.staging`;
-    this.writeFile(staging, `${claim.runId}\n${claim.hookId}\n${claim.token}`);
+    let fd: number;
     try {
-      fs.linkSync(staging, target);
-      return true;
+      fd = fs.openSync(this.layout.tokenClaim(claim.token), 'wx');
     } catch (error) {
       if (isExisting(error)) return false;
       throw error;
-    } finally {
-      unlinkQuietly(staging);
     }
+    try {
+      fs.writeSync(fd, `${claim.runId}\n${claim.hookId}\n${claim.token}`);
+      if (this.syncWrites) fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+    return true;
   }
 
   /** Removes a claim; the caller holds the lock of the run the claim names. */
@@ -133,9 +134,12 @@ export class Indexes {
 }
 
 export interface TokenClaim {
+  /** Empty when the claim file names nothing (yet). */
   runId: string;
   hookId: string;
   token: string;
+  /** Set when the claim file names nothing: its modification time. */
+  unreadableSince?: number;
 }
 
 function unique(values: string[]): string[] {

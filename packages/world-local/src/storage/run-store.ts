@@ -14,6 +14,9 @@ import { encodeRecord, parseRecords } from '../fs/record-log.js';
 import type { Indexes } from './indexes.js';
 import { MaterializedRun, type RunLogRecord, recordOf } from './materialized-run.js';
 
+/** After this long, a token claim file that still names nothing is a crash's leftover. */
+const UNREADABLE_CLAIM_GRACE_MS = 10_000;
+
 export interface RunStoreOptions {
   /** Runs whose materialized state this process keeps in memory. */
   cachedRuns: number;
@@ -143,7 +146,12 @@ export class RunStore {
   ): { runId: string; hookId: string } | undefined {
     const claim = this.indexes.readClaim(token);
     if (claim === undefined) return undefined;
-    if (claim.runId === '') {
+    if (claim.unreadableSince !== undefined) {
+      // Its writer creates it and fills it in two syscalls; one that stays empty for long was
+      // left by a crash between them.
+      if (Date.now() - claim.unreadableSince < UNREADABLE_CLAIM_GRACE_MS) {
+        throw new RetryLater('a token claim is being written');
+      }
       this.indexes.releaseToken(token);
       return undefined;
     }

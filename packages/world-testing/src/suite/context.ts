@@ -24,6 +24,8 @@ export interface ConformanceCase {
 export class AreaState {
   backend: ConformanceBackend | undefined;
   capabilities: WorldCapabilities = NO_CAPABILITIES;
+  /** Whether `createWorld` returned a World rather than a promise of one. */
+  createdSynchronously = true;
   queueApp: QueueApp | undefined;
   /**
    * Child processes a finished case left alive, reused by the next case of the area: starting
@@ -49,7 +51,9 @@ export class AreaState {
       process.env.WORKFLOW_LOCAL_BASE_URL = await this.queueApp.start();
     }
     this.backend = await this.setup(this.area);
-    const probe = await this.backend.createWorld(this.timing);
+    const created = this.backend.createWorld(this.timing);
+    this.createdSynchronously = typeof (created as { then?: unknown }).then !== 'function';
+    const probe = await created;
     try {
       this.capabilities = { ...NO_CAPABILITIES, ...probe.capabilities };
     } finally {
@@ -87,6 +91,11 @@ export class CaseContext {
 
   get capabilities(): WorldCapabilities {
     return this.state.capabilities;
+  }
+
+  /** Whether the backend's `createWorld` returned a World rather than a promise. */
+  get createdSynchronously(): boolean {
+    return this.state.createdSynchronously;
   }
 
   get timing(): ConformanceTiming {

@@ -199,6 +199,55 @@ export const inputCases: ConformanceCase[] = [
     'wrun_a/b',
   ),
 
+  // Every correlated event type refuses an empty or unsafe correlation id.
+  ...(
+    [
+      'step_started',
+      'step_completed',
+      'step_failed',
+      'step_retrying',
+      'hook_created',
+      'hook_received',
+      'hook_disposed',
+      'wait_created',
+      'wait_completed',
+    ] as const
+  ).map((eventType) =>
+    badEvent(`${eventType} with an empty correlationId`, 'correlationId', ({ stepId, hookId }) => {
+      const valid = {
+        step_started: ev.stepStarted(stepId),
+        step_completed: ev.stepCompleted(stepId),
+        step_failed: ev.stepFailed(stepId),
+        step_retrying: ev.stepRetrying(stepId),
+        hook_created: ev.hookCreated(newHookId(), `tok-${uid()}`),
+        hook_received: ev.hookReceived(hookId, 'x'),
+        hook_disposed: ev.hookDisposed(hookId, 'x'),
+        wait_created: ev.waitCreated(`wait_${uid()}`, new Date()),
+        wait_completed: ev.waitCompleted(`wait_${uid()}`),
+      }[eventType];
+      return { ...valid, correlationId: '' };
+    }),
+  ),
+  badEvent('step_completed without a result', 'eventData', ({ stepId }) => ({
+    eventType: 'step_completed',
+    specVersion: 3,
+    correlationId: stepId,
+  })),
+  badEvent('hook_received without a payload', 'eventData', ({ hookId }) => ({
+    eventType: 'hook_received',
+    specVersion: 3,
+    correlationId: hookId,
+  })),
+  badEvent('run_completed with eventData that is not an object', 'eventData', () => ({
+    eventType: 'run_completed',
+    specVersion: 3,
+    eventData: 'done',
+  })),
+  badEvent('run_failed without eventData', 'eventData', () => ({
+    eventType: 'run_failed',
+    specVersion: 3,
+  })),
+
   // ── queue() ──────────────────────────────────────────────────────────────────────────────
   ...(
     [

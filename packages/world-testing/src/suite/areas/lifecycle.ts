@@ -12,6 +12,15 @@ const CAPABILITY_KEYS = [
 
 export const lifecycleCases: ConformanceCase[] = [
   {
+    name: 'createWorld returns a World, not a promise (the runtime calls the factory synchronously)',
+    async run(t) {
+      expect(
+        t.createdSynchronously,
+        'the runtime uses the factory result as the World at once: construct lazily, connect later',
+      ).toBe(true);
+    },
+  },
+  {
     name: 'declares specVersion 3',
     async run(t) {
       const world = await t.world();

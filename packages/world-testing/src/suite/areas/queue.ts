@@ -1,7 +1,17 @@
 import { expect } from 'vitest';
 import { expectBytes } from '../assertions.js';
 import type { CaseContext, ConformanceCase } from '../context.js';
-import { allBytes, newRunId, newStepId, sleep, uid } from '../fixtures.js';
+import {
+  allBytes,
+  append,
+  createRun,
+  ev,
+  newRunId,
+  newStepId,
+  sleep,
+  uid,
+  workflowName,
+} from '../fixtures.js';
 import type { Behaviour, ReceivedMessage } from '../queue-server.js';
 
 const workflowQueue = () => `__wkf_workflow_conformance_${uid()}`;
@@ -299,6 +309,29 @@ export const queueCases: ConformanceCase[] = [
       await sleep(quietMs(t));
       expect(received.map((d) => (d.message as { runId: string }).runId).sort()).toEqual(
         [...runIds].sort(),
+      );
+    },
+  },
+  {
+    name: 'start() recovers active runs: each pending or running run gets a workflow message',
+    timeoutMs: 60_000,
+    async run(t) {
+      const world = await t.world();
+      const name = workflowName();
+      const queueName = `__wkf_workflow_${name}`;
+      const received = t.queueApp.listen(queueName);
+      const pending = await createRun(world, { workflowName: name, started: false });
+      const running = await createRun(world, { workflowName: name });
+      const finished = await createRun(world, { workflowName: name });
+      await append(world, finished, ev.runCompleted());
+      t.queueApp.useHandlersOf(world);
+      await world.start?.();
+      await world.start?.(); // idempotent: the recovery's idempotency keys hold duplicates back
+      await arrivals(received, 2, `recovery messages on ${queueName}`);
+      await sleep(quietMs(t));
+      const runIds = received.map((d) => (d.message as { runId: string }).runId);
+      expect([...new Set(runIds)].sort(), 'recovery wakes exactly the active runs').toEqual(
+        [pending, running].sort(),
       );
     },
   },
