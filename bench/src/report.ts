@@ -42,7 +42,9 @@ function cell(
   if (record.status === 'unavailable') return '—';
   const metric = record.metrics[metricId];
   const failed = metric?.failures
-    ? ` ${footnote(`${metric.failures.count} failed: ${metric.failures.first}`)}`
+    ? ` ${footnote(
+        `${metric.failures.count} of ${metric.failures.count + metric.samples.length} runs failed, first: ${metric.failures.first}`,
+      )}`
     : '';
   if (metric?.headline === undefined || !metric.summary) {
     return record.status === 'failed'
