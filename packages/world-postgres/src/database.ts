@@ -114,7 +114,8 @@ export class Database {
   ): Promise<pg.QueryResult<Row>> {
     await this.ready();
     if (this.closed) throw new WorkflowWorldError('this World is closed', { status: 503 });
-    const lease = (this.consumerLease ??= acquirePool(this.config, 'consumer'));
+    this.consumerLease ??= acquirePool(this.config, 'consumer');
+    const lease = this.consumerLease;
     try {
       return await whenServerHasRoom(() => lease.pool.query<Row>(prepared(text, values)));
     } catch (error) {
