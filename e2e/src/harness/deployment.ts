@@ -6,6 +6,9 @@ import type { Deployment, WorldTarget } from './targets.js';
  * `close()` stops every process and removes the storage.
  */
 export class TestDeployment {
+  /** Deployments not closed yet, so an interrupted command can still clean up. */
+  private static readonly open = new Set<TestDeployment>();
+
   readonly apps: AppProcess[] = [];
 
   private constructor(
@@ -26,6 +29,7 @@ export class TestDeployment {
       await target.provision(label),
       countRefusals,
     );
+    TestDeployment.open.add(deployment);
     try {
       // Started one after another: the first start may create the World's schema.
       for (let index = 0; index < processes; index++) await deployment.addApp();
@@ -55,7 +59,13 @@ export class TestDeployment {
     return app;
   }
 
+  /** Closes every deployment still open (for an interrupted command). */
+  static async closeAll(): Promise<void> {
+    await Promise.all([...TestDeployment.open].map((deployment) => deployment.close()));
+  }
+
   async close(): Promise<void> {
+    TestDeployment.open.delete(this);
     await Promise.all(this.apps.map((app) => app.stop()));
     await this.deployment.cleanup();
   }

@@ -85,7 +85,7 @@ export const allTargets: WorldTarget[] = [
 ];
 
 /** The Worlds every e2e test runs on by default. */
-export const defaultTargetNames = ['local', 'redis'];
+export const defaultTargetNames = ['local', 'postgres', 'redis'];
 
 /** The targets selected by E2E_WORLDS (comma-separated names), or the default set. */
 export function selectedTargets(names = process.env.E2E_WORLDS): WorldTarget[] {

@@ -6,6 +6,7 @@
  */
 import { parseArgs } from 'node:util';
 import { ensureWorkflowsBuilt } from '../harness/build-workflows.js';
+import { TestDeployment } from '../harness/deployment.js';
 import { selectedTargets } from '../harness/targets.js';
 import { ciRaceOptions, type RaceReport, runRace } from './driver.js';
 import { describeOptions, raceDetails, raceTable } from './report.js';
@@ -49,12 +50,22 @@ const options = {
   concurrency: number('concurrency', Math.max(defaults.concurrency, 100)),
 };
 
+// Interrupted: stop the app processes and remove the World's storage before exiting.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    console.log(`${signal}: stopping the app processes and removing the test storage`);
+    void TestDeployment.closeAll().finally(() => process.exit(130));
+  });
+}
+
 ensureWorkflowsBuilt();
 const reports: RaceReport[] = [];
 for (const target of selectedTargets(values.worlds)) {
   const processes = target.multiProcess ? options.processes : 1;
   console.log(`${target.name}: ${describeOptions({ ...options, processes })}`);
-  const report = await runRace(target, { ...options, processes }, 'race-cli');
+  const report = await runRace(target, { ...options, processes }, 'race-cli', (done, total) =>
+    console.log(`  ${target.name}: ${done}/${total} runs finished`),
+  );
   console.log(raceDetails(report));
   reports.push(report);
 }

@@ -1,4 +1,9 @@
-import type { AppClient, RefusalCounters, RunSummary } from '../harness/client.js';
+import {
+  type AppClient,
+  ControlError,
+  type RefusalCounters,
+  type RunSummary,
+} from '../harness/client.js';
 import { TestDeployment } from '../harness/deployment.js';
 import { RunWatcher } from '../harness/run-watcher.js';
 import type { WorldTarget } from '../harness/targets.js';
@@ -60,6 +65,8 @@ export interface RaceReport {
   payloadsSent: number;
   /** Payloads refused because the hook was gone (the run finished) or not yet registered. */
   payloadsWithoutHook: number;
+  /** `resumeHook()` calls that failed for another reason, by error name and code. */
+  payloadErrors: Record<string, number>;
   wallMs: number;
   /** Raw refusal counts summed over the processes, by error key and event type. */
   refusals: RefusalCounters['refusals'];
@@ -91,6 +98,8 @@ export async function runRace(
   target: WorldTarget,
   options: RaceOptions,
   label = 'race',
+  /** Called every few seconds with the number of runs finished so far. */
+  onProgress?: (finished: number, total: number) => void,
 ): Promise<RaceReport> {
   const deployment = await TestDeployment.create(target, label, {
     processes: options.processes,
@@ -101,6 +110,7 @@ export async function runRace(
   const outcomes: Array<{ summary: RunSummary; correct: () => Promise<boolean> }> = [];
   let payloadsSent = 0;
   let payloadsWithoutHook = 0;
+  const payloadErrors: Record<string, number> = {};
   const started = Date.now();
 
   const pick = (index: number): AppClient => clients[index % clients.length]!;
@@ -131,11 +141,17 @@ export async function runRace(
       );
       for (const result of await Promise.allSettled(burst)) {
         payloadsSent++;
-        if (result.status === 'rejected') {
-          if ((result.reason as { errorName?: string }).errorName !== 'HookNotFoundError') {
-            throw result.reason;
-          }
+        if (result.status === 'fulfilled') continue;
+        // A process that does not answer at all is a broken app: stop the race.
+        if (!(result.reason instanceof ControlError)) throw result.reason;
+        const { errorName, code } = result.reason;
+        if (errorName === 'HookNotFoundError') {
           payloadsWithoutHook++;
+        } else {
+          // `resumeHook()` itself refused (e.g. a World timing out under load): the user sees
+          // the error and the payload may be lost, but the log is not corrupted. Counted.
+          const key = code ? `${errorName}/${code}` : `${errorName}`;
+          payloadErrors[key] = (payloadErrors[key] ?? 0) + 1;
         }
       }
     }
@@ -162,6 +178,8 @@ export async function runRace(
     });
   };
 
+  const total = options.hookRuns + options.stormRuns;
+  const progress = onProgress && setInterval(() => onProgress(outcomes.length, total), 10_000);
   try {
     // Interleave the two workloads so storms and hook races overlap.
     const tasks: Array<() => Promise<void>> = [];
@@ -184,7 +202,7 @@ export async function runRace(
     }
     const counters = await Promise.all(clients.map((client) => client.counters()));
     const refusals = sumRefusals(counters);
-    const total = (matches: (key: string) => boolean) =>
+    const refusalsMatching = (matches: (key: string) => boolean) =>
       Object.entries(refusals)
         .filter(([key]) => matches(key))
         .reduce((sum, [, byType]) => sum + Object.values(byType).reduce((a, b) => a + b, 0), 0);
@@ -197,18 +215,20 @@ export async function runRace(
       divergences: failuresByCode.REPLAY_DIVERGENCE ?? 0,
       wrongResults,
       failuresByCode,
-      guardRefusals: total((key) => key.startsWith('PreconditionFailedError')),
-      conflicts: total(
+      guardRefusals: refusalsMatching((key) => key.startsWith('PreconditionFailedError')),
+      conflicts: refusalsMatching(
         (key) => key.startsWith('EntityConflictError') && !key.endsWith('/FENCE_CONFLICT'),
       ),
-      fenceRefusals: total((key) => key === 'EntityConflictError/FENCE_CONFLICT'),
+      fenceRefusals: refusalsMatching((key) => key === 'EntityConflictError/FENCE_CONFLICT'),
       divergenceRecoveries: counters.reduce((sum, c) => sum + c.divergenceRecoveries, 0),
       payloadsSent,
       payloadsWithoutHook,
+      payloadErrors,
       wallMs,
       refusals,
     };
   } finally {
+    if (progress) clearInterval(progress);
     await watcher.stop();
     await deployment.close();
   }

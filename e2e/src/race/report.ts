@@ -41,6 +41,9 @@ export function raceDetails(report: RaceReport): string {
   if (Object.keys(report.refusals).length === 0) lines.push('  no refusals');
   for (const [code, count] of Object.entries(report.failuresByCode))
     lines.push(`  failed runs ${code}: ${count}`);
+  for (const [key, count] of Object.entries(report.payloadErrors)) {
+    lines.push(`  resumeHook failed ${key}: ${count}`);
+  }
   lines.push(
     `  hook payloads sent ${report.payloadsSent}, after the hook was gone ${report.payloadsWithoutHook}`,
   );
