@@ -4,6 +4,8 @@ import type { ResolvedConfig } from './config.js';
 import { missingSchemaError, translateError } from './errors.js';
 import { migrate, migrationStatus } from './migrate.js';
 import { acquirePool, type PoolLease, prepared, processShared, quoteIdent } from './pool.js';
+import type { AppendRow } from './storage/append.js';
+import { AppendBatcher } from './storage/batcher.js';
 
 /**
  * Schemas found ready, per pool: the check (or migration) runs once per process and schema,
@@ -22,12 +24,15 @@ const readiness = processShared(
 export class Database {
   /** The schema as a quoted identifier, for statement texts. */
   readonly schema: string;
+  /** events.create's statements, coalesced under load (see AppendBatcher). */
+  readonly appends: AppendBatcher<AppendRow>;
   private lease: PoolLease | undefined;
   private consumerLease: PoolLease | undefined;
   private closed = false;
 
   constructor(readonly config: ResolvedConfig) {
     this.schema = quoteIdent(config.schema);
+    this.appends = new AppendBatcher<AppendRow>(this, config.appendConcurrency);
   }
 
   get pool(): pg.Pool {
