@@ -113,6 +113,6 @@ export class AppendBatcher<Row extends QueryResultRow & { batch_index: number | 
       }
       list.push(row);
     }
-    ordered.forEach((pending, i) => pending.resolve(byIndex.get(i + 1) ?? []));
+    for (const [i, pending] of ordered.entries()) pending.resolve(byIndex.get(i + 1) ?? []);
   }
 }
