@@ -38,6 +38,11 @@ export interface PostgresWorldOptions {
   baseUrl?: string;
   /** Signs deliveries and refuses unsigned ones. Default: `WORKFLOW_QUEUE_SECRET`. */
   queueSecret?: string;
+  /**
+   * How long `start()` keeps retrying while the server cannot be reached (down, restarting, out
+   * of connections) before it fails with what to check. Default 30 s.
+   */
+  startTimeoutMs?: number;
   /** Re-enqueue active runs on `start()`. Default true. */
   recoverActiveRuns?: boolean;
   /** `getDeploymentId()`. Default: `WORKFLOW_DEPLOYMENT_ID` or `postgres`. */
@@ -57,6 +62,7 @@ export interface ResolvedConfig {
   retryDelayMs: ((attempt: number) => number) | undefined;
   baseUrl: string | undefined;
   queueSecret: string | undefined;
+  startTimeoutMs: number;
   recoverActiveRuns: boolean;
   deploymentId: string;
 }
@@ -95,6 +101,7 @@ export function resolveConfig(
         : options.retryDelayMs,
     baseUrl: options.baseUrl,
     queueSecret: options.queueSecret ?? nonEmpty(env.WORKFLOW_QUEUE_SECRET),
+    startTimeoutMs: options.startTimeoutMs ?? 30_000,
     recoverActiveRuns: options.recoverActiveRuns ?? true,
     deploymentId: options.deploymentId ?? nonEmpty(env.WORKFLOW_DEPLOYMENT_ID) ?? 'postgres',
   };

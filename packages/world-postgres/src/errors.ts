@@ -38,6 +38,15 @@ export function isConnectionError(error: unknown): boolean {
   );
 }
 
+/**
+ * The server refused a new connection for now (out of connection slots, or starting up). The
+ * statement never ran, so it is safe to wait and try again.
+ */
+export function isServerBusy(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === '53300' || code === '57P03';
+}
+
 export function isMissingSchemaError(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code;
   return typeof code === 'string' && MISSING_OBJECT_CODES.has(code);
