@@ -8,7 +8,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { evaluateGoals } from './goals.js';
-import { describeMachine } from './machine.js';
+import { describeMachine, loadAverage } from './machine.js';
 import { allMeasurements } from './measurements/index.js';
 import { type BenchReport, renderMarkdown, subjectEntries } from './report.js';
 import { closeOpenSessions, runBench, titleOf } from './runner.js';
@@ -118,6 +118,7 @@ async function main(argv: string[]): Promise<number> {
     measurements,
     progress,
   });
+  machine.loadAverageEnd = loadAverage();
   const report: BenchReport = {
     startedAt: startedAt.toISOString(),
     wallSeconds: (performance.now() - started) / 1000,

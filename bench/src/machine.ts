@@ -10,8 +10,13 @@ export interface MachineInfo {
   node: string;
   postgres?: string;
   redis?: string;
+  /** 1, 5 and 15-minute load averages when the run started (and ended): how quiet it was. */
   loadAverage: number[];
+  loadAverageEnd?: number[];
 }
+
+export const loadAverage = (): number[] =>
+  os.loadavg().map((value) => Math.round(value * 100) / 100);
 
 export async function describeMachine(): Promise<MachineInfo> {
   const cpus = os.cpus();
@@ -21,7 +26,7 @@ export async function describeMachine(): Promise<MachineInfo> {
     memoryGiB: Math.round(os.totalmem() / 2 ** 30),
     os: `${os.type()} ${os.release()}`,
     node: process.version,
-    loadAverage: os.loadavg().map((value) => Math.round(value * 100) / 100),
+    loadAverage: loadAverage(),
   };
   info.postgres = await withPostgres(async (client) => {
     const { rows } = await client.query('SHOW server_version');

@@ -42,7 +42,9 @@ function cell(
   if (record.status === 'unavailable') return '—';
   const metric = record.metrics[metricId];
   const failed = metric?.failures
-    ? ` ${footnote(`${metric.failures.count} failed: ${metric.failures.first}`)}`
+    ? ` ${footnote(
+        `${metric.failures.count} of ${metric.failures.count + metric.samples.length} runs failed, first: ${metric.failures.first}`,
+      )}`
     : '';
   if (metric?.headline === undefined || !metric.summary) {
     return record.status === 'failed'
@@ -72,7 +74,10 @@ export function renderMarkdown(report: BenchReport): string {
     ),
   );
   const lines: string[] = [];
-  lines.push(`Measured ${report.startedAt} on ${machineLine(report.machine)}.`);
+  const load = report.machine.loadAverageEnd
+    ? `load average ${report.machine.loadAverage[0]} at the start, ${report.machine.loadAverageEnd[0]} at the end`
+    : `load average ${report.machine.loadAverage[0]} at the start`;
+  lines.push(`Measured ${report.startedAt} on ${machineLine(report.machine)}; ${load}.`);
   lines.push(
     `Scale \`${report.scale}\`; wall time ${Math.round(report.wallSeconds)} s; \`${report.command}\`. ` +
       'Each cell: median (p25–p75) over interleaved rounds; p99 rows show the pooled 99th percentile; ' +

@@ -182,6 +182,8 @@ export async function runMeasurement(
 
   const active = () => subjects.filter((subject) => sessions.has(subject));
   for (const subject of active()) await sampleOnce(subject, undefined);
+  // Failures during the warm-up are discarded with its samples.
+  for (const session of sessions.values()) session.failures?.clear();
   for (let round = 0; round < scale.rounds; round++) {
     const order = active();
     const rotated = [

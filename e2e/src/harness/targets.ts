@@ -54,7 +54,12 @@ export const worldkitPostgres: WorldTarget = {
     const schema = `e2e_${label.replace(/\W/g, '_')}_${uniqueSuffix()}`.toLowerCase();
     await withPostgres(async () => {});
     return {
-      env: { WORKFLOW_POSTGRES_URL: postgresUrl(), WORKFLOW_POSTGRES_SCHEMA: schema },
+      env: {
+        WORKFLOW_POSTGRES_URL: postgresUrl(),
+        WORKFLOW_POSTGRES_SCHEMA: schema,
+        // Several app processes, and the other packages' suites, share one server's connections.
+        WORKFLOW_POSTGRES_MAX_POOL_SIZE: '4',
+      },
       cleanup: () =>
         withPostgres(async (client) => {
           await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);

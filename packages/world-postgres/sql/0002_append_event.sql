@@ -82,6 +82,7 @@ CREATE FUNCTION cbor_text(value text) RETURNS bytea
 -- one row of kind 'result': a rejection code, or the outcome with what only the database knows
 -- (the new event id, and the run, step or wait as stored). Times are epoch ms.
 CREATE TYPE append_result AS (
+  batch_index integer,           -- position in an append_events() batch (1-based)
   row_kind text,
   code text,                     -- rejection code, NULL when applied or unchanged
   message text,
@@ -391,7 +392,7 @@ BEGIN
                       data, payload, external)
   VALUES (p_run_id, v_id, v_type, p_correlation_id, p_spec_version, v_at, p_data, p_payload,
           p_state_updated_at IS NULL AND v_type IN ('hook_received', 'step_completed'));
-  RETURN QUERY SELECT 'result', NULL::text, NULL::text, NULL::integer, NULL::text, 'applied',
+  RETURN QUERY SELECT NULL::integer, 'result', NULL::text, NULL::text, NULL::integer, NULL::text, 'applied',
     v_id, v_type, p_correlation_id, NULL::integer, NULL::bytea, NULL::bytea, v_holder,
     NULL::text, NULL::text, NULL::text, NULL::integer, NULL::bytea, NULL::bytea, NULL::bytea,
     NULL::bytea, NULL::bigint, NULL::bigint, NULL::bigint, NULL::bigint,
@@ -541,7 +542,7 @@ BEGIN
         WHERE run_id = p_run_id RETURNING * INTO v_run;
       END IF;
       -- The run's whole log, ascending, with data: the replay needs nothing else.
-      RETURN QUERY SELECT 'event', NULL::text, NULL::text, NULL::integer, NULL::text, NULL::text,
+      RETURN QUERY SELECT NULL::integer, 'event', NULL::text, NULL::text, NULL::integer, NULL::text, NULL::text,
         e.event_id, e.event_type, e.correlation_id, e.spec_version, e.data, e.payload,
         NULL::text, NULL::text, NULL::text, NULL::text, NULL::integer, NULL::bytea, NULL::bytea,
         NULL::bytea, NULL::bytea, NULL::bigint, NULL::bigint, NULL::bigint, NULL::bigint,
@@ -574,7 +575,7 @@ BEGIN
     END IF;
   END IF;
 
-  RETURN QUERY SELECT 'result', NULL::text, NULL::text, NULL::integer, NULL::text,
+  RETURN QUERY SELECT NULL::integer, 'result', NULL::text, NULL::text, NULL::integer, NULL::text,
     CASE WHEN v_unchanged THEN 'unchanged' ELSE 'applied' END,
     CASE WHEN v_unchanged THEN NULL ELSE v_last END,
     CASE WHEN v_unchanged THEN NULL ELSE p_event_type END,
@@ -587,4 +588,46 @@ BEGIN
     NULL::text, NULL::text, NULL::bytea, NULL::bytea, NULL::bytea, NULL::integer,
     NULL::bigint, NULL::bigint, NULL::bigint, NULL::bigint, NULL::bigint, NULL::integer,
     NULL::bigint, NULL::bigint, NULL::integer;
+END $$;
+
+-- Several appends in one statement and one transaction, in the given order (callers sort them
+-- by run, so concurrent batches take the runs' locks in one order). Each append is decided on its
+-- own, as append_event() decides it; its rows carry its 1-based position.
+CREATE FUNCTION append_events(
+  p_run_id text[],
+  p_event_type text[],
+  p_correlation_id text[],
+  p_spec_version integer[],
+  p_data bytea[],
+  p_payload bytea[],
+  p_error bytea[],
+  p_token text[],
+  p_is_webhook boolean[],
+  p_step_name text[],
+  p_resume_at bigint[],
+  p_retry_after bigint[],
+  p_deployment_id text[],
+  p_workflow_name text[],
+  p_execution_context bytea[],
+  p_state_updated_at double precision[],
+  p_last_known_event_id text[],
+  p_random text[]
+) RETURNS SETOF append_result
+LANGUAGE plpgsql
+SET search_path FROM CURRENT
+AS $$
+DECLARE
+  v_row append_result;
+BEGIN
+  FOR i IN 1 .. cardinality(p_run_id) LOOP
+    FOR v_row IN
+      SELECT * FROM append_event(p_run_id[i], p_event_type[i], p_correlation_id[i],
+        p_spec_version[i], p_data[i], p_payload[i], p_error[i], p_token[i], p_is_webhook[i],
+        p_step_name[i], p_resume_at[i], p_retry_after[i], p_deployment_id[i], p_workflow_name[i],
+        p_execution_context[i], p_state_updated_at[i], p_last_known_event_id[i], p_random[i])
+    LOOP
+      v_row.batch_index := i;
+      RETURN NEXT v_row;
+    END LOOP;
+  END LOOP;
 END $$;

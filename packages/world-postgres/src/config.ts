@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { InvalidInputError } from '@worldkit/world';
 import type { Pool } from 'pg';
 
@@ -11,6 +12,12 @@ export interface PostgresWorldOptions {
   schema?: string;
   /** Size of the shared pool. Default: `WORKFLOW_POSTGRES_MAX_POOL_SIZE` or 10. */
   maxPoolSize?: number;
+  /**
+   * Statements `events.create` keeps in flight; appends arriving while they are all busy go out
+   * together as one batch (one round trip, one commit). Default: twice the CPU count, at most
+   * `maxPoolSize`.
+   */
+  appendConcurrency?: number;
   /**
    * Apply pending migrations on first use and on `start()`. Default: true unless
    * `WORKFLOW_POSTGRES_MIGRATE` is `0` or `false`; then run `worldkit-postgres migrate` yourself.
@@ -31,6 +38,11 @@ export interface PostgresWorldOptions {
   baseUrl?: string;
   /** Signs deliveries and refuses unsigned ones. Default: `WORKFLOW_QUEUE_SECRET`. */
   queueSecret?: string;
+  /**
+   * How long `start()` keeps retrying while the server cannot be reached (down, restarting, out
+   * of connections) before it fails with what to check. Default 30 s.
+   */
+  startTimeoutMs?: number;
   /** Re-enqueue active runs on `start()`. Default true. */
   recoverActiveRuns?: boolean;
   /** `getDeploymentId()`. Default: `WORKFLOW_DEPLOYMENT_ID` or `postgres`. */
@@ -42,6 +54,7 @@ export interface ResolvedConfig {
   pool: Pool | undefined;
   schema: string;
   maxPoolSize: number;
+  appendConcurrency: number;
   migrate: boolean;
   queueConcurrency: number;
   leaseMs: number;
@@ -49,6 +62,7 @@ export interface ResolvedConfig {
   retryDelayMs: ((attempt: number) => number) | undefined;
   baseUrl: string | undefined;
   queueSecret: string | undefined;
+  startTimeoutMs: number;
   recoverActiveRuns: boolean;
   deploymentId: string;
 }
@@ -68,12 +82,15 @@ export function resolveConfig(
 ): ResolvedConfig {
   const schema = options.schema ?? nonEmpty(env.WORKFLOW_POSTGRES_SCHEMA) ?? DEFAULT_SCHEMA;
   assertSchemaName(schema);
+  const maxPoolSize = options.maxPoolSize ?? positiveInt(env.WORKFLOW_POSTGRES_MAX_POOL_SIZE) ?? 10;
   return {
     connectionString:
       options.connectionString ?? nonEmpty(env.WORKFLOW_POSTGRES_URL) ?? nonEmpty(env.DATABASE_URL),
     pool: options.pool,
     schema,
-    maxPoolSize: options.maxPoolSize ?? positiveInt(env.WORKFLOW_POSTGRES_MAX_POOL_SIZE) ?? 10,
+    maxPoolSize,
+    appendConcurrency:
+      options.appendConcurrency ?? Math.max(1, Math.min(maxPoolSize, 2 * availableParallelism())),
     migrate: options.migrate ?? !isFalse(env.WORKFLOW_POSTGRES_MIGRATE),
     queueConcurrency: options.queueConcurrency ?? positiveInt(env.WORKFLOW_QUEUE_CONCURRENCY) ?? 10,
     leaseMs: options.leaseMs ?? 30_000,
@@ -84,6 +101,7 @@ export function resolveConfig(
         : options.retryDelayMs,
     baseUrl: options.baseUrl,
     queueSecret: options.queueSecret ?? nonEmpty(env.WORKFLOW_QUEUE_SECRET),
+    startTimeoutMs: options.startTimeoutMs ?? 30_000,
     recoverActiveRuns: options.recoverActiveRuns ?? true,
     deploymentId: options.deploymentId ?? nonEmpty(env.WORKFLOW_DEPLOYMENT_ID) ?? 'postgres',
   };

@@ -1,9 +1,11 @@
 import { WorkflowWorldError } from '@worldkit/world';
 import type pg from 'pg';
 import type { ResolvedConfig } from './config.js';
-import { missingSchemaError, translateError } from './errors.js';
+import { isServerBusy, missingSchemaError, translateError } from './errors.js';
 import { migrate, migrationStatus } from './migrate.js';
 import { acquirePool, type PoolLease, prepared, processShared, quoteIdent } from './pool.js';
+import type { AppendRow } from './storage/append.js';
+import { AppendBatcher } from './storage/batcher.js';
 
 /**
  * Schemas found ready, per pool: the check (or migration) runs once per process and schema,
@@ -15,6 +17,25 @@ const readiness = processShared(
   () => new WeakMap<pg.Pool, Map<string, Promise<void>>>(),
 );
 
+/** How long a statement waits for the server to accept a new connection (see isServerBusy). */
+const SERVER_BUSY_PATIENCE_MS = 10_000;
+
+/**
+ * Runs `attempt`, and runs it again while the server refuses new connections for now (out of
+ * slots, starting up): such a refusal comes before the statement ran, so nothing is repeated.
+ */
+async function whenServerHasRoom<T>(attempt: () => Promise<T>): Promise<T> {
+  const deadline = Date.now() + SERVER_BUSY_PATIENCE_MS;
+  for (let pause = 50; ; pause = Math.min(pause * 2, 1_000)) {
+    try {
+      return await attempt();
+    } catch (error) {
+      if (!isServerBusy(error) || Date.now() + pause > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, pause));
+    }
+  }
+}
+
 /**
  * One World instance's access to PostgreSQL: a lazily acquired shared pool, the schema made
  * ready on first use, and errors translated into ones that say what to do.
@@ -22,12 +43,15 @@ const readiness = processShared(
 export class Database {
   /** The schema as a quoted identifier, for statement texts. */
   readonly schema: string;
+  /** events.create's statements, coalesced under load (see AppendBatcher). */
+  readonly appends: AppendBatcher<AppendRow>;
   private lease: PoolLease | undefined;
   private consumerLease: PoolLease | undefined;
   private closed = false;
 
   constructor(readonly config: ResolvedConfig) {
     this.schema = quoteIdent(config.schema);
+    this.appends = new AppendBatcher<AppendRow>(this, config.appendConcurrency);
   }
 
   get pool(): pg.Pool {
@@ -61,10 +85,10 @@ export class Database {
   }
 
   private async prepareSchema(): Promise<void> {
-    const status = await migrationStatus(this.pool, this.config.schema);
+    const status = await whenServerHasRoom(() => migrationStatus(this.pool, this.config.schema));
     if (status.pending.length === 0) return;
     if (!this.config.migrate) throw missingSchemaError(this.config);
-    await migrate(this.pool, this.config.schema);
+    await whenServerHasRoom(() => migrate(this.pool, this.config.schema));
   }
 
   /** Runs a prepared (named) statement once the schema is ready. */
@@ -74,7 +98,7 @@ export class Database {
   ): Promise<pg.QueryResult<Row>> {
     await this.ready();
     try {
-      return await this.pool.query<Row>(prepared(text, values));
+      return await whenServerHasRoom(() => this.pool.query<Row>(prepared(text, values)));
     } catch (error) {
       throw translateError(error, this.config);
     }
@@ -91,8 +115,9 @@ export class Database {
     await this.ready();
     if (this.closed) throw new WorkflowWorldError('this World is closed', { status: 503 });
     this.consumerLease ??= acquirePool(this.config, 'consumer');
+    const lease = this.consumerLease;
     try {
-      return await this.consumerLease.pool.query<Row>(prepared(text, values));
+      return await whenServerHasRoom(() => lease.pool.query<Row>(prepared(text, values)));
     } catch (error) {
       throw translateError(error, this.config);
     }

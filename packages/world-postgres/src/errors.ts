@@ -1,4 +1,4 @@
-import { WorkflowWorldError } from '@worldkit/world';
+import { InvalidInputError, WorkflowWorldError } from '@worldkit/world';
 import type { ResolvedConfig } from './config.js';
 
 /** SQLSTATE classes and Node error codes that mean "the server could not be reached or went away". */
@@ -15,6 +15,9 @@ const CONNECTION_CODES = new Set([
   '57P03', // cannot_connect_now
   '53300', // too_many_connections
 ]);
+
+/** Text PostgreSQL cannot store (a NUL character, or bytes invalid in the database encoding). */
+const UNSTORABLE_TEXT_CODES = new Set(['22021', '22P05']);
 
 const MISSING_OBJECT_CODES = new Set([
   '3F000', // invalid_schema_name
@@ -33,6 +36,15 @@ export function isConnectionError(error: unknown): boolean {
       message,
     )
   );
+}
+
+/**
+ * The server refused a new connection for now (out of connection slots, or starting up). The
+ * statement never ran, so it is safe to wait and try again.
+ */
+export function isServerBusy(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === '53300' || code === '57P03';
 }
 
 export function isMissingSchemaError(error: unknown): boolean {
@@ -69,6 +81,14 @@ export function translateError(error: unknown, config: ResolvedConfig): unknown 
   }
   if (isMissingSchemaError(error)) {
     return missingSchemaError(config, error);
+  }
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code === 'string' && UNSTORABLE_TEXT_CODES.has(code)) {
+    // Nothing was written: the statement failed before any change.
+    return new InvalidInputError(
+      'input',
+      `a text value contains a character PostgreSQL cannot store, such as NUL (${(error as Error).message})`,
+    );
   }
   return error;
 }

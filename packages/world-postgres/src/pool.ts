@@ -33,7 +33,7 @@ export interface PoolLease {
 
 /**
  * `storage`: the World's pool (`maxPoolSize` connections, the caller's pool when one was given).
- * `consumer`: a pool of two connections for the queue consumer's claims, lease renewals and
+ * `consumer`: one connection for the queue consumer's claims, lease renewals and
  * acknowledgements, which commit without waiting for the WAL flush (`synchronous_commit=off`):
  * losing one in a crash only means a message is delivered again, and delivery latency then pays
  * for one flush (the enqueue's) instead of three.
@@ -46,7 +46,7 @@ export function acquirePool(
     const pool = config.pool;
     return { pool, release: async () => {} };
   }
-  const max = purpose === 'consumer' ? 2 : config.maxPoolSize;
+  const max = purpose === 'consumer' ? 1 : config.maxPoolSize;
   const target = clientConfig(config);
   const key = `${purpose}\u0000${JSON.stringify({ ...target, types: undefined })}\u0000${max}`;
   let shared = pools.get(key);

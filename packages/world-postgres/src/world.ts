@@ -100,7 +100,7 @@ export function createWorld(options: PostgresWorldOptions = {}): PostgresWorld {
   };
 
   async function startConsuming(): Promise<void> {
-    await db.ready();
+    await readyWithin(config.startTimeoutMs);
     const deliverer = createDeliverer({
       ...(config.baseUrl === undefined ? {} : { baseUrl: config.baseUrl }),
       ...(config.queueSecret === undefined ? {} : { secret: config.queueSecret }),
@@ -121,6 +121,21 @@ export function createWorld(options: PostgresWorldOptions = {}): PostgresWorld {
         enqueue: world.queue,
         hasLiveMessage: (runId, queueName) => hasLiveMessage(db, runId, queueName),
       });
+    }
+  }
+
+  /** db.ready(), retried while the server is unreachable, for at most `timeoutMs`. */
+  async function readyWithin(timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    for (let pause = 100; ; pause = Math.min(pause * 2, 2_000)) {
+      try {
+        await db.ready();
+        return;
+      } catch (error) {
+        const transient = (error as { code?: unknown }).code === 'TRANSPORT';
+        if (!transient || db.isClosed || Date.now() + pause > deadline) throw error;
+        await new Promise((resolve) => setTimeout(resolve, pause));
+      }
     }
   }
 

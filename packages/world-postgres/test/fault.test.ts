@@ -204,13 +204,14 @@ describe('PostgreSQL restarts under load', () => {
 });
 
 describe('PostgreSQL down when the app boots', () => {
-  it('start() fails with what to do, and succeeds once the server is back', async () => {
+  it('start() retries, then fails with what to do, and succeeds once the server is back', async () => {
     await cluster.stop('fast');
     const booting = createWorld({
       connectionString: cluster.url,
       schema: 'boot',
       baseUrl: app.baseUrl,
       recoverActiveRuns: false,
+      startTimeoutMs: 300,
     });
     try {
       const error = await booting.start().catch((caught: unknown) => caught);
@@ -226,6 +227,40 @@ describe('PostgreSQL down when the app boots', () => {
       expect(messageId).toMatch(/^msg_/);
     } finally {
       await booting.close();
+    }
+  }, 60_000);
+});
+
+describe('PostgreSQL out of connection slots', () => {
+  it('waits for a free slot instead of failing', async () => {
+    const fillers: pg.Client[] = [];
+    try {
+      // Take every connection slot the server has.
+      for (;;) {
+        const client = new pg.Client({ connectionString: cluster.url });
+        client.on('error', () => {});
+        try {
+          await client.connect();
+        } catch {
+          break;
+        }
+        fillers.push(client);
+      }
+      const patient = createWorld({
+        connectionString: cluster.url,
+        schema: 'busy',
+        maxPoolSize: 3,
+      });
+      try {
+        const lookup = patient.runs.get('wrun_busy').catch((error: unknown) => error);
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        await fillers.pop()!.end();
+        expect(await lookup).toMatchObject({ name: 'WorkflowRunNotFoundError' });
+      } finally {
+        await patient.close();
+      }
+    } finally {
+      await Promise.all(fillers.map((client) => client.end()));
     }
   }, 60_000);
 });

@@ -47,6 +47,9 @@ describe('smoke', () => {
       'step_started',
       'step_completed',
     ]);
-    console.log(JSON.stringify(list.data.at(-1)), list.cursor);
+    // The final page still has a cursor, and nothing comes after it.
+    expect(list.cursor).toBe(list.data.at(-1)?.eventId);
+    const after = await world.events.list({ runId, pagination: { cursor: list.cursor! } });
+    expect(after).toEqual({ data: [], cursor: list.cursor, hasMore: false });
   });
 });

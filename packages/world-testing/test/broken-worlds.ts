@@ -436,7 +436,7 @@ export const BROKEN_WORLDS: BrokenWorld[] = [
     name: 'stream writes coalesced',
     breaks: 'writeToStreamMulti stores the batch as one chunk: one write is no longer one index',
     area: 'streams',
-    caughtBy: ['writeToStreamMulti keeps array order, one index per chunk'],
+    caughtBy: ['keeps array order, one index per chunk'],
     make: (backend) =>
       patched(backend, (world) => ({
         writeToStreamMulti: (name, runId, chunks) =>

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -95,6 +95,20 @@ describe('worldkit-conformance', () => {
       report.cases.every((c: { note?: string }) => c.note?.startsWith('n/a: capability')),
     ).toBe(true);
     expect(code).toBe(0);
+  });
+
+  test('a module without a factory fails every case of the area instead of skipping them', {
+    timeout: 120_000,
+  }, async () => {
+    const module = join(directory, 'no-factory.mjs');
+    await writeFile(module, 'export const notAWorld = 1;\n');
+    const json = join(directory, 'no-factory.json');
+    const { code, output } = await run([module, '--area', 'lifecycle', '--json', json]);
+    expect(code).toBe(1);
+    expect(output).toContain('exports no World factory');
+    const report = JSON.parse(await readFile(json, 'utf8'));
+    expect(report.areas.lifecycle.passed).toBe(0);
+    expect(report.areas.lifecycle.failed).toBeGreaterThan(0);
   });
 
   test('an unknown area is refused', async () => {

@@ -30,7 +30,8 @@ import {
 } from './rows.js';
 
 /** One row of append_event(): a row of the preloaded log, or the outcome (always last). */
-interface AppendRow {
+export interface AppendRow {
+  batch_index: number | null;
   row_kind: 'event' | 'result';
   code: string | null;
   message: string | null;
@@ -75,9 +76,6 @@ interface AppendRow {
 
 type EventOf<T extends AnyEventRequest['eventType']> = Extract<AnyEventRequest, { eventType: T }>;
 
-const appendStatement = (schema: string) =>
-  `SELECT * FROM ${schema}.append_event(${Array.from({ length: 18 }, (_, i) => `$${i + 1}`).join(', ')})`;
-
 /**
  * events.create: validates, then sends the whole transition to append_event() in one round trip
  * (one statement, so one transaction), and turns the returned row back into the EventResult or
@@ -94,10 +92,9 @@ export async function createEvent(
   const specVersion = event.specVersion ?? SPEC_VERSION_CURRENT;
   let rows: AppendRow[];
   try {
-    ({ rows } = await db.query<AppendRow>(
-      appendStatement(db.schema),
+    rows = await db.appends.submit(
       parametersOf(validated.runId, event, specVersion, validated.params),
-    ));
+    );
   } catch (error) {
     // The constraints behind the rules (unique creation events, one token holder) hold even if
     // a rule were bypassed: a violation is a conflict, and nothing was written.

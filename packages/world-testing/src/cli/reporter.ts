@@ -4,7 +4,7 @@ import { AREAS, type ConformanceArea, type ConformanceTaskMeta } from '../suite/
 export interface CaseReport {
   area: ConformanceArea | 'setup';
   name: string;
-  state: 'passed' | 'failed' | 'not-applicable' | 'skipped';
+  state: 'passed' | 'failed' | 'not-applicable';
   durationMs: number;
   note?: string;
   errors?: string[];
@@ -57,10 +57,12 @@ function reportOf(testCase: TestCase): CaseReport {
     };
   }
   const note = result.state === 'skipped' ? result.note : undefined;
+  if (note?.startsWith('n/a:')) return { ...base, state: 'not-applicable', note };
+  // Only capability gating skips a case; anything else (a failed area setup) means it never ran.
   return {
     ...base,
-    state: note?.startsWith('n/a:') ? 'not-applicable' : 'skipped',
-    ...(note === undefined ? {} : { note }),
+    state: 'failed',
+    errors: [note ?? 'not run: the area setup failed (see the errors outside the cases)'],
   };
 }
 
@@ -119,7 +121,7 @@ export class ConformanceReporter implements Reporter {
       else if (report.state === 'not-applicable') area.notApplicable++;
       area.durationMs += report.durationMs;
     }
-    const failed = this.cases.some((c) => c.state === 'failed' || c.state === 'skipped');
+    const failed = this.cases.some((c) => c.state === 'failed');
     return {
       target: this.target,
       startedAt: new Date(this.started).toISOString(),

@@ -79,15 +79,7 @@ export class CaseContext {
   private readonly startedProcesses = new Set<WorldProcess>();
   private first: World | undefined;
 
-  constructor(
-    private readonly state: AreaState,
-    private readonly skip: (note: string, missing?: string[]) => never,
-  ) {}
-
-  /** Ends the case as not applicable: an optional member the World does not implement. */
-  notApplicable(note: string): never {
-    return this.skip(`n/a: ${note}`);
-  }
+  constructor(private readonly state: AreaState) {}
 
   get capabilities(): WorldCapabilities {
     return this.state.capabilities;

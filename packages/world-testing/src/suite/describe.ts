@@ -39,7 +39,7 @@ export function describeWorldConformance(options: ConformanceOptions): void {
                 meta.worldkit = { area, notApplicable: missing };
                 ctx.skip(notApplicableNote(missing));
               }
-              context = new CaseContext(state, (note) => ctx.skip(note));
+              context = new CaseContext(state);
               await conformanceCase.run(context);
             },
             conformanceCase.timeoutMs ?? timeoutMs,

@@ -260,3 +260,17 @@ export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve
 export function dataOf(event: unknown): Record<string, unknown> | undefined {
   return (event as { eventData?: Record<string, unknown> } | undefined)?.eventData;
 }
+
+/**
+ * `writeToStreamMulti`, or what the runtime does without it: one `writeToStream` per chunk, in
+ * order. The member is optional, so the cases check the World's batch write when it has one and
+ * the runtime's fallback when it does not.
+ */
+export function multiWriter(
+  world: World,
+): (name: string, runId: string, chunks: (string | Uint8Array)[]) => Promise<void> {
+  if (world.writeToStreamMulti) return world.writeToStreamMulti.bind(world);
+  return async (name, runId, chunks) => {
+    for (const chunk of chunks) await world.writeToStream(name, runId, chunk);
+  };
+}

@@ -1,6 +1,12 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import type { QueueHandler, QueueMessageMeta, QueueRedelivery, World } from '@worldkit/world';
+import {
+  type QueueHandler,
+  type QueueMessageMeta,
+  type QueueRedelivery,
+  type RequestHandler,
+  type ServedQueueHandlers,
+  serveQueueHandlers,
+  type World,
+} from '@worldkit/world';
 
 /** One delivery the app received. */
 export interface ReceivedMessage {
@@ -16,28 +22,30 @@ export type Behaviour = (
 ) => Promise<void | QueueRedelivery> | void | QueueRedelivery;
 
 /**
- * The app side of the queue cases: a local HTTP server on an ephemeral port that serves
- * `/.well-known/workflow/v1/{flow,step}` with handlers made by the World's own
- * `createQueueHandler`, as the runtime's route modules do. Each case listens on its own unique
- * queue name and records what arrives.
+ * The app side of the queue cases: a local HTTP server on an ephemeral port (the shared
+ * `serveQueueHandlers`) that serves `/.well-known/workflow/v1/{flow,step}` with handlers made
+ * by the World's own `createQueueHandler`, as the runtime's route modules do. Each case listens
+ * on its own unique queue name and records what arrives.
  */
 export class QueueApp {
-  private server: Server | undefined;
-  private handlers:
-    | { flow: (req: Request) => Promise<Response>; step: (req: Request) => Promise<Response> }
-    | undefined;
+  private served: ServedQueueHandlers | undefined;
+  private handlers: { flow: RequestHandler; step: RequestHandler } | undefined;
   private readonly queues = new Map<
     string,
     { received: ReceivedMessage[]; behaviour: Behaviour }
   >();
-  baseUrl = '';
 
+  /** Starts serving the routes; returns the base URL to deliver to. */
   async start(): Promise<string> {
-    this.server = createServer((req, res) => void this.serve(req, res));
-    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
-    const { port } = this.server.address() as AddressInfo;
-    this.baseUrl = `http://127.0.0.1:${port}`;
-    return this.baseUrl;
+    // The routes forward to whichever World's handlers the current case installed.
+    const forward =
+      (route: 'flow' | 'step'): RequestHandler =>
+      async (request) =>
+        this.handlers === undefined
+          ? Response.json({ error: 'no queue handler installed yet' }, { status: 503 })
+          : this.handlers[route](request);
+    this.served = await serveQueueHandlers({ flow: forward('flow'), step: forward('step') });
+    return this.served.baseUrl;
   }
 
   /** Serve deliveries with handlers made by `world` (detached, as the runtime calls it). */
@@ -58,11 +66,9 @@ export class QueueApp {
   }
 
   async stop(): Promise<void> {
-    const server = this.server;
-    this.server = undefined;
-    if (server === undefined) return;
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    const served = this.served;
+    this.served = undefined;
+    await served?.close();
   }
 
   private async dispatch(
@@ -74,36 +80,5 @@ export class QueueApp {
     const received = { message, meta, at: Date.now() };
     queue.received.push(received);
     return queue.behaviour(received, queue.received);
-  }
-
-  private async serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    try {
-      const route = req.url?.match(/^\/\.well-known\/workflow\/v1\/(flow|step)(?:\?|$)/)?.[1] as
-        | 'flow'
-        | 'step'
-        | undefined;
-      if (route === undefined || this.handlers === undefined) {
-        res.writeHead(404).end();
-        return;
-      }
-      const chunks: Buffer[] = [];
-      for await (const chunk of req) chunks.push(chunk as Buffer);
-      const headers = new Headers();
-      for (const [key, value] of Object.entries(req.headers)) {
-        if (typeof value === 'string') headers.set(key, value);
-        else if (Array.isArray(value)) for (const item of value) headers.append(key, item);
-      }
-      const request = new Request(`${this.baseUrl}${req.url}`, {
-        method: req.method ?? 'POST',
-        headers,
-        ...(req.method === 'GET' || req.method === 'HEAD' ? {} : { body: Buffer.concat(chunks) }),
-      });
-      const response = await this.handlers[route](request);
-      res.writeHead(response.status, Object.fromEntries(response.headers.entries()));
-      res.end(Buffer.from(await response.arrayBuffer()));
-    } catch (error) {
-      if (!res.headersSent) res.writeHead(500);
-      res.end(String((error as Error)?.message ?? error));
-    }
   }
 }

@@ -12,9 +12,6 @@ export function missingCapabilities(
   return (conformanceCase.requires ?? []).filter((capability) => !capabilities[capability]);
 }
 
-/** Thrown to end a case as not applicable outside vitest. */
-class NotApplicable extends Error {}
-
 export interface CaseResult {
   area: ConformanceArea;
   name: string;
@@ -62,9 +59,7 @@ export async function runConformanceCases(options: RunCasesOptions): Promise<Cas
         });
         continue;
       }
-      const context = new CaseContext(state, (note) => {
-        throw new NotApplicable(note);
-      });
+      const context = new CaseContext(state);
       try {
         await withTimeout(
           conformanceCase.run(context),
@@ -72,16 +67,12 @@ export async function runConformanceCases(options: RunCasesOptions): Promise<Cas
         );
         results.push({ ...base, state: 'passed', durationMs: Date.now() - started });
       } catch (error) {
-        if (error instanceof NotApplicable) {
-          results.push({ ...base, state: 'not-applicable', note: error.message, durationMs: 0 });
-        } else {
-          results.push({
-            ...base,
-            state: 'failed',
-            error: error as Error,
-            durationMs: Date.now() - started,
-          });
-        }
+        results.push({
+          ...base,
+          state: 'failed',
+          error: error as Error,
+          durationMs: Date.now() - started,
+        });
       } finally {
         await context.dispose().catch(() => {});
       }
