@@ -29,15 +29,15 @@ export interface RaceOptions {
 }
 
 export const ciRaceOptions = (env = process.env): RaceOptions => ({
-  hookRuns: Number(env.E2E_RACE_HOOK_RUNS ?? 30),
-  stormRuns: Number(env.E2E_RACE_STORM_RUNS ?? 15),
+  hookRuns: Number(env.E2E_RACE_HOOK_RUNS ?? 40),
+  stormRuns: Number(env.E2E_RACE_STORM_RUNS ?? 20),
   processes: Number(env.E2E_RACE_PROCESSES ?? 3),
   rounds: Number(env.E2E_RACE_ROUNDS ?? 4),
   sleepMs: Number(env.E2E_RACE_SLEEP_MS ?? 1000),
   burst: Number(env.E2E_RACE_BURST ?? 3),
   jitterMs: Number(env.E2E_RACE_JITTER_MS ?? 40),
   stormWidth: Number(env.E2E_RACE_STORM_WIDTH ?? 10),
-  stormWaves: Number(env.E2E_RACE_STORM_WAVES ?? 2),
+  stormWaves: Number(env.E2E_RACE_STORM_WAVES ?? 3),
   concurrency: Number(env.E2E_RACE_CONCURRENCY ?? 45),
 });
 
