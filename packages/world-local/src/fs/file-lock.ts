@@ -53,6 +53,8 @@ export class FileLocks {
   /** Locks this process holds: in a critical section, or released but kept (sticky). */
   private readonly held = new Map<string, { since: number; inUse: boolean; idleSince: number }>();
   private readonly yieldUntil = new Map<string, number>();
+  /** Per lock: the end of the last local caller's turn (see `inTurn`). */
+  private readonly turns = new Map<string, Promise<void>>();
   private sweepTimer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -62,6 +64,28 @@ export class FileLocks {
 
   pathOf(name: string): string {
     return `${this.dir}/${name}.lock`;
+  }
+
+  /**
+   * Runs `task` once every earlier caller of this process has had its turn at `name`. Only the
+   * oldest local waiter contends with other processes, and the lock passes along the local queue
+   * in arrival order, so no caller can lose every race to its neighbours' backoff timers.
+   */
+  async inTurn<T>(name: string, task: () => Promise<T>): Promise<T> {
+    const previous = this.turns.get(name) ?? Promise.resolve();
+    let endTurn!: () => void;
+    const ended = new Promise<void>((resolve) => {
+      endTurn = resolve;
+    });
+    const turn = previous.then(() => ended);
+    this.turns.set(name, turn);
+    await previous;
+    try {
+      return await task();
+    } finally {
+      endTurn();
+      if (this.turns.get(name) === turn) this.turns.delete(name);
+    }
   }
 
   /** Takes the lock if it is free (or stale); never waits. */
@@ -247,12 +271,23 @@ export interface LockWaitOptions {
 }
 
 /**
- * Runs `body` while holding `name`, waiting with jittered backoff while another process holds it.
+ * Runs `body` while holding `name`, waiting with jittered backoff while another process holds it;
+ * callers of one process wait their turn in arrival order (`FileLocks.inTurn`).
  * `body` is synchronous: a critical section never awaits. It may throw `RetryLater` (after
  * failing to try-acquire a second lock) to release everything, back off, and run again: this is
  * how two locks are taken without ever waiting while holding one, so there is no deadlock.
  */
 export async function withLock<T>(
+  locks: FileLocks,
+  name: string,
+  body: () => T,
+  options: LockWaitOptions,
+): Promise<T> {
+  return locks.inTurn(name, () => contend(locks, name, body, options));
+}
+
+/** The turn of one caller: acquire across processes (the timeout counts from here), then run. */
+async function contend<T>(
   locks: FileLocks,
   name: string,
   body: () => T,
