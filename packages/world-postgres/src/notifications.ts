@@ -13,9 +13,10 @@ export const APPLICATION_NAME = 'worldkit-postgres:listen';
  * One dedicated LISTEN connection per World instance, multiplexing its channels to subscribers.
  *
  * Notifications are wake-ups only: the tables are the source of truth and every subscriber also
- * polls. When the connection drops it is re-established with backoff, its channels are listened
- * to again, and every subscriber is woken once (payload `*`), because notifications sent while
- * it was down are lost. The connection never keeps the process alive.
+ * polls. When the connection drops it is re-established with backoff and its channels are listened
+ * to again. Whenever a LISTEN takes effect every subscriber of its channel is woken once (payload
+ * `*`), because notifications sent before it, or while the connection was down, are lost. The
+ * connection never keeps the process alive.
  */
 export class Notifications {
   private readonly listeners = new Map<string, Set<NotificationListener>>();
@@ -96,16 +97,17 @@ export class Notifications {
       this.lost(client);
       return;
     }
-    const wasReconnect = this.reconnectAttempt > 0;
     this.client = client;
     this.reconnectAttempt = 0;
-    // Anything sent while no connection listened was missed: every subscriber looks again.
-    if (wasReconnect) for (const channel of this.listeners.keys()) this.dispatch(channel, '*');
+    // Anything sent before these LISTENs took effect (since the subscriber's last look, or while
+    // a dropped connection was down) was missed: every subscriber looks again.
+    for (const channel of this.listeners.keys()) this.dispatch(channel, '*');
   }
 
   private listen(client: pg.Client, channel: string): Promise<void> {
     return client.query(`LISTEN ${quoteIdent(channel)}`).then(
-      () => {},
+      // Subscribers of a new channel looked before its LISTEN took effect: they look again.
+      () => this.dispatch(channel, '*'),
       () => this.lost(client),
     );
   }

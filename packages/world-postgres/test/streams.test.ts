@@ -1,7 +1,8 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { resolveConfig } from '../src/config.js';
 import { createWorld, type PostgresWorld } from '../src/index.js';
-import { APPLICATION_NAME } from '../src/notifications.js';
+import { APPLICATION_NAME, Notifications } from '../src/notifications.js';
 import { DATABASE_URL, dropSchema, randomSchema, waitFor } from './helpers.js';
 
 const schema = randomSchema();
@@ -139,6 +140,28 @@ describe('streams', () => {
     await writer.closeStream(name, RUN);
     await live.reading;
     expect(live.chunks).toEqual([[1], [2], [3]]);
+  });
+
+  it('wakes subscribers when their LISTEN takes effect, for what was sent before it', async () => {
+    // A reader looks at the table, then waits for NOTIFY; a chunk written between its look and
+    // the LISTEN taking effect sends a notification nobody hears. The wake-up that follows every
+    // LISTEN (first connection, new channel, reconnect) makes the reader look again.
+    const notifications = new Notifications(
+      resolveConfig({ connectionString: DATABASE_URL, schema }),
+    );
+    try {
+      const woken: string[] = [];
+      notifications.subscribe(notifications.channel('stream'), (payload) => woken.push(payload));
+      await waitFor(() => woken.includes('*'), { what: 'the wake-up after the first LISTEN' });
+      notifications.subscribe(notifications.channel('queue'), (payload) =>
+        woken.push(`queue:${payload}`),
+      );
+      await waitFor(() => woken.includes('queue:*'), {
+        what: 'the wake-up after a new channel LISTEN',
+      });
+    } finally {
+      await notifications.close();
+    }
   });
 
   it('errors open readers when the World closes', async () => {
