@@ -2,24 +2,19 @@ import {
   type AnyEventRequest,
   type CreateEventParams,
   type EventResult,
-  type Hook,
   idTime,
-  type RunState,
-  type Step,
-  transition,
-  validateCreateEvent,
-  type Wait,
-  waitIdOf,
 } from '@worldkit/world';
+import { createMemoryBackend, createMemoryWorld } from '@worldkit/world-testing/memory';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createWorld } from '../src/index.js';
 import { DATABASE_URL, dropSchema, randomSchema } from './helpers.js';
 
 /**
- * Random histories applied both to this World and to the reference state machine of
- * @worldkit/world: every outcome (applied / unchanged / the typed error) and every result must
- * agree, and so must the logs and entities at the end. Times and ids differ between the two by
+ * Random histories applied both to this World and to the in-memory reference World of
+ * @worldkit/world-testing (the reference state machine behind the World API): every outcome
+ * (applied / unchanged / the typed error) and every result must agree, and so must the logs and
+ * entities at the end. Times and ids differ between the two by
  * construction, so they are compared by presence; fences are chosen symbolically (the writer's
  * view is current or stale) and resolved against each side's own ids.
  */
@@ -35,74 +30,32 @@ beforeAll(async () => {
 
 /** What the histories exercised, so a generator that stopped reaching a rule is noticed. */
 const covered = { applied: new Set<string>(), rejected: new Set<string>() };
-const createEvent = world.events.create as (
+type Outcome = { kind: 'ok'; result: EventResult } | { kind: 'error'; error: unknown };
+
+/** `events.create` on either World, with a refusal caught as an outcome. */
+async function createEvent(
+  target: { events: { create: unknown } },
   runId: string,
   data: AnyEventRequest,
   params: CreateEventParams,
-) => Promise<EventResult>;
+): Promise<Outcome> {
+  const create = target.events.create as (
+    runId: string,
+    data: AnyEventRequest,
+    params: CreateEventParams,
+  ) => Promise<EventResult>;
+  try {
+    return { kind: 'ok', result: await create(runId, data, params) };
+  } catch (error) {
+    return { kind: 'error', error };
+  }
+}
 
 afterAll(async () => {
   await world.close();
   await admin.end();
   await dropSchema(schema);
 });
-
-class ReferenceStore {
-  runs = new Map<string, RunState>();
-  steps = new Map<string, Step>();
-  hooks = new Map<string, Hook>();
-  hooksCreated = new Set<string>();
-  tokens = new Map<string, { runId: string; hookId: string }>();
-  waits = new Map<string, Wait>();
-  log = new Map<string, unknown[]>();
-
-  create(runId: string, data: AnyEventRequest, params: CreateEventParams) {
-    const { event, params: validated } = validateCreateEvent(runId, data, params);
-    const correlationId = 'correlationId' in event ? event.correlationId : undefined;
-    const key = `${runId}/${correlationId}`;
-    const token = event.eventType === 'hook_created' ? event.eventData.token : undefined;
-    const result = transition({
-      runId,
-      event,
-      params: validated,
-      now: Date.now(),
-      run: this.runs.get(runId),
-      step: this.steps.get(key),
-      hook: this.hooks.get(key),
-      hookEverCreated: this.hooksCreated.has(key),
-      tokenHolder: token === undefined ? undefined : this.tokens.get(token),
-      wait:
-        correlationId === undefined ? undefined : this.waits.get(waitIdOf(runId, correlationId)),
-    });
-    if (result.kind !== 'applied') return result;
-    this.runs.set(runId, result.run);
-    const log = this.log.get(runId) ?? [];
-    log.push(...result.events);
-    this.log.set(runId, log);
-    const { changes } = result;
-    if (changes.step) this.steps.set(`${runId}/${changes.step.stepId}`, changes.step);
-    if (changes.wait) this.waits.set(changes.wait.waitId, changes.wait);
-    if (changes.createdHook) {
-      const hook = changes.createdHook;
-      this.hooks.set(`${runId}/${hook.hookId}`, hook);
-      this.hooksCreated.add(`${runId}/${hook.hookId}`);
-      this.tokens.set(hook.token, { runId, hookId: hook.hookId });
-    }
-    if (changes.deletedHook) {
-      this.hooks.delete(`${runId}/${changes.deletedHook.hookId}`);
-      this.tokens.delete(changes.deletedHook.token);
-    }
-    if (changes.releaseRunResources) {
-      for (const [key, hook] of this.hooks) {
-        if (hook.runId !== runId) continue;
-        this.hooks.delete(key);
-        this.tokens.delete(hook.token);
-      }
-      for (const [key, wait] of this.waits) if (wait.runId === runId) this.waits.delete(key);
-    }
-    return result;
-  }
-}
 
 /** mulberry32: a small seeded generator, so a failing history can be replayed. */
 function seeded(seed: number): () => number {
@@ -303,13 +256,18 @@ describe('append_event() agrees with the reference state machine', () => {
     it(`on random history ${seed}`, async () => {
       const random = seeded(seed);
       const runIds = [`wrun_seed${seed}_a`, `wrun_seed${seed}_b`, `wrun_seed${seed}_c`];
-      const reference = new ReferenceStore();
+      // The oracle's backend is read for its fence inputs: the newest event id and guard marker.
+      const oracle = createMemoryBackend();
+      const reference = createMemoryWorld({ backend: oracle });
       const previous = new Map<string, { reference?: string; world?: string }>();
       let followUp: Action | undefined;
       for (let i = 0; i < 200; i++) {
         const action = followUp ?? randomAction(random, runIds, [`t1_${seed}`, `t2_${seed}`]);
         followUp = undefined;
-        const refState = reference.runs.get(action.runId);
+        // Copied out: the oracle's run record changes in place as events are appended.
+        const refRecord = oracle.store.runs.get(action.runId);
+        const refState = refRecord?.state;
+        const refLogLength = refRecord?.events.length ?? 0;
         const dbState = await worldState(action.runId);
         const prior = previous.get(action.runId) ?? {};
         const refParams = fenceParams(
@@ -324,19 +282,15 @@ describe('append_event() agrees with the reference state machine', () => {
           prior.world,
           dbState?.external_marker == null ? undefined : Number(dbState.external_marker),
         );
-        const expected = reference.create(action.runId, action.event, refParams);
-        let actual: { kind: 'ok'; result: EventResult } | { kind: 'error'; error: unknown };
-        try {
-          actual = { kind: 'ok', result: await createEvent(action.runId, action.event, dbParams) };
-        } catch (error) {
-          actual = { kind: 'error', error };
-        }
+        const expected = await createEvent(reference, action.runId, action.event, refParams);
+        const actual = await createEvent(world, action.runId, action.event, dbParams);
         const context = `step ${i}: ${action.event.eventType} on ${action.runId} (${JSON.stringify({ lastKnown: action.lastKnown, guard: action.stateUpdatedAt })})`;
-        if (expected.kind === 'rejected') {
-          covered.rejected.add(`${expected.error.name}/${expected.error.code}`);
+        if (expected.kind === 'error') {
+          const refusal = describeError(expected.error);
+          covered.rejected.add(`${refusal.name}/${refusal.code}`);
           expect(actual.kind, context).toBe('error');
           if (actual.kind === 'error') {
-            expect(describeError(actual.error), context).toEqual(describeError(expected.error));
+            expect(describeError(actual.error), context).toEqual(refusal);
           }
           continue;
         }
@@ -346,12 +300,16 @@ describe('append_event() agrees with the reference state machine', () => {
         const { events: log, cursor, hasMore, ...actualResult } = actual.result;
         expect(normalize(actualResult), context).toEqual(normalize(expectedResult));
         if (action.event.eventType === 'run_started') {
-          expect(normalize(log), context).toEqual(normalize(reference.log.get(action.runId)));
+          // The whole log, also when the run was already started (the oracle then returns none).
+          const refLog = oracle.store.runs.get(action.runId)?.events;
+          expect(normalize(log), context).toEqual(normalize(refLog));
           expect(hasMore).toBe(false);
           expect(cursor).toBe(log?.at(-1)?.eventId);
         }
-        if (expected.kind === 'applied') {
-          covered.applied.add(expected.events.at(-1)!.eventType);
+        // Applied, not unchanged: the oracle's log grew.
+        const refEvents = oracle.store.runs.get(action.runId)?.events ?? [];
+        if (refEvents.length > refLogLength) {
+          covered.applied.add(refEvents.at(-1)!.eventType);
           // A retried step is often started again right away, before its retryAfter.
           if (action.event.eventType === 'step_retrying' && random() < 0.5) {
             followUp = {
@@ -369,20 +327,23 @@ describe('append_event() agrees with the reference state machine', () => {
       }
       for (const runId of runIds) {
         const events = (await world.events.list({ runId })).data;
-        expect(normalize(events)).toEqual(normalize(reference.log.get(runId) ?? []));
+        if (oracle.store.runs.get(runId) === undefined) {
+          expect(events).toEqual([]);
+          continue;
+        }
+        expect(normalize(events)).toEqual(normalize((await reference.events.list({ runId })).data));
         const ids = events.map((event) => event.eventId);
         expect([...ids].sort()).toEqual(ids);
-        if (reference.runs.has(runId)) {
-          expect(normalize(await world.runs.get(runId))).toEqual(
-            normalize(reference.runs.get(runId)!.run),
-          );
-          const steps = (await world.steps.list({ runId, pagination: { sortOrder: 'asc' } })).data;
-          const refSteps = [...reference.steps.values()].filter((step) => step.runId === runId);
-          expect(normalize(steps)).toEqual(normalize(refSteps));
-          const hooks = (await world.hooks.list({ runId })).data;
-          const refHooks = [...reference.hooks.values()].filter((hook) => hook.runId === runId);
-          expect(normalize(hooks)).toEqual(normalize(refHooks));
-        }
+        expect(normalize(await world.runs.get(runId))).toEqual(
+          normalize(await reference.runs.get(runId)),
+        );
+        const ascending = { runId, pagination: { sortOrder: 'asc' as const } };
+        expect(normalize((await world.steps.list(ascending)).data)).toEqual(
+          normalize((await reference.steps.list(ascending)).data),
+        );
+        expect(normalize((await world.hooks.list({ runId })).data)).toEqual(
+          normalize((await reference.hooks.list({ runId })).data),
+        );
       }
     });
   }
