@@ -4,10 +4,10 @@ import {
   type ServedQueueHandlers,
   serveQueueHandlers,
 } from '@worldkit/world';
+import { waitFor } from '@worldkit/world-testing';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createWorld, type PostgresWorld } from '../src/index.js';
-import { waitFor } from './helpers.js';
 import { PrivateCluster } from './private-cluster.js';
 
 /**

@@ -4,10 +4,11 @@ import {
   type ServedQueueHandlers,
   serveQueueHandlers,
 } from '@worldkit/world';
+import { waitFor } from '@worldkit/world-testing';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createWorld, type PostgresWorld } from '../src/index.js';
-import { DATABASE_URL, dropSchema, randomSchema, waitFor } from './helpers.js';
+import { DATABASE_URL, dropSchema, randomSchema } from './helpers.js';
 
 /**
  * Queue semantics against a real app route: deliveries POST to a local server that serves the

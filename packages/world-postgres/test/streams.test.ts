@@ -1,9 +1,10 @@
+import { waitFor } from '@worldkit/world-testing';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolveConfig } from '../src/config.js';
 import { createWorld, type PostgresWorld } from '../src/index.js';
 import { APPLICATION_NAME, Notifications } from '../src/notifications.js';
-import { DATABASE_URL, dropSchema, randomSchema, waitFor } from './helpers.js';
+import { DATABASE_URL, dropSchema, randomSchema } from './helpers.js';
 
 const schema = randomSchema();
 const RUN = 'wrun_streams';

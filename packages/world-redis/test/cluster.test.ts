@@ -1,10 +1,10 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { describeWorldConformance } from '@worldkit/world-testing';
+import { describeWorldConformance, waitFor } from '@worldkit/world-testing';
 import { Cluster } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createWorld } from '../src/index.js';
-import { testPrefix, waitFor } from './helpers.js';
+import { testPrefix } from './helpers.js';
 import { PrivateRedis } from './private-redis.js';
 
 /**

@@ -1,9 +1,9 @@
 import { newId, serveQueueHandlers } from '@worldkit/world';
+import { waitFor } from '@worldkit/world-testing';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createWorld, type RedisWorld } from '../src/index.js';
 import { KeyLayout } from '../src/keys.js';
-import { waitFor } from './helpers.js';
 import { PrivateRedis } from './private-redis.js';
 
 /**

@@ -8,14 +8,20 @@ export function testPrefix(label = 'test'): string {
   return `wktest-${label}-${randomBytes(4).toString('hex')}`;
 }
 
-/** Fails with a message saying what to start when the server does not answer. */
-export async function assertRedisReachable(url = REDIS_URL): Promise<void> {
+/** A client that connects only when asked and fails at once, instead of retrying, if it cannot. */
+export function failFastClient(url: string): Redis {
   const client = new Redis(url, {
     lazyConnect: true,
     maxRetriesPerRequest: 0,
     retryStrategy: () => null,
   });
   client.on('error', () => {});
+  return client;
+}
+
+/** Fails with a message saying what to start when the server does not answer. */
+export async function assertRedisReachable(url = REDIS_URL): Promise<void> {
+  const client = failFastClient(url);
   try {
     await client.connect();
     await client.ping();
@@ -42,19 +48,5 @@ export async function deleteKeys(prefix: string, url = REDIS_URL): Promise<void>
     } while (cursor !== '0');
   } finally {
     await client.quit().catch(() => client.disconnect());
-  }
-}
-
-/** Polls until `check` returns a value other than undefined (or throws after `timeoutMs`). */
-export async function waitFor<T>(
-  check: () => T | undefined | Promise<T | undefined>,
-  { timeoutMs = 10_000, intervalMs = 10, what = 'condition' } = {},
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }
 }

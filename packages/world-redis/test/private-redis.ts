@@ -1,21 +1,9 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Redis } from 'ioredis';
-
-/** A free TCP port on loopback (asked of the OS, then released for the server to take). */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
+import { freePort } from '@worldkit/world-testing';
+import { failFastClient } from './helpers.js';
 
 /**
  * A redis-server of the test's own, on a free port with a temporary directory, that the test can
@@ -79,12 +67,7 @@ export class PrivateRedis {
   private async waitUntilReady(): Promise<void> {
     const deadline = Date.now() + 10_000;
     for (;;) {
-      const client = new Redis(this.url, {
-        lazyConnect: true,
-        maxRetriesPerRequest: 0,
-        retryStrategy: () => null,
-      });
-      client.on('error', () => {});
+      const client = failFastClient(this.url);
       try {
         await client.connect();
         // After a restart the server answers LOADING until the AOF is replayed.

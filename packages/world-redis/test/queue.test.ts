@@ -1,10 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { newId } from '@worldkit/world';
+import { waitFor } from '@worldkit/world-testing';
 import { Redis } from 'ioredis';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { KeyLayout } from '../src/keys.js';
 import { defineScripts, runScript } from '../src/scripts.js';
-import { assertRedisReachable, REDIS_URL, waitFor } from './helpers.js';
+import { assertRedisReachable, REDIS_URL } from './helpers.js';
 import { WorldFixture } from './world-fixture.js';
 
 let fixture: WorldFixture;

@@ -21,3 +21,5 @@ export {
   DEFAULT_TIMING,
   type ProcessWorld,
 } from './suite/types.js';
+export { freePort } from './support/free-port.js';
+export { type WaitForOptions, waitFor } from './support/wait-for.js';

@@ -203,6 +203,15 @@ export async function createRun(
   return runId;
 }
 
+/** A running run with an active hook, as a workflow waiting for a signal. */
+export async function createRunWithHook(world: World) {
+  const runId = await createRun(world);
+  const hookId = newHookId();
+  const token = `tok-${uid()}`;
+  await append(world, runId, ev.hookCreated(hookId, token));
+  return { runId, hookId, token };
+}
+
 /** The whole log of a run, paging with the World's own cursors. */
 export async function allEvents(world: World, runId: string): Promise<Event[]> {
   const events: Event[] = [];
@@ -235,23 +244,6 @@ export async function collect<T>(
     cursor = page.cursor;
   }
   throw new Error('a list did not end after 10000 pages');
-}
-
-/** Polls `check` until it returns a value other than undefined, or fails with `what`. */
-export async function waitFor<T>(
-  what: string,
-  check: () => T | undefined | Promise<T | undefined>,
-  timeoutMs = 10_000,
-  intervalMs = 10,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline)
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, intervalMs));
-  }
 }
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -39,6 +39,13 @@ async function writersFor(t: CaseContext, topology: Topology): Promise<Writer[]>
   );
 }
 
+/** The World to read from, the racing writers, and a fresh run for them to race on. */
+async function raceOnNewRun(t: CaseContext, topology: Topology) {
+  const world = await t.world();
+  const writers = await writersFor(t, topology);
+  return { world, writers, runId: await createRun(world) };
+}
+
 const requirementsOf = (topology: Topology): ConformanceCase['requires'] =>
   topology === 'separate processes' ? ['multiProcess'] : [];
 
@@ -98,9 +105,7 @@ function casesFor(topology: Topology): ConformanceCase[] {
       name: named('duplicate step_created: exactly one winner, one event'),
       requires,
       async run(t) {
-        const world = await t.world();
-        const writers = await writersFor(t, topology);
-        const runId = await createRun(world);
+        const { world, writers, runId } = await raceOnNewRun(t, topology);
         const stepId = newStepId();
         expectOneWinner(
           await race(writers, (w) => w(runId, ev.stepCreated(stepId))),
@@ -115,9 +120,7 @@ function casesFor(topology: Topology): ConformanceCase[] {
       name: named('duplicate wait_created: exactly one winner'),
       requires,
       async run(t) {
-        const world = await t.world();
-        const writers = await writersFor(t, topology);
-        const runId = await createRun(world);
+        const { world, writers, runId } = await raceOnNewRun(t, topology);
         const waitId = newWaitId();
         const resumeAt = new Date(Date.now() + 60_000);
         expectOneWinner(
@@ -131,9 +134,7 @@ function casesFor(topology: Topology): ConformanceCase[] {
       name: named('duplicate hook_created with one hook id: exactly one winner, no hook_conflict'),
       requires,
       async run(t) {
-        const world = await t.world();
-        const writers = await writersFor(t, topology);
-        const runId = await createRun(world);
+        const { world, writers, runId } = await raceOnNewRun(t, topology);
         const hookId = newHookId();
         const token = `tok-${uid()}`;
         expectOneWinner(
@@ -149,9 +150,7 @@ function casesFor(topology: Topology): ConformanceCase[] {
       name: named('concurrent step_completed: exactly one winner'),
       requires,
       async run(t) {
-        const world = await t.world();
-        const writers = await writersFor(t, topology);
-        const runId = await createRun(world);
+        const { world, writers, runId } = await raceOnNewRun(t, topology);
         const stepId = newStepId();
         await append(world, runId, ev.stepCreated(stepId));
         await append(world, runId, ev.stepStarted(stepId));
@@ -166,9 +165,7 @@ function casesFor(topology: Topology): ConformanceCase[] {
       name: named('step_completed racing step_failed: exactly one terminal step event'),
       requires,
       async run(t) {
-        const world = await t.world();
-        const writers = await writersFor(t, topology);
-        const runId = await createRun(world);
+        const { world, writers, runId } = await raceOnNewRun(t, topology);
         const stepId = newStepId();
         await append(world, runId, ev.stepCreated(stepId));
         await append(world, runId, ev.stepStarted(stepId));
@@ -188,9 +185,7 @@ function casesFor(topology: Topology): ConformanceCase[] {
       name: named('concurrent wait_completed: exactly one winner'),
       requires,
       async run(t) {
-        const world = await t.world();
-        const writers = await writersFor(t, topology);
-        const runId = await createRun(world);
+        const { world, writers, runId } = await raceOnNewRun(t, topology);
         const waitId = newWaitId();
         await append(world, runId, ev.waitCreated(waitId, new Date()));
         expectOneWinner(
@@ -204,9 +199,7 @@ function casesFor(topology: Topology): ConformanceCase[] {
       name: named('concurrent hook_disposed: exactly one winner'),
       requires,
       async run(t) {
-        const world = await t.world();
-        const writers = await writersFor(t, topology);
-        const runId = await createRun(world);
+        const { world, writers, runId } = await raceOnNewRun(t, topology);
         const hookId = newHookId();
         const token = `tok-${uid()}`;
         await append(world, runId, ev.hookCreated(hookId, token));
@@ -222,9 +215,7 @@ function casesFor(topology: Topology): ConformanceCase[] {
       name: named('concurrent terminal run transitions: exactly one winner'),
       requires,
       async run(t) {
-        const world = await t.world();
-        const writers = await writersFor(t, topology);
-        const runId = await createRun(world);
+        const { world, writers, runId } = await raceOnNewRun(t, topology);
         const terminal = [ev.runCompleted(), ev.runFailed(), ev.runCancelled()];
         const results = await race(writers, (w, i) => w(runId, terminal[i % 3]!));
         const { winners } = outcomes(results);
@@ -273,9 +264,7 @@ function casesFor(topology: Topology): ConformanceCase[] {
       ),
       requires,
       async run(t) {
-        const world = await t.world();
-        const writers = await writersFor(t, topology);
-        const runId = await createRun(world);
+        const { world, writers, runId } = await raceOnNewRun(t, topology);
         const stepIds = writers.map(() => newStepId());
         // A reader tails the log with cursors while the writers race.
         const seen: Event[] = [];

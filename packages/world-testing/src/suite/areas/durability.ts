@@ -1,4 +1,5 @@
 import { expect } from 'vitest';
+import { waitFor } from '../../support/wait-for.js';
 import { snapshotRun } from '../assertions.js';
 import type { ConformanceCase } from '../context.js';
 import {
@@ -12,7 +13,6 @@ import {
   newStepId,
   newWaitId,
   uid,
-  waitFor,
 } from '../fixtures.js';
 
 const requires: ConformanceCase['requires'] = ['durableStorage'];
@@ -124,11 +124,10 @@ export const durabilityCases: ConformanceCase[] = [
       const after = await t.openWorld();
       t.queueApp.useHandlersOf(after);
       await after.start?.();
-      const [delivery] = await waitFor(
-        'the message enqueued before the reopen',
-        () => (received.length > 0 ? received : undefined),
-        30_000,
-      );
+      const [delivery] = await waitFor(() => (received.length > 0 ? received : undefined), {
+        timeoutMs: 30_000,
+        what: 'the message enqueued before the reopen',
+      });
       expect(delivery!.message).toMatchObject({ runId });
     },
   },

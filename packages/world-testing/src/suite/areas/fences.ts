@@ -2,7 +2,16 @@ import { idTime, type World } from '@worldkit/world';
 import { expect } from 'vitest';
 import { type ExpectedError, expectRejectedWithoutEffect } from '../assertions.js';
 import type { ConformanceCase } from '../context.js';
-import { allEvents, append, createRun, ev, newHookId, newStepId, uid } from '../fixtures.js';
+import {
+  allEvents,
+  append,
+  createRun,
+  createRunWithHook,
+  ev,
+  newHookId,
+  newStepId,
+  uid,
+} from '../fixtures.js';
 
 const FENCE: ExpectedError = { name: 'EntityConflictError', status: 412, code: 'FENCE_CONFLICT' };
 const PRECONDITION: ExpectedError = { name: 'PreconditionFailedError', status: 412 };
@@ -11,19 +20,21 @@ async function newestEventId(world: World, runId: string): Promise<string> {
   return (await allEvents(world, runId)).at(-1)!.eventId;
 }
 
-/** A running run with an active hook, as a workflow waiting for a signal. */
-async function waitingOnHook(world: World) {
-  const runId = await createRun(world);
-  const hookId = newHookId();
-  const token = `tok-${uid()}`;
-  await append(world, runId, ev.hookCreated(hookId, token));
-  return { runId, hookId, token };
-}
-
 /** The ms time of the newest externally originated event: `hook_received` sent without a guard. */
 async function receiveUnguarded(world: World, runId: string, hookId: string, token: string) {
   const result = await append(world, runId, ev.hookReceived(hookId, token));
   return idTime(result.event!.eventId)!;
+}
+
+/** A step_created fenced at `fence` is refused with FENCE_CONFLICT and writes nothing. */
+function expectFencedOut(world: World, runId: string, fence: string, what: string) {
+  return expectRejectedWithoutEffect(
+    world,
+    runId,
+    what,
+    () => append(world, runId, ev.stepCreated(newStepId()), { lastKnownEventId: fence }),
+    FENCE,
+  );
 }
 
 const fenced: ConformanceCase['requires'] = ['lastKnownEventIdFence'];
@@ -54,13 +65,7 @@ export const fenceCases: ConformanceCase[] = [
       const runId = await createRun(world);
       const stale = await newestEventId(world, runId);
       await append(world, runId, ev.stepCreated(newStepId()));
-      const error = await expectRejectedWithoutEffect(
-        world,
-        runId,
-        'step_created with a stale fence',
-        () => append(world, runId, ev.stepCreated(newStepId()), { lastKnownEventId: stale }),
-        FENCE,
-      );
+      const error = await expectFencedOut(world, runId, stale, 'step_created with a stale fence');
       expect(String(error.message)).toMatch(/^fence conflict:/);
     },
   },
@@ -114,16 +119,10 @@ export const fenceCases: ConformanceCase[] = [
     requires: fenced,
     async run(t) {
       const world = await t.world();
-      const { runId, hookId, token } = await waitingOnHook(world);
+      const { runId, hookId, token } = await createRunWithHook(world);
       const before = await newestEventId(world, runId);
       await append(world, runId, ev.hookReceived(hookId, token));
-      await expectRejectedWithoutEffect(
-        world,
-        runId,
-        'a write fenced before the signal',
-        () => append(world, runId, ev.stepCreated(newStepId()), { lastKnownEventId: before }),
-        FENCE,
-      );
+      await expectFencedOut(world, runId, before, 'a write fenced before the signal');
     },
   },
   {
@@ -131,19 +130,13 @@ export const fenceCases: ConformanceCase[] = [
     requires: fenced,
     async run(t) {
       const world = await t.world();
-      const holder = await waitingOnHook(world);
+      const holder = await createRunWithHook(world);
       const runId = await createRun(world);
       const before = await newestEventId(world, runId);
       const conflict = await append(world, runId, ev.hookCreated(newHookId(), holder.token));
       expect(conflict.event?.eventType).toBe('hook_conflict');
       expect(await newestEventId(world, runId)).toBe(conflict.event?.eventId);
-      await expectRejectedWithoutEffect(
-        world,
-        runId,
-        'a write fenced before the hook_conflict',
-        () => append(world, runId, ev.stepCreated(newStepId()), { lastKnownEventId: before }),
-        FENCE,
-      );
+      await expectFencedOut(world, runId, before, 'a write fenced before the hook_conflict');
     },
   },
   {
@@ -173,7 +166,7 @@ export const fenceCases: ConformanceCase[] = [
     requires: fenced,
     async run(t) {
       const world = await t.world();
-      const { runId, hookId, token } = await waitingOnHook(world);
+      const { runId, hookId, token } = await createRunWithHook(world);
       const stepId = newStepId();
       const waitId = `wait_${uid()}`;
       const writes = [
@@ -203,7 +196,7 @@ export const fenceCases: ConformanceCase[] = [
     requires: guarded,
     async run(t) {
       const world = await t.world();
-      const { runId, hookId, token } = await waitingOnHook(world);
+      const { runId, hookId, token } = await createRunWithHook(world);
       const marker = await receiveUnguarded(world, runId, hookId, token);
       await expectRejectedWithoutEffect(
         world,
@@ -219,7 +212,7 @@ export const fenceCases: ConformanceCase[] = [
     requires: guarded,
     async run(t) {
       const world = await t.world();
-      const { runId, hookId, token } = await waitingOnHook(world);
+      const { runId, hookId, token } = await createRunWithHook(world);
       const marker = await receiveUnguarded(world, runId, hookId, token);
       const result = await append(world, runId, ev.stepCreated(newStepId()), {
         stateUpdatedAt: marker,
@@ -265,7 +258,7 @@ export const fenceCases: ConformanceCase[] = [
     requires: guarded,
     async run(t) {
       const world = await t.world();
-      const { runId, hookId, token } = await waitingOnHook(world);
+      const { runId, hookId, token } = await createRunWithHook(world);
       const marker = await receiveUnguarded(world, runId, hookId, token);
       // Later events written with a snapshot: the marker must stay at the unguarded receive.
       await new Promise((resolve) => setTimeout(resolve, 5));
@@ -285,7 +278,7 @@ export const fenceCases: ConformanceCase[] = [
     requires: guarded,
     async run(t) {
       const world = await t.world();
-      const { runId, hookId, token } = await waitingOnHook(world);
+      const { runId, hookId, token } = await createRunWithHook(world);
       const marker = await receiveUnguarded(world, runId, hookId, token);
       await new Promise((resolve) => setTimeout(resolve, 5));
       const stepId = newStepId();
@@ -309,7 +302,7 @@ export const fenceCases: ConformanceCase[] = [
       const signaller = await t.openWorld();
       let fired = 0;
       for (let round = 0; round < 40 && fired < 3; round++) {
-        const { runId, hookId, token } = await waitingOnHook(world);
+        const { runId, hookId, token } = await createRunWithHook(world);
         // The replay loads the log and decides to create a step from what it saw.
         const loaded = await allEvents(world, runId);
         const fence = loaded.at(-1)!.eventId;
@@ -344,7 +337,7 @@ export const fenceCases: ConformanceCase[] = [
       const signaller = await t.openWorld();
       let fired = 0;
       for (let round = 0; round < 40 && fired < 3; round++) {
-        const { runId, hookId, token } = await waitingOnHook(world);
+        const { runId, hookId, token } = await createRunWithHook(world);
         await receiveUnguarded(world, runId, hookId, token);
         const snapshot = idTime((await allEvents(world, runId)).at(-1)!.eventId)!;
         await new Promise((resolve) => setTimeout(resolve, 2));
@@ -366,17 +359,11 @@ export const fenceCases: ConformanceCase[] = [
     requires: fenced,
     async run(t) {
       const world = await t.world();
-      const { runId, hookId, token } = await waitingOnHook(world);
+      const { runId, hookId, token } = await createRunWithHook(world);
       const loaded = await world.events.list({ runId });
       const fence = loaded.data.at(-1)!.eventId;
       await append(world, runId, ev.hookReceived(hookId, token));
-      await expectRejectedWithoutEffect(
-        world,
-        runId,
-        'the stale decision',
-        () => append(world, runId, ev.stepCreated(newStepId()), { lastKnownEventId: fence }),
-        FENCE,
-      );
+      await expectFencedOut(world, runId, fence, 'the stale decision');
       const newer = await world.events.list({ runId, pagination: { cursor: loaded.cursor! } });
       expect(newer.data.map((e) => e.eventType)).toEqual(['hook_received']);
       const retried = await append(world, runId, ev.stepCreated(newStepId()), {

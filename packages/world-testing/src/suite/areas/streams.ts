@@ -1,8 +1,9 @@
 import { newId, type World } from '@worldkit/world';
 import { expect } from 'vitest';
+import { waitFor } from '../../support/wait-for.js';
 import { expectBytes } from '../assertions.js';
 import type { ConformanceCase } from '../context.js';
-import { allBytes, multiWriter, newRunId, uid, waitFor } from '../fixtures.js';
+import { allBytes, multiWriter, newRunId, uid } from '../fixtures.js';
 
 const text = (value: string) => new TextEncoder().encode(value);
 const streamName = () => `strm_${uid()}_user`;
@@ -273,13 +274,16 @@ export const streamCases: ConformanceCase[] = [
       );
       await t.closeWorld(world);
       expect(
-        await waitFor('the open reader to settle after close()', async () => {
-          const state = await Promise.race([
-            pending,
-            new Promise((r) => setTimeout(() => r(undefined), 20)),
-          ]);
-          return state as string | undefined;
-        }),
+        await waitFor(
+          async () => {
+            const state = await Promise.race([
+              pending,
+              new Promise((r) => setTimeout(() => r(undefined), 20)),
+            ]);
+            return state as string | undefined;
+          },
+          { what: 'the open reader to settle after close()' },
+        ),
       ).toBe('settled');
     },
   },

@@ -6,6 +6,7 @@ import {
   allEvents,
   append,
   createRun,
+  createRunWithHook,
   dataOf,
   ev,
   newHookId,
@@ -55,14 +56,6 @@ async function withStep(world: World, status: 'pending' | 'running' | 'completed
   if (status === 'completed') await append(world, runId, ev.stepCompleted(stepId));
   if (status === 'failed') await append(world, runId, ev.stepFailed(stepId));
   return { runId, stepId };
-}
-
-async function withHook(world: World) {
-  const runId = await createRun(world);
-  const hookId = newHookId();
-  const token = `tok-${uid()}`;
-  await append(world, runId, ev.hookCreated(hookId, token));
-  return { runId, hookId, token };
 }
 
 async function withWait(world: World) {
@@ -240,7 +233,7 @@ export const transitionCases: ConformanceCase[] = [
       name: `a ${how} run releases its hook tokens and deletes its hooks and waits`,
       async run(t) {
         const world = await t.world();
-        const { runId, hookId, token } = await withHook(world);
+        const { runId, hookId, token } = await createRunWithHook(world);
         const waitId = newWaitId();
         await append(world, runId, ev.waitCreated(waitId, new Date(Date.now() + 60_000)));
         await terminate(world, runId, how);
@@ -501,7 +494,7 @@ export const transitionCases: ConformanceCase[] = [
     'hook_created twice with the same hook id → EntityConflictError, never hook_conflict',
     CONFLICT,
     async (world) => {
-      const { runId, hookId, token } = await withHook(world);
+      const { runId, hookId, token } = await createRunWithHook(world);
       return { runId, write: () => append(world, runId, ev.hookCreated(hookId, token)) };
     },
   ),
@@ -509,7 +502,7 @@ export const transitionCases: ConformanceCase[] = [
     'hook_created again after the hook was disposed → EntityConflictError',
     CONFLICT,
     async (world) => {
-      const { runId, hookId, token } = await withHook(world);
+      const { runId, hookId, token } = await createRunWithHook(world);
       await append(world, runId, ev.hookDisposed(hookId, token));
       return { runId, write: () => append(world, runId, ev.hookCreated(hookId, token)) };
     },
@@ -518,7 +511,7 @@ export const transitionCases: ConformanceCase[] = [
     name: 'hook_created with a token another run holds → a hook_conflict event, not an error',
     async run(t) {
       const world = await t.world();
-      const holder = await withHook(world);
+      const holder = await createRunWithHook(world);
       const runId = await createRun(world);
       const hookId = newHookId();
       const result = await append(world, runId, ev.hookCreated(hookId, holder.token));
@@ -542,7 +535,7 @@ export const transitionCases: ConformanceCase[] = [
     name: 'hook_created with a token another hook of the same run holds → hook_conflict',
     async run(t) {
       const world = await t.world();
-      const { runId, token } = await withHook(world);
+      const { runId, token } = await createRunWithHook(world);
       const result = await append(world, runId, ev.hookCreated(newHookId(), token));
       expect(result.event?.eventType).toBe('hook_conflict');
       expect(dataOf(result.event)).toMatchObject({ token, conflictingRunId: runId });
@@ -552,7 +545,7 @@ export const transitionCases: ConformanceCase[] = [
     name: 'a disposed hook releases its token for another run',
     async run(t) {
       const world = await t.world();
-      const { runId, hookId, token } = await withHook(world);
+      const { runId, hookId, token } = await createRunWithHook(world);
       await append(world, runId, ev.hookDisposed(hookId, token));
       const other = await createRun(world);
       const result = await append(world, other, ev.hookCreated(newHookId(), token));
@@ -576,7 +569,7 @@ export const transitionCases: ConformanceCase[] = [
     name: 'hook_received appends an event and keeps the hook',
     async run(t) {
       const world = await t.world();
-      const { runId, hookId, token } = await withHook(world);
+      const { runId, hookId, token } = await createRunWithHook(world);
       const result = await append(world, runId, ev.hookReceived(hookId, token));
       expect(result.event?.eventType).toBe('hook_received');
       expect((await world.hooks.getByToken(token)).hookId).toBe(hookId);
@@ -593,7 +586,7 @@ export const transitionCases: ConformanceCase[] = [
     'hook_received after the hook was disposed → HookNotFoundError',
     HOOK_NOT_FOUND,
     async (world) => {
-      const { runId, hookId, token } = await withHook(world);
+      const { runId, hookId, token } = await createRunWithHook(world);
       await append(world, runId, ev.hookDisposed(hookId, token));
       return { runId, write: () => append(world, runId, ev.hookReceived(hookId, token)) };
     },
@@ -602,7 +595,7 @@ export const transitionCases: ConformanceCase[] = [
     name: 'hook_disposed deletes the hook',
     async run(t) {
       const world = await t.world();
-      const { runId, hookId, token } = await withHook(world);
+      const { runId, hookId, token } = await createRunWithHook(world);
       const result = await append(world, runId, ev.hookDisposed(hookId, token));
       expect(result.event?.eventType).toBe('hook_disposed');
       await expectRejects(
@@ -614,7 +607,7 @@ export const transitionCases: ConformanceCase[] = [
     },
   },
   refused('hook_disposed twice → HookNotFoundError', HOOK_NOT_FOUND, async (world) => {
-    const { runId, hookId, token } = await withHook(world);
+    const { runId, hookId, token } = await createRunWithHook(world);
     await append(world, runId, ev.hookDisposed(hookId, token));
     return { runId, write: () => append(world, runId, ev.hookDisposed(hookId, token)) };
   }),
