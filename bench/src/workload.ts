@@ -39,28 +39,12 @@ export async function createStartedRun(subject: OpenedWorld): Promise<string> {
 export function stepEvents(subject: OpenedWorld): Array<(runId: string) => Promise<unknown>> {
   const stepId = newId('step');
   const { world, specVersion } = subject;
+  const append = (eventType: string, eventData: Record<string, unknown>) => (runId: string) =>
+    world.events.create(runId, { eventType, correlationId: stepId, specVersion, eventData } as any);
   return [
-    (runId) =>
-      world.events.create(runId, {
-        eventType: 'step_created',
-        correlationId: stepId,
-        specVersion,
-        eventData: { stepName: STEP_NAME, input: payload() },
-      } as any),
-    (runId) =>
-      world.events.create(runId, {
-        eventType: 'step_started',
-        correlationId: stepId,
-        specVersion,
-        eventData: { stepName: STEP_NAME },
-      } as any),
-    (runId) =>
-      world.events.create(runId, {
-        eventType: 'step_completed',
-        correlationId: stepId,
-        specVersion,
-        eventData: { stepName: STEP_NAME, result: payload() },
-      } as any),
+    append('step_created', { stepName: STEP_NAME, input: payload() }),
+    append('step_started', { stepName: STEP_NAME }),
+    append('step_completed', { stepName: STEP_NAME, result: payload() }),
   ];
 }
 

@@ -84,20 +84,7 @@ async function baselineRate(client, clients) {
     5_000,
     Math.round(seconds * (await probeRate(sha, clients, record, payload))),
   );
-  const args = [
-    '-h',
-    url.hostname,
-    '-p',
-    url.port || '6379',
-    '-c',
-    String(clients),
-    '-n',
-    String(requests),
-    '-r',
-    '1000',
-    '-q',
-  ];
-  return redisBenchmark(args, sha, record, payload);
+  return redisBenchmark(benchmarkArgs(clients, requests), sha, record, payload);
 }
 
 /**
@@ -129,23 +116,27 @@ async function ioredisRate(writers) {
   return rate;
 }
 
+/** redis-benchmark flags: `clients` connections, `requests` in all, keys over a range of 1000. */
+function benchmarkArgs(clients, requests) {
+  return [
+    '-h',
+    url.hostname,
+    '-p',
+    url.port || '6379',
+    '-c',
+    String(clients),
+    '-n',
+    String(requests),
+    '-r',
+    '1000',
+    '-q',
+  ];
+}
+
 const probed = new Map();
 async function probeRate(sha, clients, record, payload) {
   if (!probed.has(clients)) {
-    const args = [
-      '-h',
-      url.hostname,
-      '-p',
-      url.port || '6379',
-      '-c',
-      String(clients),
-      '-n',
-      '5000',
-      '-r',
-      '1000',
-      '-q',
-    ];
-    probed.set(clients, await redisBenchmark(args, sha, record, payload));
+    probed.set(clients, await redisBenchmark(benchmarkArgs(clients, 5000), sha, record, payload));
   }
   return probed.get(clients);
 }
