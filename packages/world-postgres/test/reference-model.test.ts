@@ -1,8 +1,12 @@
 import {
   type AnyEventRequest,
   type CreateEventParams,
+  EVENT_TYPES,
   type EventResult,
+  type EventType,
   idTime,
+  isTerminalRunEventType,
+  TERMINAL_RUN_EVENT_TYPES,
 } from '@worldkit/world';
 import { createMemoryBackend, createMemoryWorld } from '@worldkit/world-testing/memory';
 import pg from 'pg';
@@ -69,27 +73,14 @@ function seeded(seed: number): () => number {
   };
 }
 
-const TYPES = [
-  'run_created',
-  'run_started',
-  'run_completed',
-  'run_failed',
-  'run_cancelled',
-  'step_created',
-  'step_started',
-  'step_completed',
-  'step_failed',
-  'step_retrying',
-  'hook_created',
-  'hook_received',
-  'hook_disposed',
-  'wait_created',
-  'wait_completed',
-] as const;
+/** Every type a client may create: all but `hook_conflict`, which a World writes itself. */
+const TYPES = EVENT_TYPES.filter(
+  (type): type is Exclude<EventType, 'hook_conflict'> => type !== 'hook_conflict',
+);
 
 /** Step events weigh double: retries and early starts need a step's whole life in one history. */
 const NON_TERMINAL_TYPES = [
-  ...TYPES.filter((type) => !['run_completed', 'run_failed', 'run_cancelled'].includes(type)),
+  ...TYPES.filter((type) => !isTerminalRunEventType(type)),
   ...TYPES.filter((type) => type.startsWith('step_')),
 ];
 
@@ -107,10 +98,7 @@ function randomAction(random: () => number, runIds: string[], tokens: string[]):
   const bytes = () => new Uint8Array([Math.floor(random() * 256), 0, 255]);
   const correlationId = pick(['c1', 'c2']);
   // Terminal run events are rare, so histories live long enough to reach every rule.
-  const eventType =
-    random() < 0.04
-      ? pick(['run_completed', 'run_failed', 'run_cancelled'] as const)
-      : pick(NON_TERMINAL_TYPES);
+  const eventType = random() < 0.04 ? pick(TERMINAL_RUN_EVENT_TYPES) : pick(NON_TERMINAL_TYPES);
   const future = random() < 0.5;
   const when = new Date(
     Date.now() + (future ? 3_600_000 : -3_600_000) + Math.floor(random() * 999),
@@ -349,7 +337,7 @@ describe('append_event() agrees with the reference state machine', () => {
   }
 
   it('exercised every event type and every refusal', () => {
-    expect([...covered.applied].sort()).toEqual([...TYPES, 'hook_conflict'].sort());
+    expect([...covered.applied].sort()).toEqual([...EVENT_TYPES].sort());
     expect([...covered.rejected].sort()).toEqual(
       [
         'EntityConflictError/CONFLICT',

@@ -203,6 +203,20 @@ export async function createRun(
   return runId;
 }
 
+/** A running run with one step, taken to `status`. */
+export async function createRunWithStep(
+  world: World,
+  status: 'pending' | 'running' | 'completed' | 'failed',
+) {
+  const runId = await createRun(world);
+  const stepId = newStepId();
+  await append(world, runId, ev.stepCreated(stepId));
+  if (status !== 'pending') await append(world, runId, ev.stepStarted(stepId));
+  if (status === 'completed') await append(world, runId, ev.stepCompleted(stepId));
+  if (status === 'failed') await append(world, runId, ev.stepFailed(stepId));
+  return { runId, stepId };
+}
+
 /** A running run with an active hook, as a workflow waiting for a signal. */
 export async function createRunWithHook(world: World) {
   const runId = await createRun(world);

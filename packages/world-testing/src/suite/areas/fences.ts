@@ -7,6 +7,7 @@ import {
   append,
   createRun,
   createRunWithHook,
+  createRunWithStep,
   ev,
   newHookId,
   newStepId,
@@ -235,10 +236,7 @@ export const fenceCases: ConformanceCase[] = [
     requires: guarded,
     async run(t) {
       const world = await t.world();
-      const runId = await createRun(world);
-      const stepId = newStepId();
-      await append(world, runId, ev.stepCreated(stepId));
-      await append(world, runId, ev.stepStarted(stepId));
+      const { runId, stepId } = await createRunWithStep(world, 'running');
       const completed = await append(world, runId, ev.stepCompleted(stepId));
       const marker = idTime(completed.event!.eventId)!;
       await expectRejectedWithoutEffect(

@@ -9,6 +9,7 @@ import {
   ascendingIds,
   collect,
   createRun,
+  createRunWithStep,
   dataOf,
   ev,
   newHookId,
@@ -227,10 +228,7 @@ export const storageCases: ConformanceCase[] = [
     name: 'createdAt and startedAt never change across reads and later writes',
     async run(t) {
       const world = await t.world();
-      const runId = await createRun(world);
-      const stepId = newStepId();
-      await append(world, runId, ev.stepCreated(stepId));
-      await append(world, runId, ev.stepStarted(stepId));
+      const { runId, stepId } = await createRunWithStep(world, 'running');
       const run1 = await world.runs.get(runId);
       const step1 = await world.steps.get(runId, stepId);
       const events1 = await allEvents(world, runId);

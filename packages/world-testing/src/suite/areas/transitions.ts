@@ -7,6 +7,7 @@ import {
   append,
   createRun,
   createRunWithHook,
+  createRunWithStep,
   dataOf,
   ev,
   newHookId,
@@ -46,16 +47,6 @@ function refused(
       await expectRejectedWithoutEffect(world, runId, name, write, expected);
     },
   };
-}
-
-async function withStep(world: World, status: 'pending' | 'running' | 'completed' | 'failed') {
-  const runId = await createRun(world);
-  const stepId = newStepId();
-  await append(world, runId, ev.stepCreated(stepId));
-  if (status !== 'pending') await append(world, runId, ev.stepStarted(stepId));
-  if (status === 'completed') await append(world, runId, ev.stepCompleted(stepId));
-  if (status === 'failed') await append(world, runId, ev.stepFailed(stepId));
-  return { runId, stepId };
 }
 
 async function withWait(world: World) {
@@ -275,14 +266,14 @@ export const transitionCases: ConformanceCase[] = [
     },
   },
   refused('step_created twice → EntityConflictError', CONFLICT, async (world) => {
-    const { runId, stepId } = await withStep(world, 'pending');
+    const { runId, stepId } = await createRunWithStep(world, 'pending');
     return { runId, write: () => append(world, runId, ev.stepCreated(stepId)) };
   }),
   refused(
     'step_created again after the step completed → EntityConflictError',
     CONFLICT,
     async (world) => {
-      const { runId, stepId } = await withStep(world, 'completed');
+      const { runId, stepId } = await createRunWithStep(world, 'completed');
       return { runId, write: () => append(world, runId, ev.stepCreated(stepId)) };
     },
   ),
@@ -315,7 +306,7 @@ export const transitionCases: ConformanceCase[] = [
     name: 'step_started on a running step restarts it: attempt + 1, startedAt kept',
     async run(t) {
       const world = await t.world();
-      const { runId, stepId } = await withStep(world, 'running');
+      const { runId, stepId } = await createRunWithStep(world, 'running');
       const first = await world.steps.get(runId, stepId);
       const result = await append(world, runId, ev.stepStarted(stepId));
       expect(result.step?.attempt).toBe(2);
@@ -325,7 +316,7 @@ export const transitionCases: ConformanceCase[] = [
   },
   ...(['completed', 'failed'] as const).map((status) =>
     refused(`step_started on a ${status} step → EntityConflictError`, CONFLICT, async (world) => {
-      const { runId, stepId } = await withStep(world, status);
+      const { runId, stepId } = await createRunWithStep(world, status);
       return { runId, write: () => append(world, runId, ev.stepStarted(stepId)) };
     }),
   ),
@@ -334,7 +325,7 @@ export const transitionCases: ConformanceCase[] = [
       `step_started of a pending step on a ${how} run → RunExpiredError`,
       EXPIRED,
       async (world) => {
-        const { runId, stepId } = await withStep(world, 'pending');
+        const { runId, stepId } = await createRunWithStep(world, 'pending');
         await terminate(world, runId, how);
         return { runId, write: () => append(world, runId, ev.stepStarted(stepId)) };
       },
@@ -344,7 +335,7 @@ export const transitionCases: ConformanceCase[] = [
     name: 'step_started of a running step on a terminal run is accepted',
     async run(t) {
       const world = await t.world();
-      const { runId, stepId } = await withStep(world, 'running');
+      const { runId, stepId } = await createRunWithStep(world, 'running');
       await append(world, runId, ev.runCancelled());
       const result = await append(world, runId, ev.stepStarted(stepId));
       expect(result.step?.attempt).toBe(2);
@@ -354,7 +345,7 @@ export const transitionCases: ConformanceCase[] = [
     name: 'step_started before retryAfter → TooEarlyError with retryAfter seconds, nothing written',
     async run(t) {
       const world = await t.world();
-      const { runId, stepId } = await withStep(world, 'running');
+      const { runId, stepId } = await createRunWithStep(world, 'running');
       await append(world, runId, ev.stepRetrying(stepId, new Date(Date.now() + 30_000)));
       const error = await expectRejectedWithoutEffect(
         world,
@@ -371,7 +362,7 @@ export const transitionCases: ConformanceCase[] = [
     name: 'step_started after retryAfter passed → running, retryAfter cleared',
     async run(t) {
       const world = await t.world();
-      const { runId, stepId } = await withStep(world, 'running');
+      const { runId, stepId } = await createRunWithStep(world, 'running');
       await append(world, runId, ev.stepRetrying(stepId, new Date(Date.now() - 1000)));
       const result = await append(world, runId, ev.stepStarted(stepId));
       expect(result.step?.status).toBe('running');
@@ -384,7 +375,7 @@ export const transitionCases: ConformanceCase[] = [
     name: 'step_completed → completed with output and completedAt',
     async run(t) {
       const world = await t.world();
-      const { runId, stepId } = await withStep(world, 'running');
+      const { runId, stepId } = await createRunWithStep(world, 'running');
       const result = await append(world, runId, ev.stepCompleted(stepId));
       expect(result.step?.status).toBe('completed');
       expect(result.step?.output).toBeInstanceOf(Uint8Array);
@@ -393,7 +384,7 @@ export const transitionCases: ConformanceCase[] = [
   },
   ...(['completed', 'failed'] as const).map((status) =>
     refused(`step_completed on a ${status} step → EntityConflictError`, CONFLICT, async (world) => {
-      const { runId, stepId } = await withStep(world, status);
+      const { runId, stepId } = await createRunWithStep(world, status);
       return { runId, write: () => append(world, runId, ev.stepCompleted(stepId)) };
     }),
   ),
@@ -405,7 +396,7 @@ export const transitionCases: ConformanceCase[] = [
     name: 'step_completed of a running step after the run terminated is accepted',
     async run(t) {
       const world = await t.world();
-      const { runId, stepId } = await withStep(world, 'running');
+      const { runId, stepId } = await createRunWithStep(world, 'running');
       await append(world, runId, ev.runCancelled());
       expect((await append(world, runId, ev.stepCompleted(stepId))).step?.status).toBe('completed');
     },
@@ -416,7 +407,7 @@ export const transitionCases: ConformanceCase[] = [
     name: 'step_failed → failed with error {message, stack}',
     async run(t) {
       const world = await t.world();
-      const { runId, stepId } = await withStep(world, 'running');
+      const { runId, stepId } = await createRunWithStep(world, 'running');
       const result = await append(world, runId, ev.stepFailed(stepId, 'exploded'));
       expect(result.step?.status).toBe('failed');
       expect(result.step?.error?.message).toBe('exploded');
@@ -426,7 +417,7 @@ export const transitionCases: ConformanceCase[] = [
   },
   ...(['completed', 'failed'] as const).map((status) =>
     refused(`step_failed on a ${status} step → EntityConflictError`, CONFLICT, async (world) => {
-      const { runId, stepId } = await withStep(world, status);
+      const { runId, stepId } = await createRunWithStep(world, status);
       return { runId, write: () => append(world, runId, ev.stepFailed(stepId)) };
     }),
   ),
@@ -434,7 +425,7 @@ export const transitionCases: ConformanceCase[] = [
     'step_failed of a pending step on a terminal run → RunExpiredError',
     EXPIRED,
     async (world) => {
-      const { runId, stepId } = await withStep(world, 'pending');
+      const { runId, stepId } = await createRunWithStep(world, 'pending');
       await append(world, runId, ev.runCompleted());
       return { runId, write: () => append(world, runId, ev.stepFailed(stepId)) };
     },
@@ -443,7 +434,7 @@ export const transitionCases: ConformanceCase[] = [
     name: 'step_failed of a running step on a terminal run is accepted',
     async run(t) {
       const world = await t.world();
-      const { runId, stepId } = await withStep(world, 'running');
+      const { runId, stepId } = await createRunWithStep(world, 'running');
       await append(world, runId, ev.runFailed());
       expect((await append(world, runId, ev.stepFailed(stepId))).step?.status).toBe('failed');
     },
@@ -458,7 +449,7 @@ export const transitionCases: ConformanceCase[] = [
     name: 'step_retrying → pending with error and retryAfter',
     async run(t) {
       const world = await t.world();
-      const { runId, stepId } = await withStep(world, 'running');
+      const { runId, stepId } = await createRunWithStep(world, 'running');
       const retryAfter = new Date(Date.now() + 5000);
       const result = await append(world, runId, ev.stepRetrying(stepId, retryAfter, 'later'));
       expect(result.step?.status).toBe('pending');
@@ -468,7 +459,7 @@ export const transitionCases: ConformanceCase[] = [
     },
   },
   refused('step_retrying on a completed step → EntityConflictError', CONFLICT, async (world) => {
-    const { runId, stepId } = await withStep(world, 'completed');
+    const { runId, stepId } = await createRunWithStep(world, 'completed');
     return { runId, write: () => append(world, runId, ev.stepRetrying(stepId)) };
   }),
   refused('step_retrying on a missing step → 404 WorkflowWorldError', NOT_FOUND, async (world) => {
