@@ -16,7 +16,7 @@ import {
   nextEventId,
   PreconditionFailedError,
 } from '../src/index.js';
-import { RUN, runCreated, runStarted, Store, stepCreated } from './state-machine/harness.js';
+import { RUN, type Store, startedRun, stepCreated } from './state-machine/harness.js';
 
 const T0 = Date.UTC(2026, 0, 1, 12);
 let previousId: string | undefined;
@@ -359,9 +359,7 @@ describe('createEventFenced against the reference state machine', () => {
   }
 
   it('lands a write decided from a stale log after reloading what moved', async () => {
-    const store = new Store();
-    store.given(RUN, runCreated());
-    store.given(RUN, runStarted);
+    const store = startedRun();
     const writer = client(store);
     const staleTail = writer.tail();
     // Another replay writes first: the writer's log is now stale.
@@ -390,9 +388,7 @@ describe('createEventFenced against the reference state machine', () => {
   });
 
   it('skips a write another replay already made, leaving one creation event', async () => {
-    const store = new Store();
-    store.given(RUN, runCreated());
-    store.given(RUN, runStarted);
+    const store = startedRun();
     const writer = client(store);
     const staleTail = writer.tail();
     store.given(RUN, stepCreated('step_01'));
