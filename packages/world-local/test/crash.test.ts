@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Event } from '@worldkit/world';
+import { allEvents } from '@worldkit/world-testing';
 import { describe, expect, it } from 'vitest';
 import { parseRecords } from '../src/fs/record-log.js';
 import { createWorld, listQueuedMessages } from '../src/index.js';
@@ -12,17 +12,6 @@ const KILLS = Number(process.env.CRASH_TEST_KILLS ?? 50);
 
 const temp = useTempWorlds();
 const startChild = useChildren();
-
-async function allEvents(world: ReturnType<typeof createWorld>, runId: string): Promise<Event[]> {
-  const events: Event[] = [];
-  let cursor: string | undefined;
-  for (;;) {
-    const page = await world.events.list({ runId, pagination: { cursor, limit: 1000 } });
-    events.push(...page.data);
-    if (!page.hasMore) return events;
-    cursor = page.cursor!;
-  }
-}
 
 describe('crash safety', () => {
   it(`keeps every acknowledged write and stays writable across ${KILLS} kill -9s mid-write`, async () => {

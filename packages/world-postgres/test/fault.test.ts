@@ -4,7 +4,7 @@ import {
   type ServedQueueHandlers,
   serveQueueHandlers,
 } from '@worldkit/world';
-import { waitFor } from '@worldkit/world-testing';
+import { allEvents, waitFor } from '@worldkit/world-testing';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createWorld, type PostgresWorld } from '../src/index.js';
@@ -173,8 +173,7 @@ describe('PostgreSQL restarts under load', () => {
     // Every acknowledged event is in its run's log, in order.
     for (const [runId, ids] of acknowledgedEvents) {
       if (ids.length === 0) continue;
-      const log = await world.events.list({ runId, pagination: { limit: 1000 } });
-      const stored = log.data.map((event) => event.eventId);
+      const stored = (await allEvents(world, runId)).map((event) => event.eventId);
       expect(
         stored.filter((id) => ids.includes(id)),
         `events of ${runId}`,

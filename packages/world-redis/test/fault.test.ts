@@ -1,5 +1,5 @@
 import { newId, serveQueueHandlers } from '@worldkit/world';
-import { waitFor } from '@worldkit/world-testing';
+import { allEvents, waitFor } from '@worldkit/world-testing';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createWorld, type RedisWorld } from '../src/index.js';
@@ -116,10 +116,10 @@ describe('a Redis restart under load, with appendonly yes and appendfsync always
     expect(writesAfterRestart).toBeGreaterThan(0);
     // Every acknowledged event is in the log, in order, with its bytes.
     for (const runId of runIds) {
-      const log = await writer.events.list({ runId });
-      const ids = log.data.map((event) => event.eventId);
+      const log = await allEvents(writer, runId);
+      const ids = log.map((event) => event.eventId);
       expect([...ids].sort()).toEqual(ids);
-      const logged = new Set(log.data.map((event) => event.correlationId));
+      const logged = new Set(log.map((event) => event.correlationId));
       const missing = acknowledgedSteps.get(runId)!.filter((stepId) => !logged.has(stepId));
       expect(missing).toEqual([]);
     }

@@ -5,6 +5,7 @@
 
 export * from './memory.js';
 export { describeWorldConformance } from './suite/describe.js';
+export { allEvents } from './suite/fixtures.js';
 export { checkRunInvariants, checkTokenInvariants, type RunView } from './suite/invariants.js';
 export { describeModuleConformance, type ModuleTarget } from './suite/module-target.js';
 export { type CaseResult, type RunCasesOptions, runConformanceCases } from './suite/runner.js';
