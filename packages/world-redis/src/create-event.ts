@@ -1,9 +1,11 @@
 import {
   type AnyEventRequest,
+  bootstrapDataOf,
   type EventResult,
   encodeBinary,
-  newId,
   type RejectionCode,
+  type RunCreatedEventRequest,
+  randomUlidPart,
   resultForRead,
   structuredError,
   type ValidatedCreate,
@@ -47,7 +49,7 @@ export async function createEvent(
     specVersion,
     options.stateUpdatedAt ?? '',
     options.lastKnownEventId ?? '',
-    newId('event').slice(-16),
+    randomUlidPart(),
     encodeRecord(event.eventType, event.correlationId, specVersion, storedData),
     ...typeArgs(event, specVersion),
   ];
@@ -66,36 +68,14 @@ function eventDataOf(event: AnyEventRequest): unknown {
 /** The scalars and blobs the script needs beyond the record, per event type (see its header). */
 function typeArgs(event: AnyEventRequest, specVersion: number): Arg[] {
   switch (event.eventType) {
-    case 'run_created': {
-      const data = event.eventData;
-      return [
-        data.deploymentId,
-        data.workflowName,
-        encodeBinary(data.input),
-        data.executionContext === undefined ? '' : encodeBinary(data.executionContext),
-      ];
-    }
+    case 'run_created':
+      return runCreationArgs(event.eventData);
     case 'run_started': {
-      const data = event.eventData;
-      if (
-        data?.deploymentId === undefined ||
-        data.workflowName === undefined ||
-        data.input === undefined
-      ) {
-        return [''];
-      }
-      const bootstrap = {
-        deploymentId: data.deploymentId,
-        workflowName: data.workflowName,
-        input: data.input,
-        ...(data.executionContext === undefined ? {} : { executionContext: data.executionContext }),
-      };
+      const bootstrap = bootstrapDataOf(event);
+      if (bootstrap === undefined) return [''];
       return [
         '1',
-        data.deploymentId,
-        data.workflowName,
-        encodeBinary(data.input),
-        data.executionContext === undefined ? '' : encodeBinary(data.executionContext),
+        ...runCreationArgs(bootstrap),
         encodeRecord('run_created', undefined, specVersion, bootstrap),
       ];
     }
@@ -127,6 +107,16 @@ function typeArgs(event: AnyEventRequest, specVersion: number): Arg[] {
     default:
       return [];
   }
+}
+
+/** What the script needs to create a run, from `run_created` or a bootstrapping `run_started`. */
+function runCreationArgs(data: RunCreatedEventRequest['eventData']): Arg[] {
+  return [
+    data.deploymentId,
+    data.workflowName,
+    encodeBinary(data.input),
+    data.executionContext === undefined ? '' : encodeBinary(data.executionContext),
+  ];
 }
 
 async function resultOf(

@@ -11,6 +11,7 @@ import {
   parseQueueName,
   type QueueOptions,
   type QueuePayload,
+  queueDelaySeconds,
 } from '@worldkit/world';
 import type { Redis } from 'ioredis';
 import type { RedisWorldConfig } from './config.js';
@@ -35,10 +36,7 @@ export async function enqueue(
   if (typeof payload !== 'object' || payload === null) {
     throw new InvalidInputError('payload', 'expected an object');
   }
-  const delaySeconds = options.delaySeconds ?? 0;
-  if (typeof delaySeconds !== 'number' || !Number.isFinite(delaySeconds) || delaySeconds < 0) {
-    throw new InvalidInputError('opts.delaySeconds', 'expected a non-negative number of seconds');
-  }
+  const delaySeconds = queueDelaySeconds(options);
   const idempotencyKey = options.idempotencyKey ?? '';
   if (typeof idempotencyKey !== 'string') {
     throw new InvalidInputError('opts.idempotencyKey', 'expected a string');

@@ -1,12 +1,14 @@
 import {
   assertSafeId,
   assertStreamName,
+  assertStreamStartIndex,
   type GetChunksOptions,
   InvalidCursorError,
-  InvalidInputError,
   type StreamChunk,
   type StreamChunksResponse,
   type StreamInfoResponse,
+  streamChunkBytes,
+  streamChunkPageSize,
 } from '@worldkit/world';
 import type { Redis } from 'ioredis';
 import type { RedisWorldConfig } from './config.js';
@@ -14,8 +16,6 @@ import { createClient } from './connection.js';
 import { runScript } from './scripts.js';
 import { type StoreContext, transport } from './store-context.js';
 
-const MAX_CHUNK_PAGE = 1000;
-const DEFAULT_CHUNK_PAGE = 100;
 const READ_BATCH = 100;
 
 type StreamEntry = [id: Buffer, fields: Buffer[]];
@@ -24,12 +24,6 @@ type StreamEntry = [id: Buffer, fields: Buffer[]];
 function sequenceOf(entryId: Buffer): number {
   const text = entryId.toString();
   return Number(text.slice(text.indexOf('-') + 1));
-}
-
-function bytesOf(chunk: string | Uint8Array): Uint8Array {
-  if (typeof chunk === 'string') return Buffer.from(chunk, 'utf8');
-  if (chunk instanceof Uint8Array) return chunk;
-  throw new InvalidInputError('chunk', 'expected a string or a Uint8Array');
 }
 
 /**
@@ -49,7 +43,7 @@ export class RedisStreams {
   async write(name: string, runId: string, chunks: (string | Uint8Array)[]): Promise<void> {
     assertStreamName(name);
     assertSafeId(runId, 'runId');
-    const data = chunks.map(bytesOf);
+    const data = chunks.map((chunk) => streamChunkBytes(chunk));
     await transport(async () => {
       await this.register(name, runId);
       if (data.length === 0) return;
@@ -91,11 +85,7 @@ export class RedisStreams {
   /** A snapshot page: the meta first, then entries bounded by its count, so both agree. */
   async chunks(name: string, options: GetChunksOptions = {}): Promise<StreamChunksResponse> {
     assertStreamName(name);
-    const limit = options.limit ?? DEFAULT_CHUNK_PAGE;
-    if (!Number.isInteger(limit) || limit < 1) {
-      throw new InvalidInputError('limit', 'expected a positive integer');
-    }
-    const pageSize = Math.min(limit, MAX_CHUNK_PAGE);
+    const pageSize = streamChunkPageSize(options);
     const start = options.cursor === undefined ? 0 : cursorIndex(options.cursor);
     return transport(async () => {
       const { count, done } = await this.meta(name);
@@ -128,8 +118,7 @@ export class RedisStreams {
 
   async read(name: string, startIndex = 0): Promise<ReadableStream<Uint8Array>> {
     assertStreamName(name);
-    if (!Number.isInteger(startIndex))
-      throw new InvalidInputError('startIndex', 'expected an integer');
+    assertStreamStartIndex(startIndex);
     let next = startIndex;
     if (startIndex < 0) {
       // A negative start counts back from the end, resolved once, at open.

@@ -44,6 +44,14 @@ export function newId(
   return ID_PREFIXES[kind] + ulid(now, random);
 }
 
+/**
+ * The 80 random bits of a new ULID, as its last 16 characters: for ids whose time part is set
+ * elsewhere (e.g. by a database, from its own clock, inside the write).
+ */
+export function randomUlidPart(random: RandomSource = pooledRandom): string {
+  return ulid(undefined, random).slice(TIME_LENGTH);
+}
+
 /** The ULID part of a prefixed id (everything after the last `_`), if it is a well-formed ULID. */
 export function ulidOf(id: string): string | undefined {
   const candidate = id.slice(id.lastIndexOf('_') + 1);

@@ -8,6 +8,8 @@ import {
   parseQueueName,
   type QueueOptions,
   type QueuePayload,
+  queueDelaySeconds,
+  queueIdempotencyKey,
   retryDelayMs,
 } from '@worldkit/world';
 import type { ChangeNotifier } from '../fs/change-notifier.js';
@@ -65,14 +67,8 @@ export class LocalQueue {
     if (payload === undefined || payload === null) {
       throw new InvalidInputError('payload', 'expected a message payload');
     }
-    const delaySeconds = options.delaySeconds ?? 0;
-    if (typeof delaySeconds !== 'number' || !Number.isFinite(delaySeconds) || delaySeconds < 0) {
-      throw new InvalidInputError('opts.delaySeconds', 'expected a non-negative number of seconds');
-    }
-    const key = options.idempotencyKey;
-    if (key !== undefined && (typeof key !== 'string' || key.length === 0)) {
-      throw new InvalidInputError('opts.idempotencyKey', 'expected a non-empty string');
-    }
+    const delaySeconds = queueDelaySeconds(options);
+    const key = queueIdempotencyKey(options);
     const id = await this.locked(() => {
       const existing = key === undefined ? undefined : this.journal.byKey.get(key);
       if (existing !== undefined) return existing;

@@ -3,13 +3,13 @@ import path from 'node:path';
 import {
   assertSafeId,
   assertStreamName,
-  DEFAULT_PAGE_SIZE,
+  assertStreamStartIndex,
   InvalidCursorError,
-  InvalidInputError,
-  MAX_PAGE_SIZE,
   type StreamChunksResponse,
   type Streamer,
   type StreamInfoResponse,
+  streamChunkBytes,
+  streamChunkPageSize,
 } from '@worldkit/world';
 import { type AppendFiles, isMissing } from '../fs/append-file.js';
 import type { ChangeNotifier } from '../fs/change-notifier.js';
@@ -54,8 +54,13 @@ export class StreamStore {
 
   streamer(): Omit<Streamer, 'streamFlushIntervalMs'> {
     return {
-      writeToStream: (name, runId, chunk) => this.append(name, runId, [toBytes(chunk)]),
-      writeToStreamMulti: (name, runId, chunks) => this.append(name, runId, chunks.map(toBytes)),
+      writeToStream: (name, runId, chunk) => this.append(name, runId, [streamChunkBytes(chunk)]),
+      writeToStreamMulti: (name, runId, chunks) =>
+        this.append(
+          name,
+          runId,
+          chunks.map((chunk) => streamChunkBytes(chunk)),
+        ),
       closeStream: (name, runId) => this.append(name, runId, [], true),
       readFromStream: async (name, startIndex = 0) => this.reader(name, startIndex),
       listStreamsByRunId: async (runId) => this.streamsOf(runId),
@@ -173,17 +178,14 @@ export class StreamStore {
     options: { limit?: number; cursor?: string } = {},
   ): StreamChunksResponse {
     assertSafeId(runId, 'runId');
-    const limit = options.limit ?? DEFAULT_PAGE_SIZE.streamChunks;
-    if (!Number.isInteger(limit) || limit < 1) {
-      throw new InvalidInputError('limit', 'expected a positive integer');
-    }
+    const pageSize = streamChunkPageSize(options);
     let start = 0;
     if (options.cursor !== undefined) {
       start = Number(Buffer.from(options.cursor, 'base64url').toString('utf8'));
       if (!Number.isSafeInteger(start) || start < 0) throw new InvalidCursorError(options.cursor);
     }
     const { fd, index } = this.current(name);
-    const end = Math.min(index.chunks.length, start + Math.min(limit, MAX_PAGE_SIZE));
+    const end = Math.min(index.chunks.length, start + pageSize);
     const data = [];
     for (let i = start; i < end; i++)
       data.push({ index: i, data: this.readChunk(fd!, index.chunks[i]!) });
@@ -202,9 +204,7 @@ export class StreamStore {
    * indices but are not emitted.
    */
   private reader(name: string, startIndex: number): ReadableStream<Uint8Array> {
-    if (!Number.isInteger(startIndex)) {
-      throw new InvalidInputError('startIndex', 'expected an integer');
-    }
+    assertStreamStartIndex(startIndex);
     const initial = this.current(name);
     let next = startIndex < 0 ? Math.max(0, initial.index.chunks.length + startIndex) : startIndex;
     const stop = new AbortController();
@@ -251,10 +251,4 @@ export class StreamStore {
 
 function emptyIndex(): StreamIndex {
   return { offset: 0, observedSize: 0, chunks: [], done: false };
-}
-
-function toBytes(chunk: string | Uint8Array): Uint8Array {
-  if (typeof chunk === 'string') return new Uint8Array(Buffer.from(chunk, 'utf8'));
-  if (chunk instanceof Uint8Array) return chunk;
-  throw new InvalidInputError('chunk', 'expected a string or a Uint8Array');
 }

@@ -7,6 +7,8 @@ import {
   parseQueueName,
   type QueueOptions,
   type QueuePayload,
+  queueDelaySeconds,
+  queueIdempotencyKey,
 } from '@worldkit/world';
 import type { Database } from '../database.js';
 
@@ -48,17 +50,9 @@ export async function enqueue(
   if (typeof payload !== 'object' || payload === null) {
     throw new InvalidInputError('payload', 'expected an object');
   }
-  const delaySeconds = options.delaySeconds ?? 0;
-  if (typeof delaySeconds !== 'number' || !Number.isFinite(delaySeconds) || delaySeconds < 0) {
-    throw new InvalidInputError('opts.delaySeconds', 'expected a non-negative number of seconds');
-  }
-  const { idempotencyKey, headers } = options;
-  if (
-    idempotencyKey !== undefined &&
-    (typeof idempotencyKey !== 'string' || idempotencyKey === '')
-  ) {
-    throw new InvalidInputError('opts.idempotencyKey', 'expected a non-empty string');
-  }
+  const delaySeconds = queueDelaySeconds(options);
+  const idempotencyKey = queueIdempotencyKey(options);
+  const { headers } = options;
   if (headers !== undefined && !isStringRecord(headers)) {
     throw new InvalidInputError('opts.headers', 'expected an object of string values');
   }

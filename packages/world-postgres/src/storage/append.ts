@@ -1,6 +1,6 @@
-import { randomBytes } from 'node:crypto';
 import {
   type AnyEventRequest,
+  bootstrapDataOf,
   type CreateEventParams,
   EntityConflictError,
   type Event,
@@ -9,6 +9,7 @@ import {
   type Hook,
   idTime,
   type RejectionCode,
+  randomUlidPart,
   resultForRead,
   SPEC_VERSION_CURRENT,
   type Step,
@@ -182,42 +183,9 @@ function parametersOf(
     encodeOptional(creation?.executionContext),
     params.stateUpdatedAt ?? null,
     params.lastKnownEventId ?? null,
+    // The id's random part; its time part is the server's.
     randomUlidPart(),
   ];
-}
-
-const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
-
-/** The 80 random bits of a ULID as 16 base32 characters; the time part is the server's. */
-function randomUlidPart(): string {
-  const bytes = randomBytes(10);
-  let bits = 0n;
-  for (const byte of bytes) bits = (bits << 8n) | BigInt(byte);
-  let out = '';
-  for (let i = 0; i < 16; i++) {
-    out = CROCKFORD[Number(bits & 31n)] + out;
-    bits >>= 5n;
-  }
-  return out;
-}
-
-function bootstrapDataOf(
-  event: EventOf<'run_started'>,
-): EventOf<'run_created'>['eventData'] | undefined {
-  const data = event.eventData;
-  if (
-    data?.deploymentId === undefined ||
-    data.workflowName === undefined ||
-    data.input === undefined
-  ) {
-    return undefined;
-  }
-  return {
-    deploymentId: data.deploymentId,
-    workflowName: data.workflowName,
-    input: data.input,
-    ...(data.executionContext === undefined ? {} : { executionContext: data.executionContext }),
-  };
 }
 
 function rejection(

@@ -1,14 +1,15 @@
 import {
   assertSafeId,
   assertStreamName,
-  DEFAULT_PAGE_SIZE,
+  assertStreamStartIndex,
   type GetChunksOptions,
   InvalidCursorError,
   InvalidInputError,
-  MAX_PAGE_SIZE,
   type StreamChunksResponse,
   type Streamer,
   type StreamInfoResponse,
+  streamChunkBytes,
+  streamChunkPageSize,
   WorkflowWorldError,
 } from '@worldkit/world';
 import type { Database } from '../database.js';
@@ -78,9 +79,7 @@ export function createStreamer({
 
   async function readFromStream(name: string, startIndex = 0): Promise<ReadableStream<Uint8Array>> {
     assertStreamName(name);
-    if (!Number.isInteger(startIndex)) {
-      throw new InvalidInputError('startIndex', 'expected an integer');
-    }
+    assertStreamStartIndex(startIndex);
     // A negative start counts back from the data written so far, resolved once, now.
     let next =
       startIndex >= 0 ? startIndex : Math.max(0, (await readChunks(name, 0, 0)).count + startIndex);
@@ -203,12 +202,9 @@ export function createStreamer({
       options: GetChunksOptions = {},
     ): Promise<StreamChunksResponse> {
       assertStreamName(name);
-      const limit = options.limit ?? DEFAULT_PAGE_SIZE.streamChunks;
-      if (!Number.isInteger(limit) || limit < 1) {
-        throw new InvalidInputError('limit', 'expected a positive integer');
-      }
+      const pageSize = streamChunkPageSize(options);
       const from = options.cursor === undefined ? 0 : chunkCursor(options.cursor);
-      const batch = await readChunks(name, from, Math.min(limit, MAX_PAGE_SIZE));
+      const batch = await readChunks(name, from, pageSize);
       const last = batch.chunks.at(-1);
       const nextIndex = last === undefined ? from : last.index + 1;
       const hasMore = nextIndex < batch.count;
@@ -241,11 +237,10 @@ export function createStreamer({
   };
 }
 
+/** A chunk as the Buffer `pg` sends as bytea (a view, not a copy). */
 function toBuffer(chunk: unknown, field: string): Buffer {
-  if (typeof chunk === 'string') return Buffer.from(chunk, 'utf8');
-  if (chunk instanceof Uint8Array)
-    return Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
-  throw new InvalidInputError(field, 'expected a string or a Uint8Array');
+  const bytes = streamChunkBytes(chunk, field);
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
 function chunkCursor(cursor: string): number {

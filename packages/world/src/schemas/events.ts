@@ -185,7 +185,7 @@ const WaitCompletedSchema = z.object({
 });
 
 /** Every event a client may ask `events.create` for (`hook_conflict` is the World's alone). */
-export const CreateEventSchema = z.discriminatedUnion('eventType', [
+const CLIENT_EVENT_SCHEMAS = [
   RunCreatedSchema,
   RunStartedSchema,
   RunCompletedSchema,
@@ -201,28 +201,13 @@ export const CreateEventSchema = z.discriminatedUnion('eventType', [
   HookDisposedSchema,
   WaitCreatedSchema,
   WaitCompletedSchema,
-]);
+] as const;
+
+export const CreateEventSchema = z.discriminatedUnion('eventType', CLIENT_EVENT_SCHEMAS);
 
 /** A stored event as reads return it. */
 export const EventSchema = z.intersection(
-  z.discriminatedUnion('eventType', [
-    RunCreatedSchema,
-    RunStartedSchema,
-    RunCompletedSchema,
-    RunFailedSchema,
-    RunCancelledSchema,
-    StepCreatedSchema,
-    StepStartedSchema,
-    StepCompletedSchema,
-    StepFailedSchema,
-    StepRetryingSchema,
-    HookCreatedEventSchema,
-    HookReceivedSchema,
-    HookDisposedSchema,
-    HookConflictSchema,
-    WaitCreatedSchema,
-    WaitCompletedSchema,
-  ]),
+  z.discriminatedUnion('eventType', [...CLIENT_EVENT_SCHEMAS, HookConflictSchema]),
   z.object({
     runId: z.string(),
     eventId: z.string(),

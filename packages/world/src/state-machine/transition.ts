@@ -18,6 +18,7 @@ import type { StructuredError } from '../schemas/shared.js';
 import { isTerminalStepStatus, type Step } from '../schemas/steps.js';
 import { type Wait, waitIdOf } from '../schemas/waits.js';
 import { SPEC_VERSION_CURRENT } from '../world.js';
+import { bootstrapDataOf } from './bootstrap.js';
 import type { EntityChanges, RunState, Transition, TransitionInput } from './types.js';
 
 /** Placeholder ownership fields of hooks: the contract requires them, nothing reads them. */
@@ -491,29 +492,6 @@ class TransitionBuilder {
       ? result
       : { ...result, maxEvents: this.input.maxEvents };
   }
-}
-
-/**
- * Resilient start: a run's first message carries its creation data, so a `run_started` for a run
- * whose `run_created` never landed creates it (with a synthetic `run_created` event) first.
- */
-function bootstrapDataOf(
-  event: EventOf<'run_started'>,
-): EventOf<'run_created'>['eventData'] | undefined {
-  const data = event.eventData;
-  if (
-    data?.deploymentId === undefined ||
-    data.workflowName === undefined ||
-    data.input === undefined
-  ) {
-    return undefined;
-  }
-  return {
-    deploymentId: data.deploymentId,
-    workflowName: data.workflowName,
-    input: data.input,
-    ...(data.executionContext === undefined ? {} : { executionContext: data.executionContext }),
-  };
 }
 
 /** Only these events, written without a snapshot, move the `stateUpdatedAt` marker. */
