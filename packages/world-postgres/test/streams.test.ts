@@ -32,6 +32,46 @@ afterAll(async () => {
   await dropSchema(schema);
 });
 
+/**
+ * Holds the result of the first stream read on `pool` (after the query ran on the server) until
+ * released, so a test can write while a reader's look is in flight.
+ */
+function gateStreamReads(pool: pg.Pool) {
+  let release!: () => void;
+  const gate = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  let markHeld!: () => void;
+  const held = new Promise<void>((resolve) => {
+    markHeld = resolve;
+  });
+  let armed = true;
+  const query = pool.query.bind(pool) as (...args: unknown[]) => Promise<unknown>;
+  (pool as unknown as { query: (...args: unknown[]) => Promise<unknown> }).query = async (
+    ...args: unknown[]
+  ) => {
+    const result = await query(...args);
+    const text = (args[0] as { text?: string }).text ?? String(args[0]);
+    if (armed && text.includes('stream_chunks')) {
+      armed = false;
+      markHeld();
+      await gate;
+    }
+    return result;
+  };
+  return { held, release };
+}
+
+/** The server pids of idle LISTEN connections of this schema's Worlds. */
+async function listenConnections(): Promise<number[]> {
+  const { rows } = await admin.query<{ pid: number }>(
+    `SELECT pid FROM pg_stat_activity
+     WHERE application_name = $1 AND state = 'idle' AND query ILIKE 'LISTEN%' AND query LIKE $2`,
+    [APPLICATION_NAME, `%${schema}:stream%`],
+  );
+  return rows.map((row) => row.pid);
+}
+
 /** Reads chunks from a live stream as they arrive. */
 function collect(stream: ReadableStream<Uint8Array>) {
   const chunks: number[][] = [];
@@ -114,6 +154,47 @@ describe('streams', () => {
     expect(live.chunks).toEqual([[11], [12]]);
     expect(live.done).toBe(true);
     expect(await writer.listStreamsByRunId(RUN)).toEqual(['strm_order', 'strm_live']);
+  });
+
+  it('keeps a wake-up that arrives while the reader is looking', async () => {
+    // The reader's look runs before the write, and its (empty) result comes back only after the
+    // write's NOTIFY: that wake-up must not be lost, or the reader sleeps until its next poll.
+    const name = 'strm_woken_while_looking';
+    const pool = new pg.Pool({ connectionString: DATABASE_URL, max: 2 });
+    const look = gateStreamReads(pool);
+    const gated = createWorld({ pool, schema, pollIntervalMs: 60_000 });
+    const probe = new pg.Client({ connectionString: DATABASE_URL });
+    const notified: string[] = [];
+    try {
+      await probe.connect();
+      probe.on('notification', (message) => notified.push(message.payload ?? ''));
+      await probe.query(`LISTEN "${schema}:stream"`);
+      const listenersBefore = await listenConnections();
+
+      const live = collect(await gated.readFromStream(name));
+      await look.held;
+      // The reader's own LISTEN is in effect once its connection is idle after it.
+      await waitFor(async () => (await listenConnections()).length > listenersBefore.length, {
+        what: "the reader's LISTEN",
+      });
+      await writer.writeToStream(name, RUN, new Uint8Array([7]));
+      await waitFor(() => notified.includes(name), { what: 'the NOTIFY of the write' });
+      // Give the reader's connection, which got the same NOTIFY, a moment to hand it over.
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      look.release();
+
+      await waitFor(() => live.chunks.length === 1, {
+        what: 'the chunk whose wake-up came during the look',
+      });
+      expect(live.chunks).toEqual([[7]]);
+      await writer.closeStream(name, RUN);
+      await live.reading;
+    } finally {
+      look.release();
+      await gated.close();
+      await probe.end();
+      await pool.end();
+    }
   });
 
   it('keeps a reader going when its LISTEN connection is terminated', async () => {

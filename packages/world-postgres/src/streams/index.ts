@@ -84,11 +84,18 @@ export function createStreamer({
     let next =
       startIndex >= 0 ? startIndex : Math.max(0, (await readChunks(name, 0, 0)).count + startIndex);
     let wake: (() => void) | undefined;
+    // A wake-up that arrives while the reader is looking (its query may have run before the
+    // write it announces) is kept, so the sleep after that look returns at once.
+    let wokenWhileLooking = false;
+    const signal = () => {
+      if (wake === undefined) wokenWhileLooking = true;
+      else wake();
+    };
     let failure: Error | undefined;
     let done = false;
     const channel = notifications().channel('stream');
     const unsubscribe = notifications().subscribe(channel, (payload) => {
-      if (payload === name || payload === '*') wake?.();
+      if (payload === name || payload === '*') signal();
     });
     const stop = (error?: Error) => {
       if (done) return;
@@ -96,12 +103,16 @@ export function createStreamer({
       failure = error;
       unsubscribe();
       readers.delete(stop);
-      wake?.();
+      signal();
     };
     readers.add(stop);
 
     const sleep = () =>
       new Promise<void>((resolve) => {
+        if (wokenWhileLooking) {
+          resolve();
+          return;
+        }
         const timer = setTimeout(finish, pollIntervalMs);
         timer.unref();
         function finish() {
@@ -122,6 +133,7 @@ export function createStreamer({
               return;
             }
             let batch: Awaited<ReturnType<typeof readChunks>>;
+            wokenWhileLooking = false;
             try {
               batch = await readChunks(name, next, READ_BATCH);
             } catch {
