@@ -8,7 +8,7 @@ import {
   type StreamChunksResponse,
   type StreamInfoResponse,
   streamChunkBytes,
-  streamChunkPageSize,
+  streamChunkPage,
 } from '@worldkit/world';
 import type { Redis } from 'ioredis';
 import type { RedisWorldConfig } from './config.js';
@@ -85,11 +85,11 @@ export class RedisStreams {
   /** A snapshot page: the meta first, then entries bounded by its count, so both agree. */
   async chunks(name: string, options: GetChunksOptions = {}): Promise<StreamChunksResponse> {
     assertStreamName(name);
-    const pageSize = streamChunkPageSize(options);
-    const start = options.cursor === undefined ? 0 : cursorIndex(options.cursor);
+    const page = streamChunkPage(options);
+    const start = page.cursor === undefined ? 0 : cursorIndex(page.cursor);
     return transport(async () => {
       const { count, done } = await this.meta(name);
-      const end = Math.min(count, start + pageSize);
+      const end = Math.min(count, start + page.limit);
       const data: StreamChunk[] = [];
       if (end > start) {
         const entries = (await this.store

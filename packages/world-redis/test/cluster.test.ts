@@ -108,6 +108,7 @@ describeWorldConformance({
     'streams',
     'durability',
     'input',
+    'clients',
   ],
   setup(area) {
     const prefix = testPrefix(`cluster-${area}`);

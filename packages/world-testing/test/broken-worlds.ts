@@ -7,6 +7,7 @@ import {
   EntityConflictError,
   type Event,
   type EventResult,
+  InvalidCursorError,
   type QueueHandler,
   WorkflowWorldError,
   type World,
@@ -484,5 +485,34 @@ export const BROKEN_WORLDS: BrokenWorld[] = [
           }
         },
       })),
+  },
+  {
+    name: 'empty cursor refused',
+    breaks:
+      'the lists take an empty cursor for an invalid one, as every Worldkit World did before, so `workflow inspect runs` fails at once',
+    area: 'clients',
+    caughtBy: [
+      'workflow inspect runs',
+      'workflow inspect steps -r <id>',
+      'workflow inspect events -r <id> (table and --json)',
+      'workflow inspect hooks -r <id>',
+    ],
+    make: (backend) =>
+      patched(backend, (world) => {
+        const refuseEmpty = <P extends { pagination?: { cursor?: string } }, R>(
+          list: (params: P) => Promise<R>,
+        ) => {
+          return (params: P) => {
+            if (params.pagination?.cursor === '') throw new InvalidCursorError('');
+            return list(params);
+          };
+        };
+        return {
+          runs: { ...world.runs, list: refuseEmpty(world.runs.list.bind(world.runs)) },
+          steps: { ...world.steps, list: refuseEmpty(world.steps.list.bind(world.steps)) },
+          hooks: { ...world.hooks, list: refuseEmpty(world.hooks.list.bind(world.hooks)) },
+          events: { list: refuseEmpty(world.events.list.bind(world.events)) },
+        } as Partial<World>;
+      }),
   },
 ];

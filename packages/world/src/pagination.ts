@@ -42,6 +42,15 @@ export function pageOf(
   return {
     limit: Math.min(limit ?? DEFAULT_PAGE_SIZE[kind], MAX_PAGE_SIZE),
     sortOrder,
-    cursor: pagination?.cursor,
+    cursor: pageCursor(pagination?.cursor),
   };
+}
+
+/**
+ * The cursor a list starts after, or `undefined` for the first page. The SDK's own tools ask for
+ * the first page with an empty cursor (`workflow inspect` defaults `--cursor` to `""`) and HTTP
+ * clients may send `null`: both mean "from the start", never an invalid cursor.
+ */
+export function pageCursor(cursor: string | null | undefined): string | undefined {
+  return cursor === '' || cursor === null ? undefined : cursor;
 }

@@ -1,5 +1,5 @@
 import { InvalidInputError } from './errors.js';
-import { DEFAULT_PAGE_SIZE } from './pagination.js';
+import { DEFAULT_PAGE_SIZE, pageCursor } from './pagination.js';
 import { MAX_PAGE_SIZE } from './schemas/shared.js';
 import type { GetChunksOptions } from './schemas/streams.js';
 
@@ -22,11 +22,17 @@ export function assertStreamStartIndex(startIndex: unknown): asserts startIndex 
   }
 }
 
-/** The chunks one `getStreamChunks` page holds; refuses a limit that is not a positive integer. */
-export function streamChunkPageSize(options: GetChunksOptions): number {
+/**
+ * The size and start of one `getStreamChunks` page: refuses a limit that is not a positive
+ * integer; an empty cursor is the first page, as for every list (`pageCursor`).
+ */
+export function streamChunkPage(options: GetChunksOptions): {
+  limit: number;
+  cursor: string | undefined;
+} {
   const limit = options.limit ?? DEFAULT_PAGE_SIZE.streamChunks;
   if (!Number.isInteger(limit) || limit < 1) {
     throw new InvalidInputError('limit', 'expected a positive integer');
   }
-  return Math.min(limit, MAX_PAGE_SIZE);
+  return { limit: Math.min(limit, MAX_PAGE_SIZE), cursor: pageCursor(options.cursor) };
 }

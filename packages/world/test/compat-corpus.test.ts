@@ -2,11 +2,14 @@ import * as upstream from '@workflow/world';
 import { describe, expect, it } from 'vitest';
 import {
   CreateEventSchema,
+  DEFAULT_SORT_ORDER,
   decodeBinary,
   EVENT_TYPES,
   EventSchema,
   encodeBinary,
   HookSchema,
+  type PaginationOptions,
+  pageOf,
   parseJsonSafe,
   StepSchema,
   stringifyJsonSafe,
@@ -115,5 +118,62 @@ describe('runtime 4.8.9 corpus', () => {
       expectExact(upstream.EventSchema.parse(decoded), event);
       expectExact(EventSchema.parse(parseJsonSafe(stringifyJsonSafe(event))), event);
     }
+  });
+});
+
+/**
+ * `pagination` as the SDK's tools send it (CLI 4.3.13, web UI 4.1.25, core 4.8.9): the CLI asks for
+ * a first page with `cursor: ''`, the web UI with `cursor: undefined`, core's helpers with none.
+ */
+const clientPages = [
+  {
+    client: 'workflow inspect <list>',
+    kind: 'runs',
+    pagination: { sortOrder: 'desc', cursor: '', limit: 20 },
+  },
+  {
+    client: 'workflow inspect events',
+    kind: 'events',
+    pagination: { sortOrder: 'desc', cursor: '', limit: 20 },
+  },
+  {
+    client: 'workflow inspect sleeps',
+    kind: 'events',
+    pagination: { sortOrder: 'desc', limit: 1000 },
+  },
+  { client: 'workflow cancel --status', kind: 'runs', pagination: { limit: 50 } },
+  {
+    client: 'web UI runs list',
+    kind: 'runs',
+    pagination: { cursor: undefined, limit: 10, sortOrder: 'desc' },
+  },
+  {
+    client: 'web UI steps',
+    kind: 'steps',
+    pagination: { cursor: undefined, limit: 100, sortOrder: 'asc' },
+  },
+  {
+    client: 'web UI hooks',
+    kind: 'hooks',
+    pagination: { cursor: undefined, limit: 10, sortOrder: 'desc' },
+  },
+  { client: 'a JSON client', kind: 'events', pagination: { cursor: null, limit: 5 } },
+] as const;
+
+describe('list pagination as the SDK tools send it', () => {
+  it.each(clientPages)(
+    '$client: a first page of the size and order asked for',
+    ({ kind, pagination }) => {
+      const page = pageOf(kind, pagination as PaginationOptions);
+      expect(page.cursor).toBeUndefined();
+      expect(page.limit).toBe(pagination.limit);
+      expect(page.sortOrder).toBe(
+        'sortOrder' in pagination ? pagination.sortOrder : DEFAULT_SORT_ORDER[kind],
+      );
+    },
+  );
+
+  it('keeps a cursor a World returned', () => {
+    expect(pageOf('runs', { cursor: 'r.wrun_01J', limit: 2 }).cursor).toBe('r.wrun_01J');
   });
 });

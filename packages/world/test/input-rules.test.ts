@@ -4,11 +4,7 @@ import { randomUlidPart } from '../src/ids.js';
 import { DEFAULT_PAGE_SIZE } from '../src/pagination.js';
 import { queueDelaySeconds, queueIdempotencyKey } from '../src/queue/options.js';
 import { MAX_PAGE_SIZE } from '../src/schemas/shared.js';
-import {
-  assertStreamStartIndex,
-  streamChunkBytes,
-  streamChunkPageSize,
-} from '../src/stream-input.js';
+import { assertStreamStartIndex, streamChunkBytes, streamChunkPage } from '../src/stream-input.js';
 
 function refusal(call: () => unknown): InvalidInputError {
   try {
@@ -67,12 +63,18 @@ describe('stream input', () => {
   });
 
   it('pages chunks by the default, the given limit, and at most the maximum page', () => {
-    expect(streamChunkPageSize({})).toBe(DEFAULT_PAGE_SIZE.streamChunks);
-    expect(streamChunkPageSize({ limit: 3 })).toBe(3);
-    expect(streamChunkPageSize({ limit: MAX_PAGE_SIZE + 1 })).toBe(MAX_PAGE_SIZE);
+    expect(streamChunkPage({}).limit).toBe(DEFAULT_PAGE_SIZE.streamChunks);
+    expect(streamChunkPage({ limit: 3 }).limit).toBe(3);
+    expect(streamChunkPage({ limit: MAX_PAGE_SIZE + 1 }).limit).toBe(MAX_PAGE_SIZE);
     for (const limit of [0, -1, 2.5]) {
-      expect(refusal(() => streamChunkPageSize({ limit })).field).toBe('limit');
+      expect(refusal(() => streamChunkPage({ limit })).field).toBe('limit');
     }
+  });
+
+  it('starts a chunk page after its cursor, and at the first chunk for an empty or absent one', () => {
+    expect(streamChunkPage({ cursor: '7' }).cursor).toBe('7');
+    for (const cursor of ['', undefined])
+      expect(streamChunkPage({ cursor }).cursor).toBeUndefined();
   });
 });
 

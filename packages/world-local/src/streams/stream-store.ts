@@ -9,7 +9,7 @@ import {
   type Streamer,
   type StreamInfoResponse,
   streamChunkBytes,
-  streamChunkPageSize,
+  streamChunkPage,
 } from '@worldkit/world';
 import { type AppendFiles, isMissing } from '../fs/append-file.js';
 import type { ChangeNotifier } from '../fs/change-notifier.js';
@@ -178,14 +178,14 @@ export class StreamStore {
     options: { limit?: number; cursor?: string } = {},
   ): StreamChunksResponse {
     assertSafeId(runId, 'runId');
-    const pageSize = streamChunkPageSize(options);
+    const page = streamChunkPage(options);
     let start = 0;
-    if (options.cursor !== undefined) {
-      start = Number(Buffer.from(options.cursor, 'base64url').toString('utf8'));
-      if (!Number.isSafeInteger(start) || start < 0) throw new InvalidCursorError(options.cursor);
+    if (page.cursor !== undefined) {
+      start = Number(Buffer.from(page.cursor, 'base64url').toString('utf8'));
+      if (!Number.isSafeInteger(start) || start < 0) throw new InvalidCursorError(page.cursor);
     }
     const { fd, index } = this.current(name);
-    const end = Math.min(index.chunks.length, start + pageSize);
+    const end = Math.min(index.chunks.length, start + page.limit);
     const data = [];
     for (let i = start; i < end; i++)
       data.push({ index: i, data: this.readChunk(fd!, index.chunks[i]!) });

@@ -9,7 +9,7 @@ import {
   type Streamer,
   type StreamInfoResponse,
   streamChunkBytes,
-  streamChunkPageSize,
+  streamChunkPage,
   WorkflowWorldError,
 } from '@worldkit/world';
 import type { Database } from '../database.js';
@@ -214,9 +214,9 @@ export function createStreamer({
       options: GetChunksOptions = {},
     ): Promise<StreamChunksResponse> {
       assertStreamName(name);
-      const pageSize = streamChunkPageSize(options);
-      const from = options.cursor === undefined ? 0 : chunkCursor(options.cursor);
-      const batch = await readChunks(name, from, pageSize);
+      const page = streamChunkPage(options);
+      const from = page.cursor === undefined ? 0 : chunkCursor(page.cursor);
+      const batch = await readChunks(name, from, page.limit);
       const last = batch.chunks.at(-1);
       const nextIndex = last === undefined ? from : last.index + 1;
       const hasMore = nextIndex < batch.count;

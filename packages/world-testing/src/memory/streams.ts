@@ -1,11 +1,10 @@
 import {
   assertSafeId,
   assertStreamName,
-  DEFAULT_PAGE_SIZE,
   InvalidCursorError,
   InvalidInputError,
-  MAX_PAGE_SIZE,
   type Streamer,
+  streamChunkPage,
   WorkflowWorldError,
 } from '@worldkit/world';
 
@@ -161,20 +160,15 @@ export function createMemoryStreamer(
 
     async getStreamChunks(name, runId, options = {}) {
       validate(name, runId);
-      const limit = options.limit ?? DEFAULT_PAGE_SIZE.streamChunks;
-      if (!Number.isInteger(limit) || limit < 1) {
-        throw new InvalidInputError('limit', 'expected a positive integer');
-      }
+      const { limit, cursor } = streamChunkPage(options);
       const record = streams.streams.get(name);
       const chunks = record?.chunks ?? [];
       let start = 0;
-      if (options.cursor !== undefined) {
-        start = Number(options.cursor);
-        if (!/^\d+$/.test(options.cursor) || start > chunks.length) {
-          throw new InvalidCursorError(options.cursor);
-        }
+      if (cursor !== undefined) {
+        start = Number(cursor);
+        if (!/^\d+$/.test(cursor) || start > chunks.length) throw new InvalidCursorError(cursor);
       }
-      const end = Math.min(chunks.length, start + Math.min(limit, MAX_PAGE_SIZE));
+      const end = Math.min(chunks.length, start + limit);
       const data = chunks
         .slice(start, end)
         .map((chunk, offset) => ({ index: start + offset, data: new Uint8Array(chunk) }));

@@ -12,6 +12,7 @@ export const AREAS = [
   'streams',
   'durability',
   'input',
+  'clients',
 ] as const;
 export type ConformanceArea = (typeof AREAS)[number];
 
@@ -26,6 +27,7 @@ export const AREA_DESCRIPTIONS: Record<ConformanceArea, string> = {
   streams: 'indices, live tail, start offsets, info, chunk pages, close',
   durability: 'close and reopen: nothing acknowledged is lost',
   input: 'malformed input on every write path: a typed error and nothing written',
+  clients: "every call of the SDK's CLI and web UI, with the parameters they send",
 };
 
 /**

@@ -1,5 +1,6 @@
 import type { ConformanceCase } from '../context.js';
 import type { ConformanceArea } from '../types.js';
+import { clientCases } from './clients.js';
 import { concurrencyCases } from './concurrency.js';
 import { durabilityCases } from './durability.js';
 import { fenceCases } from './fences.js';
@@ -22,4 +23,5 @@ export const CASES: Record<ConformanceArea, ConformanceCase[]> = {
   streams: streamCases,
   durability: durabilityCases,
   input: inputCases,
+  clients: clientCases,
 };
