@@ -12,6 +12,8 @@ import { SPEC_VERSION_CURRENT } from './world.js';
 export interface WorkflowWorldErrorOptions {
   status?: number;
   code?: string;
+  /** The URL of the request that failed, for Worlds that talk to a backend over HTTP. */
+  url?: string;
   retryAfter?: number;
   cause?: unknown;
 }
@@ -20,6 +22,7 @@ export interface WorkflowWorldErrorOptions {
 export class WorkflowWorldError extends Error {
   status?: number;
   code?: string;
+  url?: string;
   /** Seconds until the operation may succeed, where that is known. */
   retryAfter?: number;
 
@@ -28,6 +31,7 @@ export class WorkflowWorldError extends Error {
     this.name = 'WorkflowWorldError';
     if (options.status !== undefined) this.status = options.status;
     if (options.code !== undefined) this.code = options.code;
+    if (options.url !== undefined) this.url = options.url;
     if (options.retryAfter !== undefined) this.retryAfter = options.retryAfter;
   }
 }
@@ -109,15 +113,23 @@ export class WorkflowRunNotFoundError extends WorkflowWorldError {
   }
 }
 
+/** What a hook lookup was keyed by: `hooks.getByToken` looks up a token, `hooks.get` an id. */
+export type HookLookup = { token: string } | { hookId: string };
+
 export class HookNotFoundError extends WorkflowWorldError {
   /** The token or hook id that was looked up. */
   readonly token: string;
 
-  constructor(lookup: { token: string } | { hookId: string }) {
-    const what = 'token' in lookup ? `token ${lookup.token}` : `id ${lookup.hookId}`;
+  /** A token that matches no hook, as `@workflow/errors` takes it. */
+  constructor(token: string);
+  /** A token or a hook id that matches no hook; the message says which was looked up. */
+  constructor(lookup: HookLookup);
+  constructor(lookup: string | HookLookup) {
+    const keyed = typeof lookup === 'string' ? { token: lookup } : lookup;
+    const what = 'token' in keyed ? `token ${keyed.token}` : `id ${keyed.hookId}`;
     super(`hook with ${what} not found`, { status: 404, code: 'HOOK_NOT_FOUND' });
     this.name = 'HookNotFoundError';
-    this.token = 'token' in lookup ? lookup.token : lookup.hookId;
+    this.token = 'token' in keyed ? keyed.token : keyed.hookId;
   }
 }
 

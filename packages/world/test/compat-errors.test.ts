@@ -93,6 +93,12 @@ const rows: Row[] = [
   },
   {
     name: 'HookNotFoundError',
+    error: new HookNotFoundError({ hookId: 'hook_1' }),
+    recognisedBy: upstream.HookNotFoundError,
+    fields: { token: 'hook_1', message: 'hook with id hook_1 not found' },
+  },
+  {
+    name: 'HookNotFoundError',
     error: new HookNotFoundError({ token: 'order:1' }),
     recognisedBy: upstream.HookNotFoundError,
     fields: { token: 'order:1' },
@@ -199,5 +205,128 @@ describe('errors as @workflow/errors 4.2.1 sees them', () => {
     expect(check.is(error)).toBe(true);
     if (code === 'FENCE_CONFLICT') expect(isFenceConflict(error)).toBe(true);
     if (code === 'TOO_EARLY') expect(error.retryAfter).toBe(2);
+  });
+});
+
+/**
+ * One upstream constructor call: `ours` must accept exactly the arguments `@workflow/errors`
+ * 4.2.1 takes, so code written against those classes compiles and runs against these. The
+ * type parameter makes the type check prove it for the argument types, the test for the values.
+ */
+interface UpstreamCall {
+  upstream: UpstreamCheck;
+  make: () => { ours: WorkflowWorldError; theirs: Error };
+  expected: { name: string; status: number | undefined; message: RegExp | string };
+}
+
+function call<A extends unknown[]>(
+  upstreamClass: UpstreamCheck & (new (...args: A) => Error),
+  ours: new (...args: NoInfer<A>) => WorkflowWorldError,
+  args: A,
+  expected: UpstreamCall['expected'],
+): UpstreamCall {
+  return {
+    upstream: upstreamClass,
+    make: () => ({ ours: new ours(...args), theirs: new upstreamClass(...args) }),
+    expected,
+  };
+}
+
+const upstreamCalls: UpstreamCall[] = [
+  call(
+    upstream.WorkflowWorldError,
+    WorkflowWorldError,
+    [
+      'backend said no',
+      {
+        status: 502,
+        url: 'https://backend.example/v1/events',
+        code: 'BAD_GATEWAY',
+        retryAfter: 4,
+        cause: new Error('socket hang up'),
+      },
+    ],
+    { name: 'WorkflowWorldError', status: 502, message: 'backend said no' },
+  ),
+  call(upstream.WorkflowWorldError, WorkflowWorldError, ['plain'], {
+    name: 'WorkflowWorldError',
+    status: undefined,
+    message: 'plain',
+  }),
+  call(upstream.EntityConflictError, EntityConflictError, ['step step_1 already exists'], {
+    name: 'EntityConflictError',
+    status: 409,
+    message: 'step step_1 already exists',
+  }),
+  call(upstream.RunExpiredError, RunExpiredError, ['run wrun_1 is completed'], {
+    name: 'RunExpiredError',
+    status: 410,
+    message: 'run wrun_1 is completed',
+  }),
+  call(upstream.TooEarlyError, TooEarlyError, ['not yet', { retryAfter: 5 }], {
+    name: 'TooEarlyError',
+    status: 425,
+    message: 'not yet',
+  }),
+  call(upstream.TooEarlyError, TooEarlyError, ['not yet'], {
+    name: 'TooEarlyError',
+    status: 425,
+    message: 'not yet',
+  }),
+  call(upstream.ThrottleError, ThrottleError, ['slow down', { retryAfter: 2 }], {
+    name: 'ThrottleError',
+    status: 429,
+    message: 'slow down',
+  }),
+  call(upstream.PreconditionFailedError, PreconditionFailedError, ['stale', { retryAfter: 1 }], {
+    name: 'PreconditionFailedError',
+    status: 412,
+    message: 'stale',
+  }),
+  call(upstream.WorkflowRunNotFoundError, WorkflowRunNotFoundError, ['wrun_1'], {
+    name: 'WorkflowRunNotFoundError',
+    status: 404,
+    message: /wrun_1/,
+  }),
+  call(upstream.HookNotFoundError, HookNotFoundError, ['order:1'], {
+    name: 'HookNotFoundError',
+    status: 404,
+    message: /order:1/,
+  }),
+  call(upstream.RunNotSupportedError, RunNotSupportedError, [4, 3], {
+    name: 'RunNotSupportedError',
+    status: 400,
+    message: /spec version 4.*spec version 3/,
+  }),
+];
+
+describe('errors constructed with the arguments @workflow/errors 4.2.1 takes', () => {
+  it.each(upstreamCalls.map((row) => [row.expected.name, row] as const))(
+    '%s accepts the upstream arguments and is recognised by the upstream X.is()',
+    (_name, { upstream: upstreamClass, make, expected }) => {
+      const { ours, theirs } = make();
+      expect(ours.name).toBe(theirs.name);
+      expect(ours.name).toBe(expected.name);
+      expect(ours.status).toBe(expected.status);
+      if (typeof expected.message === 'string') expect(ours.message).toBe(expected.message);
+      else expect(ours.message).toMatch(expected.message);
+      expect(upstreamClass.is(ours)).toBe(true);
+      expect(ours).toBeInstanceOf(WorkflowWorldError);
+    },
+  );
+
+  it('keeps every field the upstream constructor stores', () => {
+    const cause = new Error('socket hang up');
+    const options = { status: 502, url: 'https://backend.example/v1', code: 'X', retryAfter: 4 };
+    expect(new WorkflowWorldError('m', { ...options, cause })).toMatchObject({ ...options, cause });
+    expect(new HookNotFoundError('order:1').token).toBe('order:1');
+    expect(new WorkflowRunNotFoundError('wrun_1').runId).toBe('wrun_1');
+    expect(new TooEarlyError('m', { retryAfter: 5 }).retryAfter).toBe(5);
+    expect(new ThrottleError('m', { retryAfter: 2 }).retryAfter).toBe(2);
+    expect(new PreconditionFailedError('m', { retryAfter: 1 }).retryAfter).toBe(1);
+    expect(new RunNotSupportedError(4, 3)).toMatchObject({
+      runSpecVersion: 4,
+      worldSpecVersion: 3,
+    });
   });
 });
