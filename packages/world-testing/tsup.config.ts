@@ -11,6 +11,13 @@ export default defineConfig([
     target: 'node20',
   },
   {
+    // `require('@worldkit/world-testing')` gets an error that says to use `import`.
+    entry: ['src/esm-only.cts'],
+    format: ['cjs'],
+    dts: true,
+    target: 'node20',
+  },
+  {
     // The suite, the CLI and the child-process host run on vitest, which is ESM only.
     entry: ['src/index.ts', 'src/cli.ts', 'src/child/host.ts'],
     format: ['esm'],
