@@ -1,5 +1,6 @@
-import { Cluster, Redis, type RedisOptions } from 'ioredis';
+import { Cluster, type Redis, type RedisOptions } from 'ioredis';
 import { defineScripts } from './scripts.js';
+import { reconnectDelayMs, ServerClient } from './server-client.js';
 
 /**
  * Connections shared at module scope, keyed by URL, so the two World instances a runtime creates
@@ -22,7 +23,8 @@ const BASE_OPTIONS: RedisOptions = {
   // appended an event may have run, and resending it could append twice.
   autoResendUnfulfilledCommands: false,
   // Reconnect forever with a short, capped backoff: a restarted server is picked up by itself.
-  retryStrategy: (times) => Math.min(50 * times, 1000),
+  // (A single-server client keeps this only once it has connected; see ServerClient.)
+  retryStrategy: reconnectDelayMs,
   maxRetriesPerRequest: 20,
 };
 
@@ -40,14 +42,12 @@ export interface Endpoint {
 export function createClient(endpoint: Endpoint, options: RedisOptions = {}): Redis {
   const client = endpoint.cluster
     ? clusterClient(endpoint.url, options)
-    : watched(new Redis(endpoint.url, { ...BASE_OPTIONS, ...options }));
+    : watched(new ServerClient(endpoint.url, { ...BASE_OPTIONS, ...options }));
   defineScripts(client);
   return client;
 }
 
 function watched(client: Redis): Redis {
-  // Connection errors surface on the commands that hit them; the event itself is only noise.
-  client.on('error', () => {});
   client.on('close', () => failUnfulfilled(client));
   return client;
 }
@@ -59,7 +59,7 @@ function clusterClient(urls: string, options: RedisOptions): Redis {
     seeds.map((seed) => ({ host: seed.hostname, port: Number(seed.port || 6379) })),
     {
       lazyConnect: true,
-      clusterRetryStrategy: (times) => Math.min(50 * times, 1000),
+      clusterRetryStrategy: reconnectDelayMs,
       redisOptions: {
         ...BASE_OPTIONS,
         ...options,
