@@ -1,5 +1,6 @@
 export * from './codec/binary.js';
 export * from './codec/json.js';
+export * from './codec/storable.js';
 export * from './errors.js';
 export * from './fenced-write.js';
 export * from './ids.js';

@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { assertStorableFields } from './codec/storable.js';
 import { InvalidInputError, RunNotSupportedError } from './errors.js';
 import { newId } from './ids.js';
 import {
@@ -15,7 +16,10 @@ import { SPEC_VERSION_CURRENT } from './world.js';
  */
 const SAFE_ID = /^[A-Za-z0-9_-]{1,128}$/;
 
-/** Tokens are chosen by users (`createHook({ token })`), so any text is allowed, within reason. */
+/**
+ * Tokens are chosen by users (`createHook({ token })`), so any text is allowed, within reason:
+ * not NUL, which PostgreSQL text cannot hold, so that a token valid on one World is valid on all.
+ */
 const MAX_TOKEN_LENGTH = 2048;
 
 /** Stream names are used as keys and never as paths; they must still be bounded and printable. */
@@ -32,6 +36,20 @@ export interface ValidatedCreate {
 
 export function isSafeId(value: unknown): value is string {
   return typeof value === 'string' && SAFE_ID.test(value);
+}
+
+/** Why `value` cannot be a hook token, or undefined when it can. */
+function hookTokenProblem(value: unknown): string | undefined {
+  if (typeof value !== 'string' || value.length === 0 || value.length > MAX_TOKEN_LENGTH) {
+    return `expected 1-${MAX_TOKEN_LENGTH} characters`;
+  }
+  if (value.includes('\u0000')) return 'the NUL character (U+0000) is not allowed';
+  return undefined;
+}
+
+/** True when `value` may be a hook token: no hook can hold any other, so lookups may stop here. */
+export function isHookToken(value: unknown): value is string {
+  return hookTokenProblem(value) === undefined;
 }
 
 /** Throws `InvalidInputError` naming `field` unless `value` is a safe id. */
@@ -101,13 +119,15 @@ export function validateCreateEvent(
     }
   }
   if (event.eventType === 'hook_created') {
-    const { token } = event.eventData;
-    if (token.length === 0 || token.length > MAX_TOKEN_LENGTH) {
-      throw new InvalidInputError('eventData.token', `expected 1-${MAX_TOKEN_LENGTH} characters`);
-    }
+    const problem = hookTokenProblem(event.eventData.token);
+    if (problem !== undefined) throw new InvalidInputError('eventData.token', problem);
   }
-
-  return { runId: resolvedRunId, event, params: validateParams(params) };
+  const validatedParams = validateParams(params);
+  // Last, as the only check whose cost grows with the payload.
+  if ('eventData' in event && event.eventData !== undefined) {
+    assertStorableFields(event.eventData, 'eventData');
+  }
+  return { runId: resolvedRunId, event, params: validatedParams };
 }
 
 function validateParams(params: unknown): CreateEventParams {

@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { InvalidInputError, RunNotSupportedError, validateCreateEvent } from '../src/index.js';
+import {
+  InvalidInputError,
+  isHookToken,
+  RunNotSupportedError,
+  validateCreateEvent,
+} from '../src/index.js';
 
 const RUN = 'wrun_01KC5Z4XW3J8Q2V6N9R7T0B1C4';
 const runCreated = (specVersion?: number) => ({
@@ -51,6 +56,13 @@ describe('validateCreateEvent refusals name the field', () => {
       'a token over 2048 characters',
       RUN,
       hookCreated('t'.repeat(2049)),
+      undefined,
+      'eventData.token',
+    ],
+    [
+      'a token with a NUL character',
+      RUN,
+      hookCreated('order\u00001'),
       undefined,
       'eventData.token',
     ],
@@ -162,5 +174,102 @@ describe('validateCreateEvent normalization', () => {
     expect(validateCreateEvent(RUN, hookCreated(token), {}).event).toMatchObject({
       eventData: { token },
     });
+  });
+});
+
+describe('validateCreateEvent refuses payloads no World can store', () => {
+  const cyclic: Record<string, unknown> = { id: 1 };
+  cyclic.self = cyclic;
+  const withFunction = { callback: () => 1 };
+
+  it.each<[string, Record<string, unknown>, string]>([
+    [
+      'run_created input',
+      { ...runCreated(), eventData: { ...runCreated().eventData, input: cyclic } },
+      'eventData.input',
+    ],
+    [
+      'run_created executionContext',
+      {
+        ...runCreated(),
+        eventData: { ...runCreated().eventData, executionContext: { trace: withFunction } },
+      },
+      'eventData.executionContext',
+    ],
+    [
+      'a bootstrapping run_started input',
+      { eventType: 'run_started', eventData: { input: withFunction } },
+      'eventData.input',
+    ],
+    [
+      'run_completed output',
+      { eventType: 'run_completed', eventData: { output: cyclic } },
+      'eventData.output',
+    ],
+    [
+      'run_failed error',
+      { eventType: 'run_failed', eventData: { error: withFunction } },
+      'eventData.error',
+    ],
+    [
+      'step_created input',
+      {
+        eventType: 'step_created',
+        correlationId: 'step_1',
+        eventData: { stepName: 's', input: Symbol('s') },
+      },
+      'eventData.input',
+    ],
+    [
+      'step_completed result',
+      { eventType: 'step_completed', correlationId: 'step_1', eventData: { result: cyclic } },
+      'eventData.result',
+    ],
+    [
+      'step_failed error',
+      { eventType: 'step_failed', correlationId: 'step_1', eventData: { error: cyclic } },
+      'eventData.error',
+    ],
+    [
+      'step_retrying error',
+      { eventType: 'step_retrying', correlationId: 'step_1', eventData: { error: withFunction } },
+      'eventData.error',
+    ],
+    [
+      'hook_created metadata',
+      { ...hookCreated('t'), eventData: { token: 't', metadata: cyclic } },
+      'eventData.metadata',
+    ],
+    [
+      'hook_received payload',
+      { eventType: 'hook_received', correlationId: 'hook_1', eventData: { payload: withFunction } },
+      'eventData.payload',
+    ],
+  ])('%s', (_row, data, field) => {
+    const error = refusal(RUN, data);
+    expect(error).toBeInstanceOf(InvalidInputError);
+    expect(error).toMatchObject({ status: 400, code: 'INVALID_INPUT', field });
+    expect((error as Error).message).toMatch(/cannot be stored/);
+  });
+
+  it('accepts BigInt, Map and Set payloads, which every codec stores', () => {
+    const input = { big: 2n ** 80n, map: new Map([['a', 1]]), set: new Set([1]) };
+    const event = {
+      eventType: 'step_created',
+      correlationId: 'step_1',
+      eventData: { stepName: 's', input },
+    };
+    expect(validateCreateEvent(RUN, event, {}).event).toMatchObject({ eventData: { input } });
+  });
+});
+
+describe('isHookToken', () => {
+  it('is true exactly for tokens hook_created accepts', () => {
+    expect(isHookToken('order:1')).toBe(true);
+    expect(isHookToken('t'.repeat(2048))).toBe(true);
+    expect(isHookToken('')).toBe(false);
+    expect(isHookToken('t'.repeat(2049))).toBe(false);
+    expect(isHookToken('order\u00001')).toBe(false);
+    expect(isHookToken(7)).toBe(false);
   });
 });

@@ -11,6 +11,7 @@ import {
   HookNotFoundError,
   hookForRead,
   InvalidCursorError,
+  isHookToken,
   isPrefixedUlid,
   isSafeId,
   type ListEventsByCorrelationIdParams,
@@ -243,7 +244,8 @@ export async function getHookByToken(
   token: string,
   params: GetHookParams = {},
 ): Promise<Hook> {
-  if (typeof token !== 'string') throw new HookNotFoundError({ token: String(token) });
+  // No hook holds a token the shared rule refuses; PostgreSQL would refuse a NUL in the query.
+  if (!isHookToken(token)) throw new HookNotFoundError({ token: String(token) });
   const { rows } = await db.query<HookRow>(
     `SELECT ${hookColumns(db.schema)} FROM ${db.schema}.hooks WHERE md5(token) = md5($1) AND token = $1`,
     [token],

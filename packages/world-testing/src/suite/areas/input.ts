@@ -1,6 +1,11 @@
-import type { World } from '@worldkit/world';
+import { MAX_NESTING_DEPTH, type World } from '@worldkit/world';
 import { expect } from 'vitest';
-import { expectInvalid, expectRejects, snapshotRun } from '../assertions.js';
+import {
+  expectInvalid,
+  expectRejectedWithoutEffect,
+  expectRejects,
+  snapshotRun,
+} from '../assertions.js';
 import type { ConformanceCase } from '../context.js';
 import {
   append,
@@ -67,6 +72,49 @@ function badRunCreated(
         const listed = await world.runs.list({ workflowName });
         expect(listed.data, `${name}: the refused run_created created a run`).toEqual([]);
       }
+    },
+  };
+}
+
+/** `levels` objects nested one in another, the innermost holding `bottom`. */
+function nestedObjects(levels: number, bottom: unknown = 'bottom'): unknown {
+  let value = bottom;
+  for (let i = 0; i < levels; i++) value = { level: value };
+  return value;
+}
+
+function cyclicObject(): Record<string, unknown> {
+  const value: Record<string, unknown> = { name: 'order' };
+  value.self = value;
+  return value;
+}
+
+/**
+ * An event whose payload field holds a value no encoder can store: a 400 naming exactly `field`
+ * (not a stack overflow or a retryable transport error), and the run unchanged.
+ */
+function unstorablePayload(
+  name: string,
+  field: string,
+  make: (ids: { stepId: string; hookId: string }) => Record<string, unknown>,
+): ConformanceCase {
+  return {
+    name: `${name} → 400 naming ${field}, nothing written`,
+    async run(t) {
+      const world = await t.world();
+      const runId = await createRun(world, { started: true });
+      const stepId = newStepId();
+      const hookId = newHookId();
+      await append(world, runId, ev.stepCreated(stepId));
+      await append(world, runId, ev.hookCreated(hookId, `tok-${uid()}`));
+      const error = await expectRejectedWithoutEffect(
+        world,
+        runId,
+        name,
+        () => world.events.create(runId, make({ stepId, hookId }) as never),
+        { name: 'WorkflowWorldError', status: 400, code: 'INVALID_INPUT', field },
+      );
+      expect(error.field, `${name}: the refusal names the field`).toBe(field);
     },
   };
 }
@@ -147,6 +195,19 @@ export const inputCases: ConformanceCase[] = [
   badEvent('hook_created with an empty token', 'eventData.token', () =>
     ev.hookCreated(newHookId(), ''),
   ),
+  badEvent('hook_created with a NUL character in its token', 'eventData.token', () =>
+    ev.hookCreated(newHookId(), `tok-${uid()}\u0000`),
+  ),
+  {
+    name: 'hooks.getByToken with a NUL character in the token → HookNotFoundError',
+    async run(t) {
+      const world = await t.world();
+      await expectRejects('getByToken', world.hooks.getByToken(`tok-${uid()}\u0000`), {
+        name: 'HookNotFoundError',
+        status: 404,
+      });
+    },
+  },
   badEvent('hook_created without a token', 'eventData.token', () => ({
     ...ev.hookCreated(newHookId(), 'x'),
     eventData: { isWebhook: false },
@@ -248,6 +309,79 @@ export const inputCases: ConformanceCase[] = [
     eventType: 'run_failed',
     specVersion: 3,
   })),
+
+  // ── payloads no encoder can store ────────────────────────────────────────────────────────
+  unstorablePayload('step_created with a cyclic input', 'eventData.input', () => ({
+    ...ev.stepCreated(newStepId()),
+    eventData: { stepName: 'step//./conformance//work', input: cyclicObject() },
+  })),
+  unstorablePayload(
+    'step_completed with a function in its result',
+    'eventData.result',
+    ({ stepId }) => ({
+      ...ev.stepCompleted(stepId),
+      eventData: { result: { total: 3, format: () => 'three' } },
+    }),
+  ),
+  unstorablePayload('hook_received with a symbol payload', 'eventData.payload', ({ hookId }) => ({
+    ...ev.hookReceived(hookId, 'x'),
+    eventData: { payload: Symbol('payload') },
+  })),
+  unstorablePayload(
+    'run_completed with an output nested 5,000 levels deep',
+    'eventData.output',
+    () => ({ ...ev.runCompleted(), eventData: { output: nestedObjects(5000) } }),
+  ),
+  unstorablePayload(
+    `run_completed with an output nested ${MAX_NESTING_DEPTH + 1} levels deep`,
+    'eventData.output',
+    () => ({ ...ev.runCompleted(), eventData: { output: nestedObjects(MAX_NESTING_DEPTH + 1) } }),
+  ),
+  unstorablePayload('step_failed with a cyclic error', 'eventData.error', ({ stepId }) => ({
+    ...ev.stepFailed(stepId),
+    eventData: { error: cyclicObject() },
+  })),
+  unstorablePayload('hook_created with a Promise in its metadata', 'eventData.metadata', () => ({
+    ...ev.hookCreated(newHookId(), `tok-${uid()}`),
+    eventData: { token: `tok-${uid()}`, metadata: { ready: Promise.resolve(true) } },
+  })),
+  {
+    name: 'run_created with a function in its executionContext → 400 naming eventData.executionContext, no run created',
+    async run(t) {
+      const world = await t.world();
+      const runId = newRunId();
+      const error = await expectRejects(
+        'run_created',
+        () =>
+          world.events.create(
+            runId,
+            ev.runCreated({ executionContext: { onDone: () => 1 } }) as never,
+          ),
+        { name: 'WorkflowWorldError', status: 400, code: 'INVALID_INPUT' },
+      );
+      expect(error.field).toBe('eventData.executionContext');
+      await expectRejects('runs.get', world.runs.get(runId), { name: 'WorkflowRunNotFoundError' });
+    },
+  },
+  {
+    name: `a step input nested ${MAX_NESTING_DEPTH} levels deep with BigInt, Map and Set values is stored and read back`,
+    async run(t) {
+      const world = await t.world();
+      const runId = await createRun(world, { started: true });
+      const stepId = newStepId();
+      // The Map and the Set are the deepest containers, at level MAX_NESTING_DEPTH.
+      const input = nestedObjects(MAX_NESTING_DEPTH - 2, {
+        big: 2n ** 80n,
+        map: new Map([['a', 1]]),
+        set: new Set(['b']),
+      });
+      await append(world, runId, {
+        ...ev.stepCreated(stepId),
+        eventData: { stepName: 's', input },
+      });
+      expect((await world.steps.get(runId, stepId)).input).toEqual(input);
+    },
+  },
 
   // ── queue() ──────────────────────────────────────────────────────────────────────────────
   ...(
