@@ -1,0 +1,82 @@
+import { execFile } from 'node:child_process';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { worldSelectionEnv } from './app-process.js';
+import type { TestDeployment } from './deployment.js';
+import { e2eDirectory } from './paths.js';
+
+/** The SDK's own CLI (`workflow`, from `@workflow/cli`), resolved as the app resolves it. */
+export const workflowCliEntry = path.join(
+  path.dirname(
+    createRequire(path.join(e2eDirectory, 'package.json')).resolve('@workflow/cli/package.json'),
+  ),
+  'bin',
+  'run.js',
+);
+
+export interface CliOutput {
+  stdout: string;
+  stderr: string;
+  /** The exit code; 0 on success. */
+  code: number;
+}
+
+/**
+ * Runs `workflow <args>` against a deployment's World exactly as a user would: from the app's
+ * directory, with `WORKFLOW_TARGET_WORLD` and the World's own env, no terminal, no colours.
+ */
+export function runWorkflowCli(
+  deployment: TestDeployment,
+  args: string[],
+  { timeoutMs = 120_000 }: { timeoutMs?: number } = {},
+): Promise<CliOutput> {
+  return new Promise((resolve, reject) => {
+    execFile(
+      process.execPath,
+      [workflowCliEntry, ...args],
+      {
+        cwd: e2eDirectory,
+        env: {
+          ...process.env,
+          ...deployment.env,
+          ...worldSelectionEnv(deployment.target),
+          // Deliveries of messages the CLI enqueues (health, start) go to the app.
+          PORT: String(deployment.apps[0]!.port),
+          NO_COLOR: '1',
+          FORCE_COLOR: '0',
+        },
+        timeout: timeoutMs,
+        maxBuffer: 64 * 1024 * 1024,
+      },
+      (error, stdout, stderr) => {
+        const code = error === null ? 0 : typeof error.code === 'number' ? error.code : -1;
+        if (error !== null && code === -1) {
+          reject(new Error(`workflow ${args.join(' ')} did not finish: ${error.message}`));
+          return;
+        }
+        resolve({ stdout, stderr, code });
+      },
+    );
+  });
+}
+
+/** Runs the CLI and returns its stdout, failing with everything it printed when it exits non-zero. */
+export async function workflowCli(deployment: TestDeployment, args: string[]): Promise<string> {
+  const output = await runWorkflowCli(deployment, args);
+  if (output.code !== 0) {
+    throw new Error(
+      `workflow ${args.join(' ')} exited ${output.code} on ${deployment.target.name}:\n${output.stdout}\n${output.stderr}`,
+    );
+  }
+  return output.stdout;
+}
+
+/** `workflow <args> --json`, parsed. */
+export async function workflowCliJson<T>(deployment: TestDeployment, args: string[]): Promise<T> {
+  const stdout = await workflowCli(deployment, [...args, '--json']);
+  try {
+    return JSON.parse(stdout) as T;
+  } catch {
+    throw new Error(`workflow ${args.join(' ')} --json printed no JSON:\n${stdout}`);
+  }
+}
