@@ -9,11 +9,17 @@ const USAGE = `Usage: worldkit-postgres <command> [--url <connection string>] [-
 Commands:
   migrate   apply pending migrations (safe to run from many processes at once)
   status    list applied and pending migrations
+  help      print this help (also -h, --help)
 
-The connection string defaults to WORKFLOW_POSTGRES_URL, then DATABASE_URL; the schema to
-WORKFLOW_POSTGRES_SCHEMA, then "worldkit".`;
+The connection string defaults to WORKFLOW_POSTGRES_URL, then DATABASE_URL, then libpq's PG*
+variables; the schema to WORKFLOW_POSTGRES_SCHEMA, then "worldkit".`;
 
 async function main(argv: string[]): Promise<number> {
+  // Help is asked for, not a mistake: it goes to stdout with exit code 0.
+  if (argv[0] === 'help' || argv.some((arg) => arg === '-h' || arg === '--help')) {
+    console.log(USAGE);
+    return 0;
+  }
   const [command, ...rest] = argv;
   const options: { connectionString?: string; schema?: string } = {};
   for (let i = 0; i < rest.length; i += 2) {

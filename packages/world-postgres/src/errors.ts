@@ -19,6 +19,12 @@ const CONNECTION_CODES = new Set([
 /** Text PostgreSQL cannot store (a NUL character, or bytes invalid in the database encoding). */
 const UNSTORABLE_TEXT_CODES = new Set(['22021', '22P05']);
 
+/**
+ * The server was reached but would not let this login in: no user name, an unknown role, a wrong
+ * password, a pg_hba.conf rule (class 28), or a database that does not exist.
+ */
+const LOGIN_FAILED_CODES = new Set(['28000', '28P01', '3D000']);
+
 const MISSING_OBJECT_CODES = new Set([
   '3F000', // invalid_schema_name
   '42P01', // undefined_table
@@ -83,6 +89,9 @@ export function translateError(error: unknown, config: ResolvedConfig): unknown 
     return missingSchemaError(config, error);
   }
   const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code === 'string' && LOGIN_FAILED_CODES.has(code)) {
+    return loginFailedError(config, error);
+  }
   if (typeof code === 'string' && UNSTORABLE_TEXT_CODES.has(code)) {
     // Nothing was written: the statement failed before any change.
     return new InvalidInputError(
@@ -91,6 +100,22 @@ export function translateError(error: unknown, config: ResolvedConfig): unknown 
     );
   }
   return error;
+}
+
+function loginFailedError(config: ResolvedConfig, cause: unknown): WorkflowWorldError {
+  const detail = cause instanceof Error ? cause.message : String(cause);
+  return new WorkflowWorldError(
+    `cannot log in to ${describeTarget(config)} (${detail}): ${loginFix(config)}`,
+    { status: 503, code: 'LOGIN_FAILED', cause },
+  );
+}
+
+function loginFix(config: ResolvedConfig): string {
+  if (config.pool !== undefined) return 'check the user, password and database of the pool';
+  if (config.connectionString === undefined) {
+    return 'neither WORKFLOW_POSTGRES_URL nor DATABASE_URL is set, so the PG* variables and libpq defaults were used; set WORKFLOW_POSTGRES_URL (or DATABASE_URL) to the database to use, e.g. postgres://user:password@host:5432/database';
+  }
+  return 'check the user, password and database in the connection string (WORKFLOW_POSTGRES_URL, or DATABASE_URL)';
 }
 
 export function missingSchemaError(config: ResolvedConfig, cause?: unknown): WorkflowWorldError {

@@ -109,6 +109,20 @@ describe('migrations', () => {
     }
   });
 
+  it('say what to check when the server refuses the login', async () => {
+    const url = new URL(DATABASE_URL);
+    url.pathname = '/worldkit_no_such_database';
+    const refused = createWorld({ connectionString: url.href, schema: newSchema() });
+    try {
+      const error = await refused.runs.get('wrun_x').catch((caught: unknown) => caught);
+      expect(error).toMatchObject({ name: 'WorkflowWorldError', code: 'LOGIN_FAILED' });
+      expect((error as Error).message).toContain('worldkit_no_such_database');
+      expect((error as Error).message).toContain('WORKFLOW_POSTGRES_URL');
+    } finally {
+      await refused.close();
+    }
+  });
+
   it('keep the factory cheap: no connection before first use', async () => {
     // A TCP listener standing in for the server counts connection attempts.
     let attempts = 0;

@@ -1,0 +1,81 @@
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { DATABASE_URL, dropSchema, randomSchema } from './helpers.js';
+
+const cli = fileURLToPath(new URL('../dist/cli.cjs', import.meta.url));
+
+/** The environment without any connection setting, so only what a test adds is configured. */
+function withoutConnectionSettings(): NodeJS.ProcessEnv {
+  const env = { ...process.env };
+  for (const name of Object.keys(env)) {
+    if (/^PG[A-Z]+$/.test(name)) delete env[name];
+  }
+  delete env.WORKFLOW_POSTGRES_URL;
+  delete env.DATABASE_URL;
+  // libpq's default user name.
+  delete env.USER;
+  return env;
+}
+
+function run(
+  args: string[],
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [cli, ...args], { env });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk) => (stdout += chunk));
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+describe('worldkit-postgres', () => {
+  const schema = randomSchema();
+  afterAll(() => dropSchema(schema));
+
+  it.each(['--help', '-h', 'help', 'migrate --help'])(
+    '`worldkit-postgres %s` prints the usage on stdout and exits 0',
+    async (line) => {
+      const { code, stdout, stderr } = await run(line.split(' '));
+      expect(stdout).toContain('Usage: worldkit-postgres <command>');
+      expect(stderr).toBe('');
+      expect(code).toBe(0);
+    },
+  );
+
+  it('an unknown command prints the usage on stderr and exits 2', async () => {
+    const { code, stdout, stderr } = await run(['bogus']);
+    expect(stderr).toContain('unknown command bogus');
+    expect(stderr).toContain('Usage: worldkit-postgres <command>');
+    expect(stdout).toBe('');
+    expect(code).toBe(2);
+  });
+
+  it('migrate without a connection string names the variables to set', async () => {
+    // The test server, reached through libpq's defaults with no user name at all.
+    const server = new URL(DATABASE_URL);
+    const { code, stdout, stderr } = await run(['migrate'], {
+      ...withoutConnectionSettings(),
+      PGHOST: server.hostname,
+      PGPORT: server.port || '5432',
+    });
+    expect(stderr).toContain('cannot log in to PostgreSQL at');
+    expect(stderr).toContain('WORKFLOW_POSTGRES_URL');
+    expect(stderr).toContain('DATABASE_URL');
+    expect(stdout).toBe('');
+    expect(code).toBe(1);
+  });
+
+  it('migrate --url applies the migrations, and status lists them', async () => {
+    const migrated = await run(['migrate', '--url', DATABASE_URL, '--schema', schema]);
+    expect(migrated.stdout).toContain(`applied to schema "${schema}"`);
+    expect(migrated.code).toBe(0);
+    const status = await run(['status', '--url', DATABASE_URL, '--schema', schema]);
+    expect(status.stdout).toMatch(/^applied {2}0001_storage\.sql$/m);
+    expect(status.stdout).not.toContain('pending');
+    expect(status.code).toBe(0);
+  });
+});
