@@ -358,6 +358,11 @@ describe('queue transport signing', () => {
           withHeader(r, 'x-worldkit-queue-name', encodeURIComponent('__wkf_workflow_other')),
       ],
       [
+        'the nonce',
+        (r: { headers: Headers; body: string }) =>
+          withHeader(r, 'x-worldkit-nonce', 'f'.repeat(32)),
+      ],
+      [
         'the timestamp',
         (r: { headers: Headers; body: string }) =>
           withHeader(
@@ -378,6 +383,108 @@ describe('queue transport signing', () => {
       expect(response.status).toBe(401);
       expect(flow.calls).toHaveLength(1);
     });
+  });
+});
+
+describe('replayed signed deliveries', () => {
+  const secret = 'correct horse battery staple';
+
+  /** One signed request as the deliverer sent it, captured on the way. */
+  async function captureSigned(
+    delivery: { attempt?: number; now?: () => number } = {},
+  ): Promise<{ headers: Headers; body: string }> {
+    let captured: { headers: Headers; body: string } | undefined;
+    const served = await serve({
+      flow: async (req) => {
+        captured = { headers: new Headers(req.headers), body: await req.text() };
+        return Response.json({ ok: true });
+      },
+    });
+    const sender = deliverer({
+      baseUrl: served.baseUrl,
+      secret,
+      ...(delivery.now ? { now: delivery.now } : {}),
+    });
+    await sender.deliver({
+      queueName: WORKFLOW_QUEUE,
+      messageId: 'msg_01',
+      attempt: delivery.attempt ?? 1,
+      payload: { runId: 'wrun_1' },
+    });
+    return captured!;
+  }
+
+  it('refuses a copy of an accepted signed delivery with 409, and runs the handler once', async () => {
+    const request = await captureSigned();
+    const flow = recording();
+    const handler = createQueueHandler(FLOW, flow.handler, { secret });
+
+    expect((await handler(post(request))).status).toBe(200);
+    const replayed = await handler(post(request));
+    expect(replayed.status).toBe(409);
+    expect(await replayed.json()).toEqual({
+      error: 'delivery replayed: this signed request was already received',
+    });
+    expect(flow.calls).toHaveLength(1);
+  });
+
+  it('accepts a new attempt of the same message, and the same attempt signed again', async () => {
+    const clock = () => 1_750_000_000_000;
+    const first = await captureSigned({ now: clock });
+    const nextAttempt = await captureSigned({ attempt: 2, now: clock });
+    // A redelivery after {timeoutSeconds} restarts at attempt 1, possibly within the millisecond.
+    const redelivered = await captureSigned({ now: clock });
+    const flow = recording();
+    const handler = createQueueHandler(FLOW, flow.handler, { secret, now: clock });
+
+    for (const request of [first, nextAttempt, redelivered]) {
+      expect((await handler(post(request))).status).toBe(200);
+    }
+    expect(flow.calls.map((call) => call.meta.attempt)).toEqual([1, 2, 1]);
+  });
+
+  it('is a failed outcome for the deliverer, which the delivery loop retries as a new attempt', async () => {
+    const flow = recording();
+    const handler = createQueueHandler(FLOW, flow.handler, { secret });
+    let firstRequest: { headers: Headers; body: string } | undefined;
+    const served = await serve({
+      flow: async (req) => {
+        const copy = { headers: new Headers(req.headers), body: await req.text() };
+        firstRequest ??= copy;
+        return handler(post(firstRequest));
+      },
+    });
+    const sender = deliverer({ baseUrl: served.baseUrl, secret });
+    const send = (attempt: number) =>
+      sender.deliver({ queueName: WORKFLOW_QUEUE, messageId: 'msg_01', attempt, payload: {} });
+
+    expect(await send(1)).toEqual({ kind: 'ack' });
+    // The route forwards its first request again in place of the second one: a replay.
+    expect(await send(2)).toMatchObject({ kind: 'failed', status: 409 });
+    expect(flow.calls).toHaveLength(1);
+  });
+
+  it('refuses a copy even while the first is still being handled', async () => {
+    const request = await captureSigned();
+    let release: () => void = () => {};
+    const firstStillRunning = new Promise<undefined>((resolve) => {
+      release = () => resolve(undefined);
+    });
+    let handled = 0;
+    const flow = recording(async () => (++handled === 1 ? firstStillRunning : undefined));
+    const handler = createQueueHandler(FLOW, flow.handler, { secret });
+
+    const first = handler(post(request));
+    await vi.waitFor(() => expect(flow.calls).toHaveLength(1));
+    expect((await handler(post(request))).status).toBe(409);
+    release();
+    expect((await first).status).toBe(200);
+  });
+
+  it('refuses an option that would remember no signature', () => {
+    expect(() => createQueueHandler(FLOW, async () => undefined, { replayMemory: 0 })).toThrow(
+      /invalid replayMemory: expected a positive integer/,
+    );
   });
 });
 

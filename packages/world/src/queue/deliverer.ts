@@ -5,7 +5,7 @@ import { DeliveryTargetError } from '../errors.js';
 import { configuredBaseUrl, deliveryUrl, detectListeningBaseUrl } from './base-url.js';
 import { parseQueueName } from './names.js';
 import { DELIVERY_HEADERS, resolveQueueSecret } from './protocol.js';
-import { signDelivery } from './signing.js';
+import { newDeliveryNonce, signDelivery } from './signing.js';
 
 export interface DelivererOptions {
   /**
@@ -137,8 +137,11 @@ export function createDeliverer(options: DelivererOptions = {}): Deliverer {
     };
     const secret = resolveQueueSecret(options.secret);
     if (secret !== undefined) {
+      const nonce = newDeliveryNonce();
+      headers[DELIVERY_HEADERS.nonce] = nonce;
       headers[DELIVERY_HEADERS.signature] = signDelivery(secret, {
         timestamp,
+        nonce,
         queueName: delivery.queueName,
         messageId: delivery.messageId,
         attempt: delivery.attempt,

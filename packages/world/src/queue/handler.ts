@@ -1,26 +1,38 @@
 import { parseJsonSafe } from '../codec/json.js';
+import { InvalidInputError } from '../errors.js';
 import type { MessageId, QueueHandler, QueueKind, QueuePrefix } from '../schemas/queue.js';
 import { getQueuePrefixKind, parseQueueName } from './names.js';
 import { DELIVERY_HEADERS, type HandlerResponseBody, resolveQueueSecret } from './protocol.js';
+import { ReplayGuard } from './replay-guard.js';
 import { DEFAULT_SIGNATURE_TOLERANCE_MS, verifyDelivery } from './signing.js';
 
 export interface QueueHandlerOptions {
   /**
    * Shared secret for signed deliveries; defaults to `WORKFLOW_QUEUE_SECRET`, read per request.
-   * When one is set, unsigned, tampered and stale deliveries are refused with 401.
+   * When one is set, unsigned, tampered and stale deliveries are refused with 401, and a signed
+   * delivery this handler already accepted with 409.
    */
   secret?: string;
   /** How far a signature's timestamp may be from this clock, either way (default 5 minutes). */
   signatureToleranceMs?: number;
+  /**
+   * How many accepted signatures are remembered to refuse replays (default 100,000, about 17 MB
+   * when full); each is forgotten once stale, the oldest first when more arrive.
+   */
+  replayMemory?: number;
   /** Clock for the staleness check; injected by tests. */
   now?: () => number;
 }
+
+/** Enough for the signatures of 300 deliveries a second over a five-minute tolerance window. */
+export const DEFAULT_REPLAY_MEMORY = 100_000;
 
 interface DeliveryFields {
   queueName: string;
   messageId: string;
   attempt: number;
   timestamp: number | undefined;
+  nonce: string | undefined;
 }
 
 /**
@@ -33,7 +45,8 @@ interface DeliveryFields {
  *
  * Answers: 200 `{ok: true}` (ack), 200 `{timeoutSeconds}` (deliver the same payload again after
  * that many seconds, 0 included), 400 (malformed delivery or another kind of queue), 401 (bad or
- * missing signature while a secret is set), 500 `{error}` (the handler threw).
+ * missing signature while a secret is set), 409 (a copy of a signed delivery this handler already
+ * received), 500 `{error}` (the handler threw).
  */
 export function createQueueHandler(
   prefix: QueuePrefix,
@@ -43,6 +56,27 @@ export function createQueueHandler(
   const kind = getQueuePrefixKind(prefix);
   const toleranceMs = options.signatureToleranceMs ?? DEFAULT_SIGNATURE_TOLERANCE_MS;
   const now = options.now ?? Date.now;
+  const replays = new ReplayGuard(replayMemoryOf(options.replayMemory));
+
+  /** 401 for a bad signature, 409 for a copy of an accepted one, undefined to go on. */
+  function signatureRefusal(
+    secret: string,
+    signature: string | null,
+    fields: DeliveryFields | string,
+    body: string,
+  ): Response | undefined {
+    if (typeof fields === 'string') return reply(401, { error: 'delivery signature malformed' });
+    const receivedAt = now();
+    const check = verifyDelivery(secret, signature, { ...fields, body }, receivedAt, toleranceMs);
+    if (!check.valid) return reply(401, { error: `delivery signature ${check.reason}` });
+    // Valid, so the signature and the timestamp are there. A copy is refused with a 4xx, which
+    // the deliverer never repeats: it delivers again later as a new attempt, signed anew.
+    const staleAt = (fields.timestamp as number) + toleranceMs;
+    if (!replays.admit(signature as string, staleAt, receivedAt)) {
+      return reply(409, { error: 'delivery replayed: this signed request was already received' });
+    }
+    return undefined;
+  }
 
   return async (req: Request): Promise<Response> => {
     if (req.method !== 'POST') return reply(405, { error: `method ${req.method} not allowed` });
@@ -51,17 +85,13 @@ export function createQueueHandler(
 
     const secret = resolveQueueSecret(options.secret);
     if (secret !== undefined) {
-      const check =
-        typeof fields === 'string'
-          ? ({ valid: false, reason: 'malformed' } as const)
-          : verifyDelivery(
-              secret,
-              req.headers.get(DELIVERY_HEADERS.signature),
-              { ...fields, body },
-              now(),
-              toleranceMs,
-            );
-      if (!check.valid) return reply(401, { error: `delivery signature ${check.reason}` });
+      const refusal = signatureRefusal(
+        secret,
+        req.headers.get(DELIVERY_HEADERS.signature),
+        fields,
+        body,
+      );
+      if (refusal !== undefined) return refusal;
     }
 
     if (typeof fields === 'string') return reply(400, { error: fields });
@@ -119,7 +149,17 @@ function readDeliveryFields(headers: Headers): DeliveryFields | string {
     timestampText !== null && /^[0-9]{1,16}$/.test(timestampText)
       ? Number(timestampText)
       : undefined;
-  return { queueName, messageId, attempt: Number(attemptText), timestamp };
+  const nonceText = headers.get(DELIVERY_HEADERS.nonce);
+  const nonce = nonceText !== null && /^[0-9a-f]{32}$/.test(nonceText) ? nonceText : undefined;
+  return { queueName, messageId, attempt: Number(attemptText), timestamp, nonce };
+}
+
+function replayMemoryOf(value: number | undefined): number {
+  if (value === undefined) return DEFAULT_REPLAY_MEMORY;
+  if (!Number.isInteger(value) || value < 1) {
+    throw new InvalidInputError('replayMemory', 'expected a positive integer');
+  }
+  return value;
 }
 
 function decodeHeader(value: string | null): string | undefined {

@@ -15,7 +15,9 @@ export const DELIVERY_HEADERS = {
   attempt: 'x-worldkit-attempt',
   /** Epoch milliseconds when the request was signed. */
   timestamp: 'x-worldkit-timestamp',
-  /** `v1=<hex HMAC-SHA256>` of the canonical string (see `signing.ts`). */
+  /** Signed deliveries only: random hex, new for every request, so no two share a signature. */
+  nonce: 'x-worldkit-nonce',
+  /** `v2=<hex HMAC-SHA256>` of the canonical string (see `signing.ts`). */
   signature: 'x-worldkit-signature',
 } as const;
 
