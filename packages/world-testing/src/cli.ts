@@ -2,18 +2,19 @@
 /**
  * worldkit-conformance [module] [--area <name>]... [--json <file>] [--export <name>]
  *
- * Runs the conformance suite against a World module (a path to a .js/.ts file, or a package name
- * resolved from the current directory) with vitest, printing each case as it finishes and a
- * per-area table at the end. Exits 1 on any failure.
+ * Runs the conformance suite against a World module (a path to a .js/.ts file, a package folder,
+ * or a package name resolved from the current directory) with vitest, printing each case as it
+ * finishes and a per-area table at the end. Exits 1 on any failure, 2 on bad usage (a module it
+ * cannot find included).
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { isAbsolute, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { startVitest } from 'vitest/node';
 import { ConformanceReporter } from './cli/reporter.js';
+import { resolveTarget, type Target } from './cli/resolve-target.js';
 import { AREA_DESCRIPTIONS, AREAS, type ConformanceArea } from './suite/types.js';
 
 const DEFAULT_TARGET = '@worldkit/world-local';
@@ -22,9 +23,10 @@ const USAGE = `Usage: worldkit-conformance [module] [options]
 
 Checks a World against the Worldkit conformance suite.
 
-  module             a World module: a path (.js, .mjs, .cjs, .ts) or a package name resolved
-                     from the current directory; it exports createWorld (or a default factory)
-                     and may export \`conformance\` (see the README). Default: ${DEFAULT_TARGET}
+  module             a World module: a path (.js, .mjs, .cjs, .ts), a package folder (its
+                     package.json "exports" or "main") or a package name resolved from the
+                     current directory; it exports createWorld (or a default factory) and may
+                     export \`conformance\` (see the README). Default: ${DEFAULT_TARGET}
                      when installed, else the in-memory reference World.
 
 Options:
@@ -37,30 +39,18 @@ Options:
 Environment: WORLDKIT_CONFORMANCE_SEED, _MODEL_RUNS, _MODEL_COMMANDS, _WRITERS scale the
 model-based and concurrency cases.`;
 
-interface Target {
-  /** Absolute path of the module file. */
-  path: string;
-  /** What the user named (or the default). */
-  label: string;
-}
-
-function resolveTarget(specifier: string | undefined): { target: Target; note?: string } {
-  const requireFromCwd = createRequire(join(process.cwd(), 'index.js'));
-  if (specifier === undefined) {
-    try {
-      return { target: { path: requireFromCwd.resolve(DEFAULT_TARGET), label: DEFAULT_TARGET } };
-    } catch {
-      const memory = fileURLToPath(new URL('./memory.js', import.meta.url));
-      return {
-        target: { path: memory, label: '@worldkit/world-testing/memory' },
-        note: `${DEFAULT_TARGET} is not installed here: checking the in-memory reference World instead`,
-      };
-    }
+/** The World to check: the argument, else the default World when installed, else memory. */
+function chooseTarget(argument: string | undefined): { target: Target; note?: string } {
+  if (argument !== undefined) return { target: resolveTarget(argument, process.cwd()) };
+  try {
+    return { target: resolveTarget(DEFAULT_TARGET, process.cwd()) };
+  } catch {
+    const memory = fileURLToPath(new URL('./memory.js', import.meta.url));
+    return {
+      target: { path: memory, label: '@worldkit/world-testing/memory' },
+      note: `${DEFAULT_TARGET} is not installed (or not built) here: checking the in-memory reference World instead`,
+    };
   }
-  if (specifier.startsWith('.') || isAbsolute(specifier)) {
-    return { target: { path: resolve(specifier), label: specifier } };
-  }
-  return { target: { path: requireFromCwd.resolve(specifier), label: specifier } };
 }
 
 /** The test file vitest runs: it imports the target (so vite compiles TypeScript) and the suite. */
@@ -112,13 +102,13 @@ async function main(): Promise<number> {
     }
   }
 
-  const { target, note } = resolveTarget(positionals[0]);
+  const { target, note } = chooseTarget(positionals[0]);
   if (note) process.stdout.write(`note: ${note}\n`);
   process.stdout.write(`Checking ${target.label} (${target.path})\n`);
   process.stdout.write(`areas: ${(areas ?? AREAS).join(', ')}\n`);
 
   const directory = await mkdtemp(join(tmpdir(), 'worldkit-conformance-'));
-  const reporter = new ConformanceReporter(target.label);
+  const reporter = new ConformanceReporter(target);
   try {
     await writeFile(
       join(directory, 'conformance.test.mjs'),

@@ -1,5 +1,7 @@
+import type { WorldCapabilities } from '@worldkit/world';
 import type { Reporter, TestCase, TestModule } from 'vitest/node';
 import { AREAS, type ConformanceArea, type ConformanceTaskMeta } from '../suite/types.js';
+import type { Target } from './resolve-target.js';
 
 export interface CaseReport {
   area: ConformanceArea | 'setup';
@@ -7,6 +9,8 @@ export interface CaseReport {
   state: 'passed' | 'failed' | 'not-applicable';
   durationMs: number;
   note?: string;
+  /** For a not-applicable case: the capabilities it needs that the World does not declare. */
+  missingCapabilities?: (keyof WorldCapabilities)[];
   errors?: string[];
 }
 
@@ -36,9 +40,20 @@ const red = paint(31);
 const dim = paint(2);
 const yellow = paint(33);
 
+function indent(text: string, prefix: string): string {
+  return text
+    .split('\n')
+    .map((line) => `${prefix}${line}`)
+    .join('\n');
+}
+
+function metaOf(testCase: TestCase): ConformanceTaskMeta | undefined {
+  return (testCase.meta() as { worldkit?: ConformanceTaskMeta }).worldkit;
+}
+
 /** The area a test belongs to: its meta, else the name of its area suite. */
 function areaOf(testCase: TestCase): ConformanceArea | 'setup' {
-  const meta = (testCase.meta() as { worldkit?: ConformanceTaskMeta }).worldkit;
+  const meta = metaOf(testCase);
   if (meta) return meta.area;
   const suite = testCase.parent.type === 'suite' ? testCase.parent.name : '';
   return (AREAS as readonly string[]).includes(suite) ? (suite as ConformanceArea) : 'setup';
@@ -57,7 +72,15 @@ function reportOf(testCase: TestCase): CaseReport {
     };
   }
   const note = result.state === 'skipped' ? result.note : undefined;
-  if (note?.startsWith('n/a:')) return { ...base, state: 'not-applicable', note };
+  if (note?.startsWith('n/a:')) {
+    const missingCapabilities = metaOf(testCase)?.notApplicable;
+    return {
+      ...base,
+      state: 'not-applicable',
+      note,
+      ...(missingCapabilities && { missingCapabilities }),
+    };
+  }
   // Only capability gating skips a case; anything else (a failed area setup) means it never ran.
   return {
     ...base,
@@ -76,7 +99,7 @@ export class ConformanceReporter implements Reporter {
   private currentArea: string | undefined;
   private readonly started = Date.now();
 
-  constructor(private readonly target: string) {}
+  constructor(private readonly target: Target) {}
 
   onTestCaseResult(testCase: TestCase): void {
     const report = reportOf(testCase);
@@ -107,7 +130,9 @@ export class ConformanceReporter implements Reporter {
       }
     }
     for (const error of unhandledErrors) this.errors.push(error.message ?? String(error));
-    this.print();
+    // No case was collected: importing the module failed, and an empty table would only hide it.
+    if (this.cases.length === 0 && this.errors.length > 0) this.printLoadFailure();
+    else this.print();
   }
 
   report(): ConformanceReport {
@@ -123,7 +148,7 @@ export class ConformanceReporter implements Reporter {
     }
     const failed = this.cases.some((c) => c.state === 'failed');
     return {
-      target: this.target,
+      target: this.target.label,
       startedAt: new Date(this.started).toISOString(),
       durationMs: Date.now() - this.started,
       ok: !failed && this.errors.length === 0 && this.cases.length > 0,
@@ -131,6 +156,13 @@ export class ConformanceReporter implements Reporter {
       cases: this.cases,
       errors: this.errors,
     };
+  }
+
+  private printLoadFailure(): void {
+    process.stderr.write(
+      `${red('worldkit-conformance: cannot load the World module')} "${this.target.label}"\n` +
+        `  ${this.target.path}:\n${this.errors.map((error) => indent(error, '    ')).join('\n')}\n`,
+    );
   }
 
   private print(): void {
@@ -141,12 +173,7 @@ export class ConformanceReporter implements Reporter {
       for (const failure of failures) {
         process.stdout.write(`\n${red('✗')} ${failure.area} › ${failure.name}\n`);
         for (const error of failure.errors ?? []) {
-          process.stdout.write(
-            `${error
-              .split('\n')
-              .map((line) => `    ${line}`)
-              .join('\n')}\n`,
-          );
+          process.stdout.write(`${indent(error, '    ')}\n`);
         }
       }
     }
@@ -192,5 +219,34 @@ export class ConformanceReporter implements Reporter {
     process.stdout.write(
       `\n${report.ok ? green('PASS') : red('FAIL')} ${report.target}: ${total.passed} passed, ${total.failed} failed, ${total.notApplicable} not applicable\n`,
     );
+    const hint = capabilityHint(report.cases);
+    if (hint) process.stdout.write(`\n${dim(hint)}\n`);
   }
+}
+
+/**
+ * How to run the cases reported as not applicable: which capabilities they need, and that a World
+ * enables them by declaring the guarantee (child processes must also reach its backend).
+ */
+function capabilityHint(cases: readonly CaseReport[]): string | undefined {
+  const counts = new Map<keyof WorldCapabilities, number>();
+  for (const report of cases) {
+    for (const capability of report.missingCapabilities ?? []) {
+      counts.set(capability, (counts.get(capability) ?? 0) + 1);
+    }
+  }
+  if (counts.size === 0) return undefined;
+  const needs = [...counts]
+    .map(([capability, count], i) => `${count} ${i === 0 ? 'need ' : ''}${capability}`)
+    .join(', ');
+  const declared = [...counts.keys()].map((capability) => `${capability}: true`).join(', ');
+  const lines = [
+    `To run the n/a cases (${needs}), a World that gives these guarantees declares them: \`capabilities: { ${declared} }\` on the World createWorld returns.`,
+  ];
+  if (counts.has('multiProcess')) {
+    lines.push(
+      'Multi-process cases import this module again in child processes: their World must reach the same backend (through the environment, or `processWorld.env` from an exported `conformance.setup`; see the README).',
+    );
+  }
+  return lines.join('\n');
 }
