@@ -79,7 +79,17 @@ export async function migrate(
   try {
     await client.query('SELECT pg_advisory_lock(hashtext($1))', [lockKey]);
     try {
-      await client.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)}`);
+      // CREATE SCHEMA needs the CREATE privilege on the database even when the schema exists:
+      // it is skipped for a schema made beforehand, so its owner can migrate without that right.
+      const found = await client.query<{ exists: boolean }>(
+        'SELECT to_regnamespace($1) IS NOT NULL AS exists',
+        [quoteIdent(schema)],
+      );
+      if (!found.rows[0]?.exists) {
+        await client.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)}`).catch((error) => {
+          throw schemaCreationError(schema, error);
+        });
+      }
       await client.query(
         `CREATE TABLE IF NOT EXISTS ${quoteIdent(schema)}.schema_migrations (
            name text PRIMARY KEY,
@@ -122,4 +132,12 @@ export async function migrate(
     client.release(broken);
   }
   return applied;
+}
+
+function schemaCreationError(schema: string, error: unknown): unknown {
+  if ((error as { code?: unknown }).code !== '42501') return error;
+  return new WorkflowWorldError(
+    `cannot create schema "${schema}" (${(error as Error).message}): grant the migrating role CREATE on the database, or create the schema beforehand owned by that role (CREATE SCHEMA ${quoteIdent(schema)} AUTHORIZATION <role>)`,
+    { status: 500, code: 'MIGRATION_FAILED', cause: error },
+  );
 }

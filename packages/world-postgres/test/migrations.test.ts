@@ -95,6 +95,30 @@ describe('migrations', () => {
     }
   });
 
+  it('say how a role without CREATE on the database can migrate, and migrate as the owner of a schema made beforehand', async () => {
+    const schema = newSchema();
+    const role = `${schema}_owner`;
+    await admin.query(`CREATE ROLE "${role}"`);
+    // Every connection of this pool acts as the role, with only the role's privileges.
+    const pool = new pg.Pool({
+      connectionString: DATABASE_URL,
+      max: 1,
+      options: `-c role=${role}`,
+    });
+    try {
+      const refused = await migrate(pool, schema).catch((error: unknown) => error);
+      expect(refused).toMatchObject({ code: 'MIGRATION_FAILED' });
+      expect((refused as Error).message).toContain(`CREATE SCHEMA "${schema}" AUTHORIZATION`);
+      await admin.query(`CREATE SCHEMA "${schema}" AUTHORIZATION "${role}"`);
+      const applied = await migrate(pool, schema);
+      expect(applied).toEqual(loadMigrations().map((m) => m.name));
+    } finally {
+      await pool.end();
+      await admin.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+      await admin.query(`DROP ROLE "${role}"`);
+    }
+  });
+
   it('say what to set when the server cannot be reached', async () => {
     const unreachable = createWorld({
       connectionString: 'postgres://postgres@127.0.0.1:1/nowhere',
