@@ -44,6 +44,7 @@ export function runWorkflowCli(
           PORT: String(deployment.apps[0]!.port),
           NO_COLOR: '1',
           FORCE_COLOR: '0',
+          WORKFLOW_NO_UPDATE_CHECK: '1',
         },
         timeout: timeoutMs,
         maxBuffer: 64 * 1024 * 1024,
