@@ -120,4 +120,23 @@ describe('a server that comes and goes', () => {
     expect(await duringRestart).toMatchObject({ runId });
     await world.close();
   });
+
+  it('fails a call with the same error once a connected server stays down for its reconnection attempts', {
+    timeout: 60_000,
+  }, async () => {
+    const world = createWorld({ url: server.url, prefix: 'gone' });
+    await world.runs.list({});
+    await server.crash();
+    try {
+      const failure = await world.runs.list({}).catch((error: unknown) => error);
+      expect(failure).toBeInstanceOf(WorkflowWorldError);
+      expect((failure as Error).message).toContain(
+        `cannot reach Redis at 127.0.0.1:${server.port}`,
+      );
+      expect((failure as Error).message).toContain('WORKFLOW_REDIS_URL');
+    } finally {
+      await server.start();
+      await world.close();
+    }
+  });
 });
