@@ -5,9 +5,10 @@ import type { Event, EventResult, ListEventsParams } from './schemas/events.js';
 import type { PaginatedResponse } from './schemas/shared.js';
 
 /**
- * The client side of the `lastKnownEventId` fence (ARCHITECTURE section 3): write with the fence
- * of the log the decision was made from; when the log has moved on, reload what is new, skip the
- * write if it is already there, otherwise try again with the new fence, a stated number of times.
+ * The client side of the `lastKnownEventId` fence (ARCHITECTURE.md, "Fences"): write with the
+ * fence of the log the decision was made from; when the log has moved on, reload what is new, skip
+ * the write if it is already there, otherwise try again with the new fence, a stated number of
+ * times.
  */
 
 /** Where a client's view of a run's log ends. */

@@ -20,8 +20,8 @@ import {
 } from './harness.js';
 
 /**
- * One row per rule of the reference state machine (contract section 2.5 and ARCHITECTURE
- * section 3). Each row builds a store through the state machine itself, applies one create and
+ * One row per rule of the reference state machine (ARCHITECTURE.md, "Rule sources" and
+ * "Fences"). Each row builds a store through the state machine itself, applies one create and
  * states the outcome.
  */
 interface Rule {
