@@ -41,16 +41,33 @@ const OPAQUE_REFERENCE_TYPES: [new (...args: never[]) => object, string][] = [
  * weak collection, a cycle, or nesting deeper than `MAX_NESTING_DEPTH`.
  */
 export function assertStorable(value: unknown, field: string): void {
-  // Bytes, the usual payload, need no walk.
-  if (ArrayBuffer.isView(value)) return;
-  const found = visit(value, undefined, { containers: [], keys: [] });
+  const found = findUnstorable(value);
   if (found !== undefined) refuse(field, found);
 }
 
 /** `assertStorable` for each own field of `record`, each named `prefix.<key>`. */
 export function assertStorableFields(record: object, prefix: string): void {
   for (const key of Object.keys(record)) {
-    assertStorable((record as Record<string, unknown>)[key], `${prefix}.${key}`);
+    const found = findUnstorable((record as Record<string, unknown>)[key]);
+    if (found !== undefined) refuse(`${prefix}.${key}`, found);
+  }
+}
+
+function findUnstorable(value: unknown): Unstorable | undefined {
+  if (isStorableLeaf(value)) return undefined;
+  return visit(value, undefined, { containers: [], keys: [] });
+}
+
+/** Bytes and primitives other than symbols: the usual fields, stored as they are. */
+function isStorableLeaf(value: unknown): boolean {
+  switch (typeof value) {
+    case 'object':
+      return value === null || ArrayBuffer.isView(value);
+    case 'function':
+    case 'symbol':
+      return false;
+    default:
+      return true;
   }
 }
 
@@ -69,13 +86,8 @@ interface Walk {
 }
 
 function visit(value: unknown, key: Segment | undefined, walk: Walk): Unstorable | undefined {
-  if (typeof value !== 'object') {
-    if (typeof value === 'function' || typeof value === 'symbol') {
-      return here(walk, value, key);
-    }
-    return undefined;
-  }
-  if (value === null || ArrayBuffer.isView(value)) return undefined;
+  if (isStorableLeaf(value)) return undefined;
+  if (typeof value !== 'object' || value === null) return here(walk, value, key);
   if (key !== undefined) walk.keys.push(key);
   walk.containers.push(value);
   const found =
