@@ -1,17 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import {
+  checkQueueCall,
   createDeliverer,
   type Deliverer,
   decodeBinary,
   encodeBinary,
-  InvalidInputError,
-  isValidQueueName,
   type MessageId,
   newId,
-  parseQueueName,
   type QueueOptions,
   type QueuePayload,
-  queueDelaySeconds,
 } from '@worldkit/world';
 import type { Redis } from 'ioredis';
 import type { RedisWorldConfig } from './config.js';
@@ -27,20 +24,11 @@ export async function enqueue(
   payload: QueuePayload,
   options: QueueOptions = {},
 ): Promise<{ messageId: MessageId }> {
-  if (!isValidQueueName(queueName)) {
-    throw new InvalidInputError(
-      'queueName',
-      `expected a workflow or step queue name, got ${JSON.stringify(queueName)}`,
-    );
-  }
-  if (typeof payload !== 'object' || payload === null) {
-    throw new InvalidInputError('payload', 'expected an object');
-  }
-  const delaySeconds = queueDelaySeconds(options);
-  const idempotencyKey = options.idempotencyKey ?? '';
-  if (typeof idempotencyKey !== 'string') {
-    throw new InvalidInputError('opts.idempotencyKey', 'expected a string');
-  }
+  const { delaySeconds, idempotencyKey, headers, wakesRun } = checkQueueCall(
+    queueName,
+    payload,
+    options,
+  );
   const reply = (await transport(() =>
     runScript(
       store.redis(),
@@ -50,20 +38,14 @@ export async function enqueue(
         newId('message'),
         queueName,
         encodeBinary(payload),
-        idempotencyKey,
+        idempotencyKey ?? '',
         Math.round(delaySeconds * 1000),
-        options.headers === undefined ? '' : JSON.stringify(options.headers),
-        workflowRunOf(queueName, payload),
+        headers === undefined ? '' : JSON.stringify(headers),
+        wakesRun ?? '',
       ],
     ),
   )) as [string, string];
   return { messageId: reply[1] as MessageId };
-}
-
-/** The run a workflow message wakes, tracked so recovery can skip runs that have one. */
-function workflowRunOf(queueName: string, payload: QueuePayload): string {
-  const runId = (payload as { runId?: unknown }).runId;
-  return parseQueueName(queueName).kind === 'workflow' && typeof runId === 'string' ? runId : '';
 }
 
 /** Whether a workflow message for the run is pending, delayed or in flight. */

@@ -2,7 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { InvalidInputError } from '../src/errors.js';
 import { randomUlidPart } from '../src/ids.js';
 import { DEFAULT_PAGE_SIZE } from '../src/pagination.js';
-import { queueDelaySeconds, queueIdempotencyKey } from '../src/queue/options.js';
+import {
+  checkQueueCall,
+  queueDelaySeconds,
+  queueHeaders,
+  queueIdempotencyKey,
+} from '../src/queue/options.js';
 import { MAX_PAGE_SIZE } from '../src/schemas/shared.js';
 import { assertStreamStartIndex, streamChunkBytes, streamChunkPage } from '../src/stream-input.js';
 
@@ -38,6 +43,59 @@ describe('queue options', () => {
     expect(refusal(() => queueIdempotencyKey({ idempotencyKey: value as string })).field).toBe(
       'opts.idempotencyKey',
     );
+  });
+
+  it('reads headers, undefined when absent', () => {
+    expect(queueHeaders({})).toBeUndefined();
+    expect(queueHeaders({ headers: { 'x-trace': 'abc' } })).toEqual({ 'x-trace': 'abc' });
+  });
+
+  it.each([null, [], { n: 1 }, 'x-trace'])('refuses headers %j', (value) => {
+    expect(refusal(() => queueHeaders({ headers: value as never })).field).toBe('opts.headers');
+  });
+});
+
+describe('checkQueueCall', () => {
+  const workflowQueue = '__wkf_workflow_orders';
+
+  it('reads a workflow message: the run it wakes and every option', () => {
+    expect(
+      checkQueueCall(workflowQueue, { runId: 'wrun_1' }, { delaySeconds: 2, idempotencyKey: 'k' }),
+    ).toEqual({
+      kind: 'workflow',
+      wakesRun: 'wrun_1',
+      delaySeconds: 2,
+      idempotencyKey: 'k',
+      headers: undefined,
+    });
+  });
+
+  it('wakes no run with a step message', () => {
+    const call = checkQueueCall('__wkf_step_charge', { workflowRunId: 'wrun_1', stepId: 's' });
+    expect(call).toMatchObject({ kind: 'step', wakesRun: undefined, delaySeconds: 0 });
+  });
+
+  it.each([
+    ['a queue name without the prefix', 'orders', { runId: 'r' }, undefined, 'queueName'],
+    ['a string payload', workflowQueue, 'wake up', undefined, 'payload'],
+    ['a null payload', workflowQueue, null, undefined, 'payload'],
+    [
+      'a payload holding a function',
+      workflowQueue,
+      { runId: 'r', f: () => {} },
+      undefined,
+      'payload',
+    ],
+    ['options that are not an object', workflowQueue, { runId: 'r' }, 5, 'opts'],
+    [
+      'an empty idempotencyKey',
+      workflowQueue,
+      { runId: 'r' },
+      { idempotencyKey: '' },
+      'opts.idempotencyKey',
+    ],
+  ])('refuses %s', (_what, queueName, payload, options, field) => {
+    expect(refusal(() => checkQueueCall(queueName, payload, options as never)).field).toBe(field);
   });
 });
 

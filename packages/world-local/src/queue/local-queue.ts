@@ -1,15 +1,12 @@
 import path from 'node:path';
 import {
+  checkQueueCall,
   type Deliverer,
   type DeliveryOutcome,
-  InvalidInputError,
   type MessageId,
   newId,
-  parseQueueName,
   type QueueOptions,
   type QueuePayload,
-  queueDelaySeconds,
-  queueIdempotencyKey,
   retryDelayMs,
 } from '@worldkit/world';
 import type { ChangeNotifier } from '../fs/change-notifier.js';
@@ -63,12 +60,11 @@ export class LocalQueue {
     payload: QueuePayload,
     options: QueueOptions = {},
   ): Promise<{ messageId: MessageId }> {
-    parseQueueName(queueName);
-    if (payload === undefined || payload === null) {
-      throw new InvalidInputError('payload', 'expected a message payload');
-    }
-    const delaySeconds = queueDelaySeconds(options);
-    const key = queueIdempotencyKey(options);
+    const {
+      delaySeconds,
+      idempotencyKey: key,
+      headers,
+    } = checkQueueCall(queueName, payload, options);
     const id = await this.locked(() => {
       const existing = key === undefined ? undefined : this.journal.byKey.get(key);
       if (existing !== undefined) return existing;
@@ -79,7 +75,7 @@ export class LocalQueue {
         due: Date.now() + delaySeconds * 1000,
         attempt: 1,
         ...(key === undefined ? {} : { idempotencyKey: key }),
-        ...(options.headers === undefined ? {} : { headers: options.headers }),
+        ...(headers === undefined ? {} : { headers }),
         ...(options.deploymentId === undefined ? {} : { deploymentId: options.deploymentId }),
       };
       this.journal.commit([{ op: 'enqueue', message }]);

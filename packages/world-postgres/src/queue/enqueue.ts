@@ -1,14 +1,11 @@
 import {
+  checkQueueCall,
   decodeBinary,
   encodeBinary,
-  InvalidInputError,
   type MessageId,
   newId,
-  parseQueueName,
   type QueueOptions,
   type QueuePayload,
-  queueDelaySeconds,
-  queueIdempotencyKey,
 } from '@worldkit/world';
 import type { Database } from '../database.js';
 
@@ -46,17 +43,11 @@ export async function enqueue(
   options: QueueOptions = {},
   reserveLocalClaim?: () => LocalClaim | undefined,
 ): Promise<{ messageId: MessageId }> {
-  const { kind } = parseQueueName(queueName);
-  if (typeof payload !== 'object' || payload === null) {
-    throw new InvalidInputError('payload', 'expected an object');
-  }
-  const delaySeconds = queueDelaySeconds(options);
-  const idempotencyKey = queueIdempotencyKey(options);
-  const { headers } = options;
-  if (headers !== undefined && !isStringRecord(headers)) {
-    throw new InvalidInputError('opts.headers', 'expected an object of string values');
-  }
-  const runId = kind === 'workflow' ? (payload as { runId?: unknown }).runId : undefined;
+  const { delaySeconds, idempotencyKey, headers, wakesRun } = checkQueueCall(
+    queueName,
+    payload,
+    options,
+  );
   const messageId = newId('message');
   const encoded = encodeBinary(payload) as Buffer;
   const claim = delaySeconds === 0 ? reserveLocalClaim?.() : undefined;
@@ -71,7 +62,7 @@ export async function enqueue(
         headers === undefined ? null : JSON.stringify(headers),
         idempotencyKey ?? null,
         options.deploymentId ?? null,
-        typeof runId === 'string' ? runId : null,
+        wakesRun ?? null,
         Math.round(delaySeconds * 1000),
         claim?.leaseToken ?? null,
         claim?.leaseMs ?? null,
@@ -114,12 +105,4 @@ export async function hasLiveMessage(
 
 export function decodePayload(bytes: Uint8Array): unknown {
   return decodeBinary(bytes);
-}
-
-function isStringRecord(value: unknown): value is Record<string, string> {
-  return (
-    typeof value === 'object' &&
-    value !== null &&
-    Object.values(value).every((item) => typeof item === 'string')
-  );
 }

@@ -1,11 +1,9 @@
 import {
+  checkQueueCall,
   type Delivery,
   type DeliveryOutcome,
-  InvalidInputError,
   newId,
-  parseQueueName,
   type QueueOptions,
-  QueuePayloadSchema,
 } from '@worldkit/world';
 
 interface Message {
@@ -48,11 +46,7 @@ export class MemoryQueue {
   constructor(private readonly retryDelay: RetryDelay) {}
 
   enqueue(queueName: string, payload: unknown, opts: QueueOptions | undefined): string {
-    parseQueueName(queueName as string);
-    if (!QueuePayloadSchema.safeParse(payload).success) {
-      throw new InvalidInputError('payload', 'expected a workflow, step or health-check payload');
-    }
-    const { idempotencyKey, delaySeconds, headers } = validateOptions(opts);
+    const { idempotencyKey, delaySeconds, headers } = checkQueueCall(queueName, payload, opts);
     if (idempotencyKey !== undefined) {
       const existing = this.byKey.get(idempotencyKey);
       if (existing !== undefined) return existing;
@@ -169,30 +163,4 @@ export class MemoryQueue {
     const live = [...this.consumers].filter((consumer) => !consumer.signal.aborted);
     return live[Math.floor(Math.random() * live.length)];
   }
-}
-
-function validateOptions(opts: QueueOptions | undefined): QueueOptions {
-  if (opts === undefined) return {};
-  if (typeof opts !== 'object' || opts === null) {
-    throw new InvalidInputError('opts', 'expected an object');
-  }
-  const { idempotencyKey, delaySeconds, headers } = opts;
-  if (idempotencyKey !== undefined && (typeof idempotencyKey !== 'string' || !idempotencyKey)) {
-    throw new InvalidInputError('opts.idempotencyKey', 'expected a non-empty string');
-  }
-  if (
-    delaySeconds !== undefined &&
-    (typeof delaySeconds !== 'number' || !Number.isFinite(delaySeconds) || delaySeconds < 0)
-  ) {
-    throw new InvalidInputError('opts.delaySeconds', 'expected a non-negative number of seconds');
-  }
-  if (
-    headers !== undefined &&
-    (typeof headers !== 'object' ||
-      headers === null ||
-      Object.values(headers).some((value) => typeof value !== 'string'))
-  ) {
-    throw new InvalidInputError('opts.headers', 'expected an object of strings');
-  }
-  return opts;
 }

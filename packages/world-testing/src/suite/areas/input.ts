@@ -411,6 +411,29 @@ export const inputCases: ConformanceCase[] = [
         'opts.delaySeconds',
         [`__wkf_workflow_conformance_${uid()}`, { runId: newRunId() }, { delaySeconds: -1 }],
       ],
+      [
+        'queue() with an empty idempotencyKey',
+        'opts.idempotencyKey',
+        [`__wkf_workflow_conformance_${uid()}`, { runId: newRunId() }, { idempotencyKey: '' }],
+      ],
+      [
+        'queue() with a header that is not a string',
+        'opts.headers',
+        [`__wkf_workflow_conformance_${uid()}`, { runId: newRunId() }, { headers: { n: 1 } }],
+      ],
+      [
+        'queue() with a string payload',
+        'payload',
+        [`__wkf_workflow_conformance_${uid()}`, 'wake up'],
+      ],
+      [
+        'queue() with a payload that holds a function',
+        'payload',
+        [
+          `__wkf_workflow_conformance_${uid()}`,
+          { runId: newRunId(), runInput: { input: () => {} } },
+        ],
+      ],
     ] as const
   ).map(
     ([name, field, args]): ConformanceCase => ({
