@@ -7,6 +7,7 @@ import {
   type Streamer,
   type World,
   type WorldCapabilities,
+  WorldClosedError,
 } from '@worldkit/world';
 import { type LocalWorldOptions, resolveConfig } from './config.js';
 import { conformanceHooks } from './conformance.js';
@@ -38,7 +39,7 @@ export function createWorld(options: LocalWorldOptions = {}): LocalWorld {
   let closed = false;
 
   const use = (): Engine => {
-    if (closed) throw new Error('this World was closed');
+    if (closed) throw new WorldClosedError();
     if (engine === undefined) {
       let shared = engines.get(key);
       if (shared === undefined) {

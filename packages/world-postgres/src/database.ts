@@ -1,4 +1,4 @@
-import { WorkflowWorldError } from '@worldkit/world';
+import { WorldClosedError } from '@worldkit/world';
 import type pg from 'pg';
 import type { ResolvedConfig } from './config.js';
 import { isServerBusy, missingSchemaError, translateError } from './errors.js';
@@ -55,7 +55,7 @@ export class Database {
   }
 
   get pool(): pg.Pool {
-    if (this.closed) throw new WorkflowWorldError('this World is closed', { status: 503 });
+    if (this.closed) throw new WorldClosedError();
     this.lease ??= acquirePool(this.config);
     return this.lease.pool;
   }
@@ -113,7 +113,7 @@ export class Database {
     values: unknown[] = [],
   ): Promise<pg.QueryResult<Row>> {
     await this.ready();
-    if (this.closed) throw new WorkflowWorldError('this World is closed', { status: 503 });
+    if (this.closed) throw new WorldClosedError();
     this.consumerLease ??= acquirePool(this.config, 'consumer');
     const lease = this.consumerLease;
     try {

@@ -5,6 +5,7 @@ import {
   SPEC_VERSION_CURRENT,
   type World,
   type WorldCapabilities,
+  WorldClosedError,
 } from '@worldkit/world';
 import { type PostgresWorldOptions, resolveConfig } from './config.js';
 import { Database } from './database.js';
@@ -77,6 +78,7 @@ export function createWorld(options: PostgresWorldOptions = {}): PostgresWorld {
     },
 
     start() {
+      if (closing !== undefined) return Promise.reject(new WorldClosedError());
       // A start that failed (the server down at boot) is forgotten, so the app can call it again.
       starting ??= startConsuming().catch(async (error: unknown) => {
         await consumer?.stop();

@@ -1,4 +1,4 @@
-import { type Event, WorkflowWorldError } from '@worldkit/world';
+import { type Event, WorkflowWorldError, WorldClosedError } from '@worldkit/world';
 import type { Redis } from 'ioredis';
 import { acquireClient, type Endpoint, releaseClient } from './connection.js';
 import type { KeyLayout } from './keys.js';
@@ -21,7 +21,7 @@ export class StoreContext {
   ) {}
 
   redis(): Redis {
-    if (this.closed) throw new WorkflowWorldError('this World is closed', { status: 503 });
+    if (this.closed) throw new WorldClosedError();
     this.client ??= acquireClient(this.endpoint);
     return this.client;
   }

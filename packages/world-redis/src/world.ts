@@ -7,6 +7,7 @@ import {
   SPEC_VERSION_CURRENT,
   type World,
   type WorldCapabilities,
+  WorldClosedError,
 } from '@worldkit/world';
 import { type RedisWorldOptions, resolveConfig } from './config.js';
 import { KeyLayout } from './keys.js';
@@ -100,7 +101,7 @@ export function createWorld(options: RedisWorldOptions = {}): RedisWorld {
     getStreamInfo: (name) => streams.info(name),
 
     start() {
-      if (closing !== undefined) return Promise.reject(new Error('this World is closed'));
+      if (closing !== undefined) return Promise.reject(new WorldClosedError());
       starting ??= start();
       return starting;
     },

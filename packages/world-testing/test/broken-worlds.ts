@@ -487,6 +487,16 @@ export const BROKEN_WORLDS: BrokenWorld[] = [
       })),
   },
   {
+    name: 'start() after close() accepted',
+    breaks: 'start() on a closed World resolves, so an app that restarts it believes it consumes',
+    area: 'lifecycle',
+    caughtBy: ['after close(), start() and every call are refused'],
+    make: (backend) =>
+      patched(backend, (world) => ({
+        start: () => world.start!().catch(() => {}),
+      })),
+  },
+  {
     name: 'empty cursor refused',
     breaks:
       'the lists take an empty cursor for an invalid one, as every Worldkit World did before, so `workflow inspect runs` fails at once',

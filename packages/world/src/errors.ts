@@ -182,6 +182,16 @@ export class InvalidCursorError extends WorkflowWorldError {
 }
 
 /**
+ * A call on a World after its `close()`, `start()` included: nothing runs on a closed World.
+ * Status 503 with code `WORLD_CLOSED`, the same on every World.
+ */
+export class WorldClosedError extends WorkflowWorldError {
+  constructor(detail = 'this World is closed') {
+    super(detail, { status: 503, code: 'WORLD_CLOSED' });
+  }
+}
+
+/**
  * A queue delivery has nowhere to go: no base URL or port is configured and this process is not
  * listening on any TCP port. Status 503: the condition clears once the app listens.
  */

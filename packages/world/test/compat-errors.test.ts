@@ -19,6 +19,7 @@ import {
   TooEarlyError,
   WorkflowRunNotFoundError,
   WorkflowWorldError,
+  WorldClosedError,
   worldErrorFromCode,
 } from '../src/index.js';
 
@@ -132,6 +133,12 @@ const rows: Row[] = [
     error: new DeliveryTargetError(),
     recognisedBy: upstream.WorkflowWorldError,
     fields: { status: 503, code: 'NO_DELIVERY_TARGET' },
+  },
+  {
+    name: 'WorldClosedError',
+    error: new WorldClosedError(),
+    recognisedBy: upstream.WorkflowWorldError,
+    fields: { status: 503, code: 'WORLD_CLOSED' },
   },
 ];
 

@@ -5,7 +5,6 @@ import {
   InvalidInputError,
   type Streamer,
   streamChunkPage,
-  WorkflowWorldError,
 } from '@worldkit/world';
 
 interface StreamRecord {
@@ -182,8 +181,4 @@ export function createMemoryStreamer(
       return { tailIndex: (record?.chunks.length ?? 0) - 1, done: record?.done ?? false };
     },
   };
-}
-
-export function worldClosedError(): WorkflowWorldError {
-  return new WorkflowWorldError('the World was closed', { status: 503, code: 'WORLD_CLOSED' });
 }

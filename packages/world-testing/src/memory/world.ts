@@ -6,10 +6,11 @@ import {
   SPEC_VERSION_CURRENT,
   type World,
   type WorldCapabilities,
+  WorldClosedError,
 } from '@worldkit/world';
 import { type Consumer, MemoryQueue, type RetryDelay } from './queue.js';
 import { createMemoryStorage, MemoryStore } from './storage.js';
-import { createMemoryStreamer, MemoryStreams, worldClosedError } from './streams.js';
+import { createMemoryStreamer, MemoryStreams } from './streams.js';
 
 /** The state several memory World instances can share: storage, queue and streams. */
 export interface MemoryBackend {
@@ -80,7 +81,7 @@ export function createMemoryWorld(options: MemoryWorldOptions = {}): MemoryWorld
   const secret = options.queueSecret === undefined ? {} : { secret: options.queueSecret };
   const readers = new Set<(error: Error) => void>();
   const assertOpen = () => {
-    if (closed) throw worldClosedError();
+    if (closed) throw new WorldClosedError();
   };
 
   const storage = createMemoryStorage(
@@ -141,7 +142,7 @@ export function createMemoryWorld(options: MemoryWorldOptions = {}): MemoryWorld
         consumer.close();
         backend.queue.removeConsumer(consumer);
       }
-      for (const fail of [...readers]) fail(worldClosedError());
+      for (const fail of [...readers]) fail(new WorldClosedError());
     },
   };
 }

@@ -1,6 +1,7 @@
 import { expect } from 'vitest';
+import { expectRejects } from '../assertions.js';
 import type { ConformanceCase } from '../context.js';
-import { createRun } from '../fixtures.js';
+import { createRun, uid } from '../fixtures.js';
 
 const CAPABILITY_KEYS = [
   'lastKnownEventIdFence',
@@ -120,6 +121,25 @@ export const lifecycleCases: ConformanceCase[] = [
       await world.start?.();
       await world.close?.();
       await world.close?.();
+      await t.closeWorld(world);
+    },
+  },
+  {
+    name: 'after close(), start() and every call are refused with WORLD_CLOSED (503)',
+    async run(t) {
+      const world = await t.openWorld();
+      const runId = await createRun(world);
+      await world.start?.();
+      await world.close?.();
+      const closed = { name: 'WorkflowWorldError', status: 503, code: 'WORLD_CLOSED' };
+      if (world.start) await expectRejects('start() after close()', () => world.start!(), closed);
+      await expectRejects('runs.get after close()', () => world.runs.get(runId), closed);
+      await expectRejects('events.create after close()', () => createRun(world), closed);
+      await expectRejects(
+        'queue() after close()',
+        () => world.queue(`__wkf_workflow_conformance_${uid()}`, { runId }),
+        closed,
+      );
       await t.closeWorld(world);
     },
   },
