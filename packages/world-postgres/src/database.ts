@@ -4,8 +4,6 @@ import type { ResolvedConfig } from './config.js';
 import { isServerBusy, missingSchemaError, translateError } from './errors.js';
 import { migrate, migrationStatus } from './migrate.js';
 import { acquirePool, type PoolLease, prepared, processShared, quoteIdent } from './pool.js';
-import type { AppendRow } from './storage/append.js';
-import { AppendBatcher } from './storage/batcher.js';
 
 /**
  * Schemas found ready, per pool: the check (or migration) runs once per process and schema,
@@ -43,15 +41,12 @@ async function whenServerHasRoom<T>(attempt: () => Promise<T>): Promise<T> {
 export class Database {
   /** The schema as a quoted identifier, for statement texts. */
   readonly schema: string;
-  /** events.create's statements, coalesced under load (see AppendBatcher). */
-  readonly appends: AppendBatcher<AppendRow>;
   private lease: PoolLease | undefined;
   private consumerLease: PoolLease | undefined;
   private closed = false;
 
   constructor(readonly config: ResolvedConfig) {
     this.schema = quoteIdent(config.schema);
-    this.appends = new AppendBatcher<AppendRow>(this, config.appendConcurrency);
   }
 
   get pool(): pg.Pool {

@@ -20,7 +20,7 @@ import {
   waitIdOf,
   worldErrorFromCode,
 } from '@worldkit/world';
-import type { Database } from '../database.js';
+import type { AppendBatcher } from './batcher.js';
 import {
   type Bytes,
   encodeOptional,
@@ -83,7 +83,7 @@ type EventOf<T extends AnyEventRequest['eventType']> = Extract<AnyEventRequest, 
  * the typed error the reference state machine would give.
  */
 export async function createEvent(
-  db: Database,
+  appends: AppendBatcher<AppendRow>,
   runId: unknown,
   data: unknown,
   params: unknown,
@@ -93,7 +93,7 @@ export async function createEvent(
   const specVersion = event.specVersion ?? SPEC_VERSION_CURRENT;
   let rows: AppendRow[];
   try {
-    rows = await db.appends.submit(
+    rows = await appends.submit(
       parametersOf(validated.runId, event, specVersion, validated.params),
     );
   } catch (error) {

@@ -1,6 +1,7 @@
 import type { Storage } from '@worldkit/world';
 import type { Database } from '../database.js';
-import { createEvent } from './append.js';
+import { type AppendRow, createEvent } from './append.js';
+import { AppendBatcher } from './batcher.js';
 import {
   getEvent,
   getHook,
@@ -16,6 +17,10 @@ import {
 
 /** The Storage half of the World: every method is a function of the database, no `this`. */
 export function createStorage(db: Database): Storage {
+  // The batcher belongs to storage, not to the database: the database only runs statements, and
+  // how events.create's statements share round trips is a storage decision. Dependencies so go
+  // one way (storage → database), and there is one batcher per World, as there is one storage.
+  const appends = new AppendBatcher<AppendRow>(db, db.config.appendConcurrency);
   return {
     runs: {
       get: ((id, params) => getRun(db, id, params)) as Storage['runs']['get'],
@@ -28,7 +33,7 @@ export function createStorage(db: Database): Storage {
     },
     events: {
       create: ((runId, data, params) =>
-        createEvent(db, runId, data, params)) as Storage['events']['create'],
+        createEvent(appends, runId, data, params)) as Storage['events']['create'],
       get: (runId, eventId, params) => getEvent(db, runId, eventId, params),
       list: (params) => listEvents(db, params),
       listByCorrelationId: (params) => listEventsByCorrelationId(db, params),
