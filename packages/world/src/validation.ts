@@ -22,6 +22,21 @@ const SAFE_ID = /^[A-Za-z0-9_-]{1,128}$/;
  */
 const MAX_TOKEN_LENGTH = 2048;
 
+/**
+ * Names the runtime stores as text (PostgreSQL `text` cannot hold NUL): refused on every World,
+ * so that an event valid on one World is valid on all.
+ */
+const TEXT_FIELDS = ['workflowName', 'deploymentId', 'stepName'] as const;
+
+const NUL_PROBLEM = 'the NUL character (U+0000) is not allowed';
+
+/** Throws `InvalidInputError` naming `field` when `value` is a string holding NUL. */
+export function assertNoNul(value: unknown, field: string): void {
+  if (typeof value === 'string' && value.includes('\u0000')) {
+    throw new InvalidInputError(field, NUL_PROBLEM);
+  }
+}
+
 /** Stream names are used as keys and never as paths; they must still be bounded and printable. */
 const MAX_STREAM_NAME_LENGTH = 1024;
 
@@ -43,7 +58,7 @@ function hookTokenProblem(value: unknown): string | undefined {
   if (typeof value !== 'string' || value.length === 0 || value.length > MAX_TOKEN_LENGTH) {
     return `expected 1-${MAX_TOKEN_LENGTH} characters`;
   }
-  if (value.includes('\u0000')) return 'the NUL character (U+0000) is not allowed';
+  if (value.includes('\u0000')) return NUL_PROBLEM;
   return undefined;
 }
 
@@ -121,6 +136,11 @@ export function validateCreateEvent(
   if (event.eventType === 'hook_created') {
     const problem = hookTokenProblem(event.eventData.token);
     if (problem !== undefined) throw new InvalidInputError('eventData.token', problem);
+  }
+  if ('eventData' in event && event.eventData !== undefined) {
+    for (const field of TEXT_FIELDS) {
+      assertNoNul((event.eventData as Record<string, unknown>)[field], `eventData.${field}`);
+    }
   }
   const validatedParams = validateParams(params);
   // Last, as the only check whose cost grows with the payload.

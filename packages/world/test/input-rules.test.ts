@@ -94,6 +94,13 @@ describe('checkQueueCall', () => {
       { idempotencyKey: '' },
       'opts.idempotencyKey',
     ],
+    [
+      'a deploymentId with NUL',
+      workflowQueue,
+      { runId: 'r' },
+      { deploymentId: 'd\u0000' },
+      'opts.deploymentId',
+    ],
   ])('refuses %s', (_what, queueName, payload, options, field) => {
     expect(refusal(() => checkQueueCall(queueName, payload, options as never)).field).toBe(field);
   });

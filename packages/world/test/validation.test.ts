@@ -53,6 +53,27 @@ describe('validateCreateEvent refusals name the field', () => {
     ['an unknown event type', RUN, { eventType: 'run_paused' }, undefined, 'eventType'],
     ['an empty token', RUN, hookCreated(''), undefined, 'eventData.token'],
     [
+      'a step name with NUL',
+      RUN,
+      {
+        eventType: 'step_created',
+        correlationId: 'step_1',
+        eventData: { stepName: 'a\u0000', input: 1 },
+      },
+      undefined,
+      'eventData.stepName',
+    ],
+    [
+      'a workflow name with NUL',
+      null,
+      {
+        eventType: 'run_created',
+        eventData: { deploymentId: 'd', workflowName: 'w\u0000', input: 1 },
+      },
+      undefined,
+      'eventData.workflowName',
+    ],
+    [
       'a token over 2048 characters',
       RUN,
       hookCreated('t'.repeat(2049)),

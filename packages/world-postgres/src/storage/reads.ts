@@ -66,6 +66,9 @@ export async function listRuns(
   params: ListWorkflowRunsParams = {},
 ): Promise<PaginatedResponse<WorkflowRun>> {
   const page = pageOf('runs', params.pagination);
+  // No run holds a name with NUL (the shared validation refuses it), and PostgreSQL text could
+  // not even compare one: such a filter matches nothing, as on every World.
+  if (params.workflowName?.includes('\u0000')) return { data: [], cursor: null, hasMore: false };
   // Run cursors are "r.<runId>": a run id alone would make any safe id look like a cursor.
   let cursor: string | undefined;
   if (page.cursor !== undefined) {

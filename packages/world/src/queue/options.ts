@@ -1,6 +1,7 @@
 import { assertStorable } from '../codec/storable.js';
 import { InvalidInputError } from '../errors.js';
 import type { QueueKind, QueueOptions } from '../schemas/queue.js';
+import { assertNoNul } from '../validation.js';
 import { parseQueueName } from './names.js';
 
 /** `opts.delaySeconds` of `queue()`, checked: a finite, non-negative number; 0 when absent. */
@@ -59,6 +60,10 @@ export function checkQueueCall(
   if (typeof options !== 'object' || options === null) {
     throw new InvalidInputError('opts', 'expected an object');
   }
+  if (options.deploymentId !== undefined && typeof options.deploymentId !== 'string') {
+    throw new InvalidInputError('opts.deploymentId', 'expected a string');
+  }
+  assertNoNul(options.deploymentId, 'opts.deploymentId');
   const runId = (payload as { runId?: unknown }).runId;
   return {
     kind,

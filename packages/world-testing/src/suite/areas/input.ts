@@ -140,6 +140,14 @@ export const inputCases: ConformanceCase[] = [
     ...valid,
     eventData: { ...valid.eventData, deploymentId: 42 },
   }),
+  badRunCreated('run_created with a NUL character in its workflowName', 'eventData.workflowName', {
+    ...valid,
+    eventData: { ...valid.eventData, workflowName: `workflow//./x//wf\u0000${uid()}` },
+  }),
+  badRunCreated('run_created with a NUL character in its deploymentId', 'eventData.deploymentId', {
+    ...valid,
+    eventData: { ...valid.eventData, deploymentId: 'dpl\u0000' },
+  }),
   badRunCreated('run_created with a run id containing "/"', 'runId', valid, `wrun_${uid()}/../x`),
   badRunCreated(
     'run_created with a run id containing a NUL byte',
@@ -179,6 +187,10 @@ export const inputCases: ConformanceCase[] = [
   badEvent('step_created without stepName', 'eventData.stepName', () => ({
     ...ev.stepCreated(newStepId()),
     eventData: { input: payload() },
+  })),
+  badEvent('step_created with a NUL character in its stepName', 'eventData.stepName', () => ({
+    ...ev.stepCreated(newStepId()),
+    eventData: { stepName: 'step//./x//charge\u0000', input: payload() },
   })),
   badEvent('step_started with a non-string correlationId', 'correlationId', () => ({
     ...ev.stepStarted(newStepId()),
@@ -410,6 +422,11 @@ export const inputCases: ConformanceCase[] = [
         'queue() with a negative delaySeconds',
         'opts.delaySeconds',
         [`__wkf_workflow_conformance_${uid()}`, { runId: newRunId() }, { delaySeconds: -1 }],
+      ],
+      [
+        'queue() with a NUL character in its deploymentId',
+        'opts.deploymentId',
+        [`__wkf_workflow_conformance_${uid()}`, { runId: newRunId() }, { deploymentId: 'd\u0000' }],
       ],
       [
         'queue() with an empty idempotencyKey',
