@@ -2,8 +2,8 @@ import { type Event, WorkflowWorldError, WorldClosedError } from '@worldkit/worl
 import type { Redis } from 'ioredis';
 import { acquireClient, type Endpoint, releaseClient } from './connection.js';
 import type { KeyLayout } from './keys.js';
-import { eventFromRecord } from './records.js';
 import { runScript, type ScriptName } from './scripts.js';
+import { eventFromRecord } from './storage/records.js';
 
 /**
  * What the storage, queue and stream modules of one World share: the key layout and a lazily

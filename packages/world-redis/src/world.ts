@@ -12,10 +12,10 @@ import {
 import { type RedisWorldOptions, resolveConfig } from './config.js';
 import { KeyLayout } from './keys.js';
 import { persistenceWarning, readPersistence } from './persistence.js';
-import { enqueue, hasLiveWorkflowMessage, QueueConsumer } from './queue.js';
-import { createStorage } from './storage.js';
+import { enqueue, hasLiveWorkflowMessage, QueueConsumer } from './queue/consumer.js';
+import { createStorage } from './storage/index.js';
 import { StoreContext } from './store-context.js';
-import { RedisStreams } from './streams.js';
+import { RedisStreams } from './streams/streams.js';
 
 export type RedisWorld = World & {
   capabilities: WorldCapabilities;

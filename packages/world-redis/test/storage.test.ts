@@ -1,7 +1,7 @@
 import { newId } from '@worldkit/world';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KeyLayout } from '../src/keys.js';
-import { createStorage } from '../src/storage.js';
+import { createStorage } from '../src/storage/index.js';
 import { StoreContext } from '../src/store-context.js';
 import { assertRedisReachable, deleteKeys, REDIS_URL, testPrefix } from './helpers.js';
 

@@ -11,11 +11,11 @@ import {
   type QueuePayload,
 } from '@worldkit/world';
 import type { Redis } from 'ioredis';
-import type { RedisWorldConfig } from './config.js';
-import { createClient } from './connection.js';
-import { runScript } from './scripts.js';
-import type { StoreContext } from './store-context.js';
-import { transport } from './store-context.js';
+import type { RedisWorldConfig } from '../config.js';
+import { createClient } from '../connection.js';
+import { runScript } from '../scripts.js';
+import type { StoreContext } from '../store-context.js';
+import { transport } from '../store-context.js';
 
 /** `queue()`: resolves once the message is in Redis (durable as the server's persistence). */
 export async function enqueue(

@@ -13,6 +13,7 @@ import {
   waitIdOf,
   worldErrorFromCode,
 } from '@worldkit/world';
+import type { StoreContext } from '../store-context.js';
 import {
   assembleEvent,
   encodeRecord,
@@ -22,7 +23,6 @@ import {
   stepFromFields,
   waitFromFields,
 } from './records.js';
-import type { StoreContext } from './store-context.js';
 
 type Arg = string | Uint8Array | number;
 

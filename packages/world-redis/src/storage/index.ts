@@ -22,6 +22,7 @@ import {
   type WorkflowRun,
   WorkflowRunNotFoundError,
 } from '@worldkit/world';
+import { type StoreContext, transport } from '../store-context.js';
 import { createEvent } from './create-event.js';
 import {
   eventFromRecord,
@@ -31,7 +32,6 @@ import {
   runFromFields,
   stepFromFields,
 } from './records.js';
-import { type StoreContext, transport } from './store-context.js';
 
 /** One entry of an index page: the member and the cursor that means "strictly after it". */
 interface IndexEntry {

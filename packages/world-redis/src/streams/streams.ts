@@ -11,10 +11,10 @@ import {
   streamChunkPage,
 } from '@worldkit/world';
 import type { Redis } from 'ioredis';
-import type { RedisWorldConfig } from './config.js';
-import { createClient } from './connection.js';
-import { runScript } from './scripts.js';
-import { type StoreContext, transport } from './store-context.js';
+import type { RedisWorldConfig } from '../config.js';
+import { createClient } from '../connection.js';
+import { runScript } from '../scripts.js';
+import { type StoreContext, transport } from '../store-context.js';
 
 const READ_BATCH = 100;
 
