@@ -47,6 +47,15 @@ export function createClient(endpoint: Endpoint, options: RedisOptions = {}): Re
   return client;
 }
 
+/**
+ * A connection of its own for blocking reads (BLPOP, XREAD BLOCK), which hold it until they
+ * return. Its commands wait through reconnections instead of failing after a number of retries:
+ * the caller loops on them anyway.
+ */
+export function createBlockingClient(endpoint: Endpoint): Redis {
+  return createClient(endpoint, { maxRetriesPerRequest: null });
+}
+
 function watched(client: Redis): Redis {
   client.on('close', () => failUnfulfilled(client));
   return client;

@@ -78,6 +78,6 @@ export class KeyLayout {
 
   stream(name: string) {
     const scope = this.streamScope(name);
-    return { chunks: `${scope}chunks` };
+    return { chunks: `${scope}chunks`, meta: `${scope}meta` };
   }
 }

@@ -12,7 +12,8 @@ import {
 import { type RedisWorldOptions, resolveConfig } from './config.js';
 import { KeyLayout } from './keys.js';
 import { persistenceWarning, readPersistence } from './persistence.js';
-import { enqueue, hasLiveWorkflowMessage, QueueConsumer } from './queue/consumer.js';
+import { QueueConsumer } from './queue/consumer.js';
+import { enqueue, hasLiveWorkflowMessage } from './queue/enqueue.js';
 import { createStorage } from './storage/index.js';
 import { StoreContext } from './store-context.js';
 import { RedisStreams } from './streams/streams.js';

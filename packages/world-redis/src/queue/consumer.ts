@@ -1,57 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import {
-  checkQueueCall,
-  createDeliverer,
-  type Deliverer,
-  decodeBinary,
-  encodeBinary,
-  type MessageId,
-  newId,
-  type QueueOptions,
-  type QueuePayload,
-} from '@worldkit/world';
+import { setTimeout as delay } from 'node:timers/promises';
+import { createDeliverer, type Deliverer, decodeBinary } from '@worldkit/world';
 import type { Redis } from 'ioredis';
 import type { RedisWorldConfig } from '../config.js';
-import { createClient } from '../connection.js';
-import { runScript } from '../scripts.js';
+import { createBlockingClient } from '../connection.js';
+import { runScript, type ScriptName } from '../scripts.js';
 import type { StoreContext } from '../store-context.js';
-import { transport } from '../store-context.js';
-
-/** `queue()`: resolves once the message is in Redis (durable as the server's persistence). */
-export async function enqueue(
-  store: StoreContext,
-  queueName: string,
-  payload: QueuePayload,
-  options: QueueOptions = {},
-): Promise<{ messageId: MessageId }> {
-  const { delaySeconds, idempotencyKey, headers, wakesRun } = checkQueueCall(
-    queueName,
-    payload,
-    options,
-  );
-  const reply = (await transport(() =>
-    runScript(
-      store.redis(),
-      'enqueue',
-      [store.keys.queue.pending],
-      [
-        newId('message'),
-        queueName,
-        encodeBinary(payload),
-        idempotencyKey ?? '',
-        Math.round(delaySeconds * 1000),
-        headers === undefined ? '' : JSON.stringify(headers),
-        wakesRun ?? '',
-      ],
-    ),
-  )) as [string, string];
-  return { messageId: reply[1] as MessageId };
-}
-
-/** Whether a workflow message for the run is pending, delayed or in flight. */
-export async function hasLiveWorkflowMessage(store: StoreContext, runId: string): Promise<boolean> {
-  return (await store.redis().hexists(store.keys.queue.liveRuns, runId)) === 1;
-}
 
 interface Claimed {
   id: string;
@@ -87,7 +41,7 @@ export class QueueConsumer {
       ...(config.baseUrl === undefined ? {} : { baseUrl: config.baseUrl }),
       ...(config.queueSecret === undefined ? {} : { secret: config.queueSecret }),
     });
-    this.blocking = createClient(store.endpoint, { maxRetriesPerRequest: null });
+    this.blocking = createBlockingClient(store.endpoint);
   }
 
   start(): void {
@@ -109,8 +63,9 @@ export class QueueConsumer {
     await this.loop?.catch(() => {});
   }
 
-  private get pendingKey(): string {
-    return this.store.keys.queue.pending;
+  /** Runs one of the queue's scripts; each derives the queue's other keys from the pending set's. */
+  private script(name: ScriptName, args: (string | number)[], buffers = false): Promise<unknown> {
+    return runScript(this.store.redis(), name, [this.store.keys.queue.pending], args, buffers);
   }
 
   private async run(): Promise<void> {
@@ -129,7 +84,8 @@ export class QueueConsumer {
         await this.sleep(nextDue);
       } catch {
         // Redis is unreachable: back off a little; the connection reconnects by itself.
-        if (!this.stopped) await delay(Math.min(this.config.pollIntervalMs, 250));
+        if (!this.stopped)
+          await delay(Math.min(this.config.pollIntervalMs, 250), undefined, { ref: false });
       }
     }
   }
@@ -146,10 +102,8 @@ export class QueueConsumer {
     count: number,
   ): Promise<{ messages: Claimed[]; nextDue: number | undefined }> {
     const token = `${this.leaseToken}:${++this.claims}`;
-    const reply = (await runScript(
-      this.store.redis(),
+    const reply = (await this.script(
       'claim',
-      [this.pendingKey],
       [count, this.config.leaseMs, token],
       true,
     )) as Buffer[];
@@ -182,7 +136,7 @@ export class QueueConsumer {
       });
       if (this.stopped) return;
       if (outcome.kind === 'ack') {
-        await runScript(this.store.redis(), 'ack', [this.pendingKey], [message.id, token]);
+        await this.script('ack', [message.id, token]);
       } else if (outcome.kind === 'redeliver') {
         await this.reschedule(message.id, token, outcome.timeoutSeconds * 1000, true);
       } else {
@@ -202,27 +156,23 @@ export class QueueConsumer {
   }
 
   private reschedule(id: string, token: string, delayMs: number, resetAttempt: boolean) {
-    return runScript(
-      this.store.redis(),
-      'nack',
-      [this.pendingKey],
-      [id, token, Math.max(0, Math.round(delayMs)), resetAttempt ? '1' : '0'],
-    );
+    return this.script('nack', [
+      id,
+      token,
+      Math.max(0, Math.round(delayMs)),
+      resetAttempt ? '1' : '0',
+    ]);
   }
 
   private async renewLeases(): Promise<void> {
     if (this.inFlight.size === 0 || this.stopped) return;
     const args: (string | number)[] = [this.config.leaseMs];
     for (const [id, token] of this.inFlight) args.push(id, token);
-    await runScript(this.store.redis(), 'renew', [this.pendingKey], args).catch(() => {});
+    await this.script('renew', args).catch(() => {});
   }
 
   private async reclaimExpired(): Promise<void> {
     if (this.stopped) return;
-    await runScript(this.store.redis(), 'reclaim', [this.pendingKey], [100]).catch(() => {});
+    await this.script('reclaim', [100]).catch(() => {});
   }
-}
-
-function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms).unref());
 }

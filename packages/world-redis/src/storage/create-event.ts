@@ -7,6 +7,7 @@ import {
   type RunCreatedEventRequest,
   randomUlidPart,
   resultForRead,
+  SPEC_VERSION_CURRENT,
   structuredError,
   type ValidatedCreate,
   validateCreateEvent,
@@ -14,6 +15,7 @@ import {
   worldErrorFromCode,
 } from '@worldkit/world';
 import type { StoreContext } from '../store-context.js';
+import { readWholeLog } from './event-log.js';
 import {
   assembleEvent,
   encodeRecord,
@@ -25,8 +27,6 @@ import {
 } from './records.js';
 
 type Arg = string | Uint8Array | number;
-
-const SPEC_VERSION_DEFAULT = 3;
 
 /**
  * `events.create`: validated in JS (nothing is sent on bad input), then decided and applied by one
@@ -40,7 +40,7 @@ export async function createEvent(
 ): Promise<EventResult> {
   const validated = validateCreateEvent(runId, data, params);
   const { event, params: options } = validated;
-  const specVersion = event.specVersion ?? SPEC_VERSION_DEFAULT;
+  const specVersion = event.specVersion ?? SPEC_VERSION_CURRENT;
   const storedData = event.eventType === 'run_started' ? undefined : eventDataOf(event);
   const args: Arg[] = [
     validated.runId,
@@ -153,7 +153,7 @@ async function resultOf(
       result.run = runFromFields(runId, entity);
       if (store.maxEvents !== undefined) result.maxEvents = store.maxEvents;
       if (event.eventType === 'run_started') {
-        const log = await store.readWholeLog(runId);
+        const log = await readWholeLog(store, runId);
         result.events = log.events;
         result.cursor = log.cursor;
         result.hasMore = false;
