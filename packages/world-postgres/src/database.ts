@@ -4,6 +4,7 @@ import type { ResolvedConfig } from './config.js';
 import { isServerBusy, missingSchemaError, translateError } from './errors.js';
 import { migrate, migrationStatus } from './migrate.js';
 import { acquirePool, type PoolLease, prepared, processShared, quoteIdent } from './pool.js';
+import { retrying } from './retry.js';
 
 /**
  * Schemas found ready, per pool: the check (or migration) runs once per process and schema,
@@ -22,16 +23,13 @@ const SERVER_BUSY_PATIENCE_MS = 10_000;
  * Runs `attempt`, and runs it again while the server refuses new connections for now (out of
  * slots, starting up): such a refusal comes before the statement ran, so nothing is repeated.
  */
-async function whenServerHasRoom<T>(attempt: () => Promise<T>): Promise<T> {
-  const deadline = Date.now() + SERVER_BUSY_PATIENCE_MS;
-  for (let pause = 50; ; pause = Math.min(pause * 2, 1_000)) {
-    try {
-      return await attempt();
-    } catch (error) {
-      if (!isServerBusy(error) || Date.now() + pause > deadline) throw error;
-      await new Promise((resolve) => setTimeout(resolve, pause));
-    }
-  }
+function whenServerHasRoom<T>(attempt: () => Promise<T>): Promise<T> {
+  return retrying(attempt, {
+    firstPauseMs: 50,
+    maxPauseMs: 1_000,
+    deadline: Date.now() + SERVER_BUSY_PATIENCE_MS,
+    retryOn: isServerBusy,
+  });
 }
 
 /**

@@ -13,6 +13,7 @@ import { migrate } from './migrate.js';
 import { Notifications } from './notifications.js';
 import { QueueConsumer } from './queue/consumer.js';
 import { enqueue, hasLiveMessage } from './queue/enqueue.js';
+import { retrying } from './retry.js';
 import { createStorage } from './storage/index.js';
 import { createStreamer } from './streams/index.js';
 
@@ -127,18 +128,13 @@ export function createWorld(options: PostgresWorldOptions = {}): PostgresWorld {
   }
 
   /** db.ready(), retried while the server is unreachable, for at most `timeoutMs`. */
-  async function readyWithin(timeoutMs: number): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    for (let pause = 100; ; pause = Math.min(pause * 2, 2_000)) {
-      try {
-        await db.ready();
-        return;
-      } catch (error) {
-        const transient = (error as { code?: unknown }).code === 'TRANSPORT';
-        if (!transient || db.isClosed || Date.now() + pause > deadline) throw error;
-        await new Promise((resolve) => setTimeout(resolve, pause));
-      }
-    }
+  function readyWithin(timeoutMs: number): Promise<void> {
+    return retrying(() => db.ready(), {
+      firstPauseMs: 100,
+      maxPauseMs: 2_000,
+      deadline: Date.now() + timeoutMs,
+      retryOn: (error) => (error as { code?: unknown }).code === 'TRANSPORT' && !db.isClosed,
+    });
   }
 
   return world;

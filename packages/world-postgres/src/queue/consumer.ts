@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { type Deliverer, type DeliveryOutcome, retryDelayMs } from '@worldkit/world';
+import { type Deliverer, type DeliveryOutcome, decodeBinary, retryDelayMs } from '@worldkit/world';
 import type { QueryResultRow } from 'pg';
 import type { Database } from '../database.js';
 import type { Notifications } from '../notifications.js';
-import { type ClaimedMessage, decodePayload, type LocalClaim } from './enqueue.js';
+import { retrying } from '../retry.js';
+import type { ClaimedMessage, LocalClaim } from './enqueue.js';
 
 export interface ConsumerOptions {
   db: Database;
@@ -160,7 +161,7 @@ export class QueueConsumer {
         queueName: message.queue_name,
         messageId: message.message_id,
         attempt: message.attempt,
-        payload: decodePayload(message.payload),
+        payload: decodeBinary(message.payload),
         ...(message.headers === null ? {} : { headers: message.headers }),
       })
       .then((outcome) => (this.running ? this.settle(message, outcome) : undefined))
@@ -207,17 +208,18 @@ export class QueueConsumer {
         break;
       }
     }
-    const deadline = Date.now() + leaseMs;
-    for (let pause = 50; ; pause = Math.min(pause * 2, 1_000)) {
-      try {
-        await this.query(text, values);
-        return;
-      } catch (error) {
+    await retrying(() => this.query(text, values), {
+      firstPauseMs: 50,
+      maxPauseMs: 1_000,
+      deadline: Date.now() + leaseMs,
+      retryOn: (error) => {
         this.options.onError?.(error);
-        if (!this.running || Date.now() + pause > deadline) return;
-        await new Promise((resolve) => setTimeout(resolve, pause).unref());
-      }
-    }
+        return this.running;
+      },
+      unref: true,
+    }).catch(() => {
+      // Given up: the lease runs out and whoever claims the message next delivers it again.
+    });
   }
 
   private async renewLeases(): Promise<void> {

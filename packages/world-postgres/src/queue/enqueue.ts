@@ -1,6 +1,5 @@
 import {
   checkQueueCall,
-  decodeBinary,
   encodeBinary,
   type MessageId,
   newId,
@@ -9,10 +8,6 @@ import {
 } from '@worldkit/world';
 import type { Database } from '../database.js';
 
-/**
- * queue(): one statement that inserts the message, or finds the live message holding the same
- * idempotency key, and NOTIFYs consumers when the message is due now. Resolves once committed.
- */
 /**
  * A delivery slot the enqueuing process's own consumer holds for a message due now: the message
  * is inserted already leased to it and handed over right after commit, saving the NOTIFY and
@@ -36,6 +31,10 @@ export interface ClaimedMessage {
   lease_token: string;
 }
 
+/**
+ * queue(): one statement that inserts the message, or finds the live message holding the same
+ * idempotency key, and NOTIFYs consumers when the message is due now. Resolves once committed.
+ */
 export async function enqueue(
   db: Database,
   queueName: string,
@@ -101,8 +100,4 @@ export async function hasLiveMessage(
     [runId, queueName],
   );
   return rows[0]?.live ?? false;
-}
-
-export function decodePayload(bytes: Uint8Array): unknown {
-  return decodeBinary(bytes);
 }

@@ -20,6 +20,7 @@ import {
   type ListWorkflowRunStepsParams,
   type ListWorkflowRunsParams,
   type PaginatedResponse,
+  type PaginationOptions,
   pageOf,
   runForRead,
   type Step,
@@ -87,7 +88,7 @@ export async function listRuns(
   }
   if (cursor !== undefined) {
     values.push(cursor);
-    where.push(`run_id ${page.sortOrder === 'asc' ? '>' : '<'} $${values.length}`);
+    where.push(`run_id ${comparisonAfter(page.sortOrder)} $${values.length}`);
   }
   const { rows } = await db.query<RunRow>(
     `SELECT ${runColumns(db.schema)} FROM ${db.schema}.runs
@@ -130,10 +131,7 @@ export async function listSteps(
   db: Database,
   params: ListWorkflowRunStepsParams,
 ): Promise<PaginatedResponse<Step>> {
-  assertSafeId(params.runId, 'runId');
-  const page = pageOf('steps', params.pagination);
-  const cursor = eventCursor(page.cursor);
-  const comparison = page.sortOrder === 'asc' ? '>' : '<';
+  const { page, cursor, comparison } = runPage('steps', params);
   const { rows } = await db.query<StepRow & { created_event_id: string }>(
     `SELECT ${stepColumns(db.schema)} FROM ${db.schema}.steps
      WHERE run_id = $1 AND ($2::text IS NULL OR created_event_id ${comparison} $2)
@@ -169,10 +167,7 @@ export async function listEvents(
   db: Database,
   params: ListEventsParams,
 ): Promise<PaginatedResponse<Event>> {
-  assertSafeId(params.runId, 'runId');
-  const page = pageOf('events', params.pagination);
-  const cursor = eventCursor(page.cursor);
-  const comparison = page.sortOrder === 'asc' ? '>' : '<';
+  const { page, cursor, comparison } = runPage('events', params);
   const { rows } = await db.query<EventRow>(
     `SELECT ${eventColumns('$4')} FROM ${db.schema}.events
      WHERE run_id = $1 AND ($2::text IS NULL OR event_id ${comparison} $2)
@@ -195,16 +190,8 @@ export async function listEventsByCorrelationId(
   assertSafeId(params.correlationId, 'correlationId');
   if (params.runId !== undefined) assertSafeId(params.runId, 'runId');
   const page = pageOf('events', params.pagination);
-  // Positions across runs: "<eventId>.<runId>" (neither contains a dot).
-  let after: [string, string] | undefined;
-  if (page.cursor !== undefined) {
-    const [eventId, runId, extra] = page.cursor.split('.');
-    if (extra !== undefined || !isPrefixedUlid(eventId ?? '', 'event') || !isSafeId(runId)) {
-      throw new InvalidCursorError(page.cursor);
-    }
-    after = [eventId!, runId!];
-  }
-  const comparison = page.sortOrder === 'asc' ? '>' : '<';
+  const after = crossRunCursor(page.cursor);
+  const comparison = comparisonAfter(page.sortOrder);
   const { rows } = await db.query<EventRow>(
     `SELECT ${eventColumns('$6')} FROM ${db.schema}.events
      WHERE correlation_id = $1 AND ($2::text IS NULL OR run_id = $2)
@@ -263,15 +250,8 @@ export async function listHooks(
 ): Promise<PaginatedResponse<Hook>> {
   if (params.runId !== undefined) assertSafeId(params.runId, 'runId');
   const page = pageOf('hooks', params.pagination);
-  let after: [string, string] | undefined;
-  if (page.cursor !== undefined) {
-    const [eventId, runId, extra] = page.cursor.split('.');
-    if (extra !== undefined || !isPrefixedUlid(eventId ?? '', 'event') || !isSafeId(runId)) {
-      throw new InvalidCursorError(page.cursor);
-    }
-    after = [eventId!, runId!];
-  }
-  const comparison = page.sortOrder === 'asc' ? '>' : '<';
+  const after = crossRunCursor(page.cursor);
+  const comparison = comparisonAfter(page.sortOrder);
   const { rows } = await db.query<HookRow & { created_event_id: string }>(
     `SELECT ${hookColumns(db.schema)} FROM ${db.schema}.hooks
      WHERE ($1::text IS NULL OR run_id = $1)
@@ -285,6 +265,34 @@ export async function listHooks(
     (row) => hookForRead(hookFromRow(row), params.resolveData),
     (row) => `${row.created_event_id}.${row.run_id}`,
   );
+}
+
+/** The operator that keeps the rows after a cursor, in a page's order. */
+function comparisonAfter(sortOrder: 'asc' | 'desc'): '>' | '<' {
+  return sortOrder === 'asc' ? '>' : '<';
+}
+
+/** The page of a list within one run (events, steps), positioned by event id. */
+function runPage(
+  kind: 'events' | 'steps',
+  params: { runId: string; pagination?: PaginationOptions },
+) {
+  assertSafeId(params.runId, 'runId');
+  const page = pageOf(kind, params.pagination);
+  return { page, cursor: eventCursor(page.cursor), comparison: comparisonAfter(page.sortOrder) };
+}
+
+/**
+ * Positions across runs (events by correlation id, hooks): "<eventId>.<runId>", neither of which
+ * contains a dot.
+ */
+function crossRunCursor(cursor: string | undefined): [string, string] | undefined {
+  if (cursor === undefined) return undefined;
+  const [eventId, runId, extra] = cursor.split('.');
+  if (extra !== undefined || !isPrefixedUlid(eventId ?? '', 'event') || !isSafeId(runId)) {
+    throw new InvalidCursorError(cursor);
+  }
+  return [eventId!, runId!];
 }
 
 /** Event-id cursors: positions that stay valid forever, since event ids are never reused. */
