@@ -5,7 +5,7 @@ import { e2eDirectory } from './paths.js';
 import { pollUntil } from './wait.js';
 
 /** Where the web UI test keeps its screenshots (gitignored). */
-export const screenshotDirectory = path.join(e2eDirectory, 'test-artifacts', 'web-ui');
+const screenshotDirectory = path.join(e2eDirectory, 'test-artifacts', 'web-ui');
 
 /** A row of the web UI's runs table, as the page shows it. */
 export interface RunRow {
