@@ -12,7 +12,8 @@ function run(script: string, args: string[]) {
   return { code: result.status, output: result.stdout + result.stderr };
 }
 
-describe('the worldkit-postgres bin', () => {
+// Each case starts the CLI in a Node process: on a loaded machine that alone can take seconds.
+describe('the worldkit-postgres bin', { timeout: 60_000 }, () => {
   const unbuilt = mkdtempSync(join(tmpdir(), 'wk-pg-bin-'));
   afterAll(() => rmSync(unbuilt, { recursive: true, force: true }));
 

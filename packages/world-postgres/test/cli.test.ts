@@ -32,7 +32,8 @@ function run(
   });
 }
 
-describe('worldkit-postgres', () => {
+// Each case starts the CLI in a Node process: on a loaded machine that alone can take seconds.
+describe('worldkit-postgres', { timeout: 60_000 }, () => {
   const schema = randomSchema();
   afterAll(() => dropSchema(schema));
 

@@ -42,7 +42,8 @@ const expected = {
   bytes: [0, 255],
 };
 
-describe('the built package', () => {
+// The loading cases start Node processes: on a loaded machine that alone can take seconds.
+describe('the built package', { timeout: 60_000 }, () => {
   it('has been built (run `pnpm build` first)', () => {
     expect(existsSync(join(packageDir, 'dist/index.cjs')), 'dist/index.cjs').toBe(true);
     expect(existsSync(join(packageDir, 'dist/index.js')), 'dist/index.js').toBe(true);
