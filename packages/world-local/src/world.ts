@@ -1,21 +1,15 @@
 import {
   type ActiveRunLister,
-  createQueueHandler,
+  type DefinedWorld,
+  defineWorld,
   recoverActiveRuns,
-  SPEC_VERSION_CURRENT,
-  type World,
-  type WorldCapabilities,
   WorldClosedError,
 } from '@worldkit/world';
 import { type LocalWorldOptions, resolveConfig } from './config.js';
 import { delegateStorage, delegateStreamer } from './delegates.js';
 import { Engine } from './engine.js';
 
-export interface LocalWorld extends World {
-  capabilities: WorldCapabilities;
-  start(): Promise<void>;
-  close(): Promise<void>;
-}
+export type LocalWorld = DefinedWorld;
 
 /** Engines shared by every World of this process with the same configuration. */
 const engines = new Map<string, { engine: Engine; users: number }>();
@@ -45,11 +39,7 @@ export function createWorld(options: LocalWorldOptions = {}): LocalWorld {
     return engine;
   };
 
-  const storage = delegateStorage(() => use().storage);
-  const streamer = delegateStreamer(() => use().streamer);
-
-  return {
-    specVersion: SPEC_VERSION_CURRENT,
+  return defineWorld({
     capabilities: {
       lastKnownEventIdFence: true,
       stateUpdatedAtGuard: true,
@@ -57,33 +47,21 @@ export function createWorld(options: LocalWorldOptions = {}): LocalWorld {
       durableStorage: true,
       multiProcess: true,
     },
-    ...storage,
-    ...streamer,
+    storage: delegateStorage(() => use().storage),
     // Local writes are cheap: flush each buffered stream write at once.
-    streamFlushIntervalMs: 1,
-
-    async getDeploymentId() {
-      return config.deploymentId;
-    },
-    async queue(queueName, payload, opts) {
-      return use().queue.enqueue(queueName, payload, opts);
-    },
-    createQueueHandler(prefix, handler) {
-      return createQueueHandler(prefix, handler, {
-        ...(config.queueSecret === undefined ? {} : { secret: config.queueSecret }),
-      });
-    },
+    streamer: { ...delegateStreamer(() => use().streamer), streamFlushIntervalMs: 1 },
+    getDeploymentId: async () => config.deploymentId,
+    enqueue: async (queueName, payload, opts) => use().queue.enqueue(queueName, payload, opts),
+    queueSecret: config.queueSecret,
     async start() {
+      // The queue loop starts once per engine; a start whose recovery failed may run again.
       const current = use();
       current.queue.start();
       if (config.recoverActiveRuns) await recoverRuns(current);
     },
     async close() {
-      if (closed || engine === undefined) {
-        closed = true;
-        return;
-      }
       closed = true;
+      if (engine === undefined) return;
       const shared = engines.get(key);
       if (shared === undefined || shared.engine !== engine) return;
       shared.users--;
@@ -91,7 +69,7 @@ export function createWorld(options: LocalWorldOptions = {}): LocalWorld {
       engines.delete(key);
       await engine.close();
     },
-  };
+  });
 }
 
 /**

@@ -1,11 +1,9 @@
 import {
   createDeliverer,
-  createQueueHandler,
+  defineWorld,
   recoverActiveRuns,
-  SPEC_VERSION_CURRENT,
   type World,
   type WorldCapabilities,
-  WorldClosedError,
 } from '@worldkit/world';
 import { type PostgresWorldOptions, resolveConfig } from './config.js';
 import { Database } from './database.js';
@@ -47,60 +45,15 @@ export function createWorld(options: PostgresWorldOptions = {}): PostgresWorld {
     notifications ??= new Notifications(config);
     return notifications;
   };
+  const storage = createStorage(db);
   const streamer = createStreamer({
     db,
     notifications: notificationsOf,
     pollIntervalMs: config.pollIntervalMs,
   });
   let consumer: QueueConsumer | undefined;
-  let starting: Promise<void> | undefined;
-  let closing: Promise<void> | undefined;
-
-  const world: PostgresWorld = {
-    specVersion: SPEC_VERSION_CURRENT,
-    capabilities: CAPABILITIES,
-    ...createStorage(db),
-    ...streamer,
-
-    async getDeploymentId() {
-      return config.deploymentId;
-    },
-
-    queue: (queueName, payload, opts) =>
-      enqueue(db, queueName, payload, opts, () => consumer?.reserveLocalClaim()),
-
-    createQueueHandler: (prefix, handler) =>
-      createQueueHandler(prefix, handler, {
-        ...(config.queueSecret === undefined ? {} : { secret: config.queueSecret }),
-      }),
-
-    async migrate() {
-      await migrate(db.pool, config.schema);
-    },
-
-    start() {
-      if (closing !== undefined) return Promise.reject(new WorldClosedError());
-      // A start that failed (the server down at boot) is forgotten, so the app can call it again.
-      starting ??= startConsuming().catch(async (error: unknown) => {
-        await consumer?.stop();
-        consumer = undefined;
-        starting = undefined;
-        throw error;
-      });
-      return starting;
-    },
-
-    close() {
-      closing ??= (async () => {
-        await starting?.catch(() => {});
-        await consumer?.stop();
-        streamer.closeReaders();
-        await notifications?.close();
-        await db.close();
-      })();
-      return closing;
-    },
-  };
+  const enqueueMessage: PostgresWorld['queue'] = (queueName, payload, opts) =>
+    enqueue(db, queueName, payload, opts, () => consumer?.reserveLocalClaim());
 
   async function startConsuming(): Promise<void> {
     await readyWithin(config.startTimeoutMs);
@@ -120,8 +73,8 @@ export function createWorld(options: PostgresWorldOptions = {}): PostgresWorld {
     consumer.start();
     if (config.recoverActiveRuns) {
       await recoverActiveRuns({
-        runs: world.runs,
-        enqueue: world.queue,
+        runs: storage.runs,
+        enqueue: enqueueMessage,
         hasLiveMessage: (runId, queueName) => hasLiveMessage(db, runId, queueName),
       });
     }
@@ -137,5 +90,35 @@ export function createWorld(options: PostgresWorldOptions = {}): PostgresWorld {
     });
   }
 
-  return world;
+  const world = defineWorld({
+    capabilities: CAPABILITIES,
+    storage,
+    streamer,
+    getDeploymentId: async () => config.deploymentId,
+    enqueue: enqueueMessage,
+    queueSecret: config.queueSecret,
+    async start() {
+      try {
+        await startConsuming();
+      } catch (error) {
+        // The server down at boot: stop what started, so the app can call start() again.
+        await consumer?.stop();
+        consumer = undefined;
+        throw error;
+      }
+    },
+    async close() {
+      await consumer?.stop();
+      streamer.closeReaders();
+      await notifications?.close();
+      await db.close();
+    },
+  });
+
+  return {
+    ...world,
+    async migrate() {
+      await migrate(db.pool, config.schema);
+    },
+  };
 }

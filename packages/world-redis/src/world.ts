@@ -1,13 +1,8 @@
 import {
-  createQueueHandler,
-  type QueueHandler,
-  type QueueOptions,
-  type QueuePayload,
+  type DefinedWorld,
+  defineWorld,
   recoverActiveRuns,
-  SPEC_VERSION_CURRENT,
-  type World,
   type WorldCapabilities,
-  WorldClosedError,
 } from '@worldkit/world';
 import { type RedisWorldOptions, resolveConfig } from './config.js';
 import { KeyLayout } from './keys.js';
@@ -18,11 +13,7 @@ import { createStorage } from './storage/index.js';
 import { StoreContext } from './store-context.js';
 import { RedisStreams } from './streams/streams.js';
 
-export type RedisWorld = World & {
-  capabilities: WorldCapabilities;
-  start(): Promise<void>;
-  close(): Promise<void>;
-};
+export type RedisWorld = DefinedWorld;
 
 const DEFAULT_DEPLOYMENT_ID = 'redis';
 
@@ -49,17 +40,16 @@ export function createWorld(options: RedisWorldOptions = {}): RedisWorld {
   const storage = createStorage(store);
   const streams = new RedisStreams(store, config);
   let consumer: QueueConsumer | undefined;
-  let starting: Promise<void> | undefined;
-  let closing: Promise<void> | undefined;
 
   async function start(): Promise<void> {
+    // Throws before anything starts when the server is down, so start() can be called again.
     const warning = persistenceWarning(await readPersistence(store.redis()));
     if (warning !== undefined) config.logger.warn(warning);
     consumer = new QueueConsumer(store, config);
     consumer.start();
     if (config.recoverActiveRuns) {
-      // A server that is down at boot must not fail the app's start: the consumer keeps trying
-      // on its own, and the next start() recovers what this one could not.
+      // A server lost after the consumer started must not fail the app's start: the consumer
+      // keeps trying on its own, and the next process start recovers what this one could not.
       await recoverRuns().catch((error: unknown) =>
         config.logger.warn(`[world-redis] recovery of active runs failed: ${String(error)}`),
       );
@@ -76,44 +66,28 @@ export function createWorld(options: RedisWorldOptions = {}): RedisWorld {
     });
   }
 
-  return {
-    specVersion: SPEC_VERSION_CURRENT,
+  return defineWorld({
     capabilities: CAPABILITIES,
-    ...storage,
-
+    storage,
+    streamer: {
+      streamFlushIntervalMs: 1,
+      writeToStream: (name, runId, chunk) => streams.write(name, runId, [chunk]),
+      writeToStreamMulti: (name, runId, chunks) => streams.write(name, runId, chunks),
+      closeStream: (name, runId) => streams.close(name, runId),
+      readFromStream: (name, startIndex) => streams.read(name, startIndex),
+      listStreamsByRunId: (runId) => streams.list(runId),
+      getStreamChunks: (name, _runId, options) => streams.chunks(name, options),
+      getStreamInfo: (name) => streams.info(name),
+    },
     getDeploymentId: async () =>
       config.deploymentId ?? process.env.WORKFLOW_DEPLOYMENT_ID ?? DEFAULT_DEPLOYMENT_ID,
-    queue: (queueName: string, payload: QueuePayload, opts?: QueueOptions) =>
-      enqueue(store, queueName, payload, opts),
-    createQueueHandler: (prefix: string, handler: QueueHandler) =>
-      createQueueHandler(
-        prefix,
-        handler,
-        config.queueSecret === undefined ? {} : { secret: config.queueSecret },
-      ),
-
-    streamFlushIntervalMs: 1,
-    writeToStream: (name, runId, chunk) => streams.write(name, runId, [chunk]),
-    writeToStreamMulti: (name, runId, chunks) => streams.write(name, runId, chunks),
-    closeStream: (name, runId) => streams.close(name, runId),
-    readFromStream: (name, startIndex) => streams.read(name, startIndex),
-    listStreamsByRunId: (runId) => streams.list(runId),
-    getStreamChunks: (name, _runId, options) => streams.chunks(name, options),
-    getStreamInfo: (name) => streams.info(name),
-
-    start() {
-      if (closing !== undefined) return Promise.reject(new WorldClosedError());
-      starting ??= start();
-      return starting;
+    enqueue: (queueName, payload, opts) => enqueue(store, queueName, payload, opts),
+    queueSecret: config.queueSecret,
+    start,
+    async close() {
+      await consumer?.stop();
+      await streams.closeAll();
+      await store.close();
     },
-    close() {
-      closing ??= (async () => {
-        await starting?.catch(() => {});
-        await consumer?.stop();
-        await streams.closeAll();
-        await store.close();
-      })();
-      return closing;
-    },
-  };
+  });
 }

@@ -1,6 +1,7 @@
 export * from './codec/binary.js';
 export * from './codec/json.js';
 export * from './codec/storable.js';
+export * from './define-world.js';
 export * from './errors.js';
 export * from './fenced-write.js';
 export * from './ids.js';

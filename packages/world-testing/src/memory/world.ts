@@ -1,10 +1,9 @@
 import {
   createDeliverer,
-  createQueueHandler,
+  type DefinedWorld,
+  defineWorld,
   recoverActiveRuns,
   retryDelayMs,
-  SPEC_VERSION_CURRENT,
-  type World,
   type WorldCapabilities,
   WorldClosedError,
 } from '@worldkit/world';
@@ -62,12 +61,7 @@ export function createMemoryBackend(
   };
 }
 
-export type MemoryWorld = World & {
-  capabilities: WorldCapabilities;
-  specVersion: number;
-  start(): Promise<void>;
-  close(): Promise<void>;
-};
+export type MemoryWorld = DefinedWorld;
 
 /**
  * The in-memory reference World: storage on the reference state machine, a faithful (but not
@@ -91,26 +85,19 @@ export function createMemoryWorld(options: MemoryWorldOptions = {}): MemoryWorld
   );
   const streamer = createMemoryStreamer(backend.streams, readers, assertOpen);
 
-  return {
-    specVersion: SPEC_VERSION_CURRENT,
+  return defineWorld({
     capabilities: MEMORY_CAPABILITIES,
-    ...storage,
-    ...streamer,
-
-    async getDeploymentId() {
-      return options.deploymentId ?? process.env.WORKFLOW_DEPLOYMENT_ID ?? 'dpl_memory';
-    },
-
-    async queue(queueName, payload, opts) {
+    storage,
+    streamer,
+    getDeploymentId: async () =>
+      options.deploymentId ?? process.env.WORKFLOW_DEPLOYMENT_ID ?? 'dpl_memory',
+    async enqueue(queueName, payload, opts) {
       assertOpen();
       return { messageId: backend.queue.enqueue(queueName, payload, opts) as never };
     },
-
-    createQueueHandler: (prefix, handler) => createQueueHandler(prefix, handler, secret),
+    queueSecret: options.queueSecret,
 
     async start() {
-      assertOpen();
-      if (consumer !== undefined) return;
       const stop = new AbortController();
       const deliverer = createDeliverer({
         ...secret,
@@ -135,7 +122,6 @@ export function createMemoryWorld(options: MemoryWorldOptions = {}): MemoryWorld
     },
 
     async close() {
-      if (closed) return;
       closed = true;
       if (consumer !== undefined) {
         consumer.stop.abort();
@@ -144,5 +130,5 @@ export function createMemoryWorld(options: MemoryWorldOptions = {}): MemoryWorld
       }
       for (const fail of [...readers]) fail(new WorldClosedError());
     },
-  };
+  });
 }
