@@ -1,5 +1,7 @@
 import { defineConfig } from 'tsup';
 
+// The three builds run in parallel, so none of them cleans `dist` (it could delete what another
+// just wrote): the package's `build` script empties it first.
 export default defineConfig([
   {
     // The memory World is loadable by CommonJS `require`, as the runtime loads Worlds.
@@ -7,7 +9,6 @@ export default defineConfig([
     format: ['esm', 'cjs'],
     dts: true,
     sourcemap: true,
-    clean: true,
     target: 'node20',
   },
   {
