@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { createWriteStream, mkdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { exitOf, stopChild } from './child-exit.js';
 import { AppClient } from './client.js';
 import { countingWorldEntry, e2eDirectory, serverEntry } from './paths.js';
 import type { WorldTarget } from './targets.js';
@@ -42,10 +43,7 @@ export class AppProcess {
     readonly logFile: string,
   ) {
     this.client = new AppClient(`http://127.0.0.1:${port}`);
-    this.exited = new Promise((resolve) => {
-      if (child.exitCode !== null || child.signalCode !== null) resolve();
-      else child.once('exit', () => resolve());
-    });
+    this.exited = exitOf(child);
   }
 
   static async start(target: WorldTarget, options: AppOptions): Promise<AppProcess> {
@@ -109,12 +107,8 @@ export class AppProcess {
   }
 
   /** Asks the process to close its World and exit; kills it if it does not within 10 s. */
-  async stop(): Promise<void> {
-    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
-    this.child.kill('SIGTERM');
-    const timer = setTimeout(() => this.child.kill('SIGKILL'), 10_000);
-    await this.exited;
-    clearTimeout(timer);
+  stop(): Promise<void> {
+    return stopChild(this.child, this.exited);
   }
 
   logTail(): string {

@@ -14,6 +14,21 @@ export const workflowCliEntry = path.join(
   'run.js',
 );
 
+/**
+ * The env of a `workflow` command on a deployment's World: the World selected and configured as
+ * the app's, no colours, and no update check (the CLI would ask the npm registry on every start).
+ */
+export function workflowCliEnv(deployment: TestDeployment): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    ...deployment.env,
+    ...worldSelectionEnv(deployment.target),
+    NO_COLOR: '1',
+    FORCE_COLOR: '0',
+    WORKFLOW_NO_UPDATE_CHECK: '1',
+  };
+}
+
 export interface CliOutput {
   stdout: string;
   stderr: string;
@@ -37,14 +52,9 @@ export function runWorkflowCli(
       {
         cwd: e2eDirectory,
         env: {
-          ...process.env,
-          ...deployment.env,
-          ...worldSelectionEnv(deployment.target),
+          ...workflowCliEnv(deployment),
           // Deliveries of messages the CLI enqueues (health, start) go to the app.
           PORT: String(deployment.apps[0]!.port),
-          NO_COLOR: '1',
-          FORCE_COLOR: '0',
-          WORKFLOW_NO_UPDATE_CHECK: '1',
         },
         timeout: timeoutMs,
         maxBuffer: 64 * 1024 * 1024,

@@ -3,10 +3,11 @@ import { createWriteStream, mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import net from 'node:net';
 import path from 'node:path';
-import { logDirectory, tail, worldSelectionEnv } from './app-process.js';
+import { logDirectory, tail } from './app-process.js';
+import { exitOf, stopChild } from './child-exit.js';
 import type { TestDeployment } from './deployment.js';
 import { e2eDirectory } from './paths.js';
-import { workflowCliEntry } from './sdk-cli.js';
+import { workflowCliEntry, workflowCliEnv } from './sdk-cli.js';
 import { pollUntil } from './wait.js';
 
 const requireFromE2e = createRequire(path.join(e2eDirectory, 'package.json'));
@@ -69,10 +70,7 @@ export class WebUiServer {
     readonly port: number,
     readonly logFile: string,
   ) {
-    this.exited = new Promise((resolve) => {
-      if (child.exitCode !== null || child.signalCode !== null) resolve();
-      else child.once('exit', () => resolve());
-    });
+    this.exited = exitOf(child);
   }
 
   /** The web UI's address. */
@@ -109,14 +107,7 @@ export class WebUiServer {
       [workflowCliEntry, 'web', '--noBrowser', '--webPort', String(port)],
       {
         cwd: e2eDirectory,
-        env: {
-          ...process.env,
-          ...deployment.env,
-          ...worldSelectionEnv(deployment.target),
-          // The CLI would otherwise ask the npm registry for a newer version on every start.
-          WORKFLOW_NO_UPDATE_CHECK: '1',
-          NO_COLOR: '1',
-        },
+        env: workflowCliEnv(deployment),
         stdio: ['ignore', 'pipe', 'pipe'],
       },
     );
@@ -170,12 +161,8 @@ export class WebUiServer {
   }
 
   /** Stops the server; kills it if it has not exited within 10 s. */
-  async stop(): Promise<void> {
-    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
-    this.child.kill('SIGTERM');
-    const timer = setTimeout(() => this.child.kill('SIGKILL'), 10_000);
-    await this.exited;
-    clearTimeout(timer);
+  stop(): Promise<void> {
+    return stopChild(this.child, this.exited);
   }
 
   /** The end of what the server printed: the web UI logs the World errors it answers 5xx for. */
