@@ -6,7 +6,9 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
+import { parseCliArgs, selected, USAGE } from './args.js';
+import { baselineSubjects } from './baseline/subjects.js';
+import { ensureBaselineBuild } from './baseline/worktree.js';
 import { evaluateGoals } from './goals.js';
 import { describeMachine, loadAverage } from './machine.js';
 import { allMeasurements } from './measurements/index.js';
@@ -14,83 +16,46 @@ import { type BenchReport, renderMarkdown, subjectEntries } from './report.js';
 import { closeOpenSessions, runBench, titleOf } from './runner.js';
 import { FULL, QUICK, type Scale } from './scale.js';
 import { allSubjects } from './subjects/index.js';
+import { WORLDKIT_WORLDS } from './subjects/worlds.js';
 
-const USAGE = `Usage: pnpm bench [options]
-
-  --quick                 smoke run: 2 short rounds, 200 stored runs (numbers not worth quoting)
-  --subjects a,b,…        subjects to run (default: all); see --list
-  --measurements a,b,…    measurements to run (default: all); see --list
-  --rounds N              interleaved rounds after the warm-up
-  --window-ms N           throughput window length
-  --stored-runs N         runs stored before the second hook measurement
-  --out DIR               where the .md and .json go (default: bench-results at the repo root)
-  --list                  print subjects and measurements and exit
-  --help
-`;
-
-function selected<T extends { id: string }>(
-  all: T[],
-  wanted: string | undefined,
-  what: string,
-): T[] {
-  if (!wanted) return all;
-  const ids = wanted
-    .split(',')
-    .map((id) => id.trim())
-    .filter(Boolean);
-  for (const id of ids) {
-    if (!all.some((item) => item.id === id)) {
-      throw new Error(`unknown ${what} "${id}"; known: ${all.map((item) => item.id).join(', ')}`);
-    }
-  }
-  return all.filter((item) => ids.includes(item.id));
+/** Builds the baseline, when asked for one, and names its Worlds as subjects. */
+async function baselineOf(revision: string | undefined, progress: (line: string) => void) {
+  if (revision === undefined) return { build: undefined, subjects: [] };
+  const build = await ensureBaselineBuild(revision, {
+    repository: path.resolve(import.meta.dirname, '..', '..'),
+    worldPackages: WORLDKIT_WORLDS.map((world) => world.packageName),
+    progress,
+  });
+  return { build, subjects: await baselineSubjects(build) };
 }
 
-const positive = (value: string | undefined, flag: string): number | undefined => {
-  if (value === undefined) return undefined;
-  const number = Number(value);
-  if (!Number.isInteger(number) || number < 1) throw new Error(`${flag} needs a positive integer`);
-  return number;
-};
-
 async function main(argv: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      quick: { type: 'boolean' },
-      subjects: { type: 'string' },
-      measurements: { type: 'string' },
-      rounds: { type: 'string' },
-      'window-ms': { type: 'string' },
-      'stored-runs': { type: 'string' },
-      out: { type: 'string' },
-      list: { type: 'boolean' },
-      help: { type: 'boolean' },
-    },
-  });
-  if (values.help) {
+  const options = parseCliArgs(argv);
+  if (options.help) {
     process.stdout.write(USAGE);
     return 0;
   }
-  const subjects = selected(allSubjects(), values.subjects, 'subject');
-  const measurements = selected(allMeasurements, values.measurements, 'measurement');
-  if (values.list) {
-    for (const subject of allSubjects())
-      process.stdout.write(`subject      ${subject.id.padEnd(20)} ${subject.label}\n`);
+  const measurements = selected(allMeasurements, options.measurements, 'measurement');
+  const progress = (line: string) => process.stderr.write(`${line}\n`);
+  const baseline = await baselineOf(options.baseline, progress);
+  const known = allSubjects(baseline.subjects);
+  const subjects = selected(known, options.subjects, 'subject');
+  if (options.list) {
+    for (const subject of known)
+      process.stdout.write(`subject      ${subject.id.padEnd(26)} ${subject.label}\n`);
     for (const measurement of allMeasurements)
       process.stdout.write(
-        `measurement  ${measurement.id.padEnd(20)} ${titleOf(measurement, FULL)}\n`,
+        `measurement  ${measurement.id.padEnd(26)} ${titleOf(measurement, FULL)}\n`,
       );
     return 0;
   }
-  const base = values.quick ? QUICK : FULL;
+  const base = options.quick ? QUICK : FULL;
   const scale: Scale = {
     ...base,
-    rounds: positive(values.rounds, '--rounds') ?? base.rounds,
-    windowMs: positive(values['window-ms'], '--window-ms') ?? base.windowMs,
-    storedRuns: positive(values['stored-runs'], '--stored-runs') ?? base.storedRuns,
+    rounds: options.rounds ?? base.rounds,
+    windowMs: options.windowMs ?? base.windowMs,
+    storedRuns: options.storedRuns ?? base.storedRuns,
   };
-  const progress = (line: string) => process.stderr.write(`${line}\n`);
 
   const startedAt = new Date();
   const started = performance.now();
@@ -128,10 +93,11 @@ async function main(argv: string[]): Promise<number> {
     subjects: subjectEntries(subjects, unavailable),
     measurements: results,
     goals: evaluateGoals(results),
+    ...(baseline.build ? { baseline: baseline.build } : {}),
   };
   const markdown = renderMarkdown(report);
   const directory = path.resolve(
-    values.out ?? path.join(import.meta.dirname, '..', '..', 'bench-results'),
+    options.out ?? path.join(import.meta.dirname, '..', '..', 'bench-results'),
   );
   await mkdir(directory, { recursive: true });
   const stamp = startedAt.toISOString().replace(/[:.]/g, '-');

@@ -173,13 +173,13 @@ const metricIn = (
 ): MetricResult | undefined =>
   results.find((result) => result.id === measurement)?.subjects[subject]?.metrics[metric];
 
-export function lookupIn(results: MeasurementResult[]): Lookup {
+function lookupIn(results: MeasurementResult[]): Lookup {
   return (measurement, metric, subject) =>
     metricIn(results, [measurement, metric, subject])?.headline;
 }
 
 /** Ratios of two metrics round by round (rounds where both have a value), summarized. */
-function perRoundRatios(numerator?: MetricResult, denominator?: MetricResult) {
+export function perRoundRatios(numerator?: MetricResult, denominator?: MetricResult) {
   if (!numerator || !denominator) return undefined;
   const ratios = numerator.byRound.flatMap((value, round) => {
     const other = denominator.byRound[round];

@@ -1,7 +1,9 @@
 /** The run as a markdown report (also printed) and as JSON with every sample. */
+import { baselinePairs, parseBaselineSubjectId } from './baseline/ids.js';
 import type { GoalResult } from './goals.js';
-import { lookupIn } from './goals.js';
 import { type MachineInfo, machineLine } from './machine.js';
+import type { MetricSpec } from './measurements/types.js';
+import { type Advantage, advantage } from './ratio.js';
 import type { MeasurementResult, SubjectMeasurement } from './runner.js';
 import { formatNumber } from './stats.js';
 import type { Subject } from './subjects/types.js';
@@ -23,6 +25,8 @@ export interface BenchReport {
   }>;
   measurements: MeasurementResult[];
   goals: GoalResult[];
+  /** With `--baseline`: the revision as given, the commit it resolved to, and its build. */
+  baseline?: { revision: string; sha: string; shortSha: string; directory: string };
 }
 
 /** The Worldkit World of each backend and the upstream World users would pick instead. */
@@ -60,6 +64,48 @@ function cell(
   return `${formatNumber(metric.headline)}${spread}${failed}${partial}`;
 }
 
+const rowTitle = (measurement: MeasurementResult, metric: MetricSpec) =>
+  measurement.metrics.length > 1 ? `${measurement.title}: ${metric.title}` : measurement.title;
+
+/**
+ * A paragraph and a table with one column per pair of subjects and one row per metric where some
+ * pair has both sides: `ours` against `theirs` as an advantage (> 1: ours is better). Nothing when
+ * no pair has both sides. Percentages are left out: a ratio of conflict rates says nothing a
+ * reader can use.
+ */
+function ratioSection(
+  intro: string,
+  measurements: MeasurementResult[],
+  columns: Array<{ heading: string; ours: string; theirs: string }>,
+  format: (advantage: Advantage) => string,
+): string[] {
+  const rows: string[] = [];
+  for (const measurement of measurements) {
+    for (const metric of measurement.metrics) {
+      if (metric.unit.startsWith('%')) continue;
+      const cells = columns.map(({ ours, theirs }) => {
+        const result = advantage(
+          metric,
+          measurement.subjects[ours]?.metrics[metric.id],
+          measurement.subjects[theirs]?.metrics[metric.id],
+        );
+        return result ? format(result) : '';
+      });
+      if (cells.every((value) => value === '')) continue;
+      rows.push(`| ${rowTitle(measurement, metric)} | ${cells.join(' | ')} |`);
+    }
+  }
+  if (rows.length === 0) return [];
+  return [
+    '',
+    intro,
+    '',
+    `| measurement | ${columns.map((column) => column.heading).join(' | ')} |`,
+    `|---|${columns.map(() => '---:').join('|')}|`,
+    ...rows,
+  ];
+}
+
 export function renderMarkdown(report: BenchReport): string {
   const notes: string[] = [];
   const footnote = (text: string) => {
@@ -84,15 +130,19 @@ export function renderMarkdown(report: BenchReport): string {
       '`runtime` rows time the real runtime (workflow 4.8.9) in the e2e app, from `start()` to the ' +
       'checked result; n/a: does not apply; —: not installed.',
   );
+  if (report.baseline) {
+    const { revision, sha, shortSha, directory } = report.baseline;
+    lines.push(
+      `Subjects named \`…@${shortSha}\` are the same Worlds built at \`${revision}\` ` +
+        `(${sha}) in \`${directory}\`.`,
+    );
+  }
   lines.push('');
   lines.push(`| measurement | unit | ${subjects.map((subject) => subject.id).join(' | ')} |`);
   lines.push(`|---|---|${subjects.map(() => '---:').join('|')}|`);
   for (const measurement of report.measurements) {
     for (const metric of measurement.metrics) {
-      const title =
-        measurement.metrics.length > 1
-          ? `${measurement.title}: ${metric.title}`
-          : measurement.title;
+      const title = rowTitle(measurement, metric);
       const cells = subjects.map((subject) =>
         cell(measurement.subjects[subject.id], metric.id, footnote),
       );
@@ -100,30 +150,35 @@ export function renderMarkdown(report: BenchReport): string {
     }
   }
 
-  const lookup = lookupIn(report.measurements);
-  lines.push('');
   lines.push(
-    'Worldkit against the upstream World of the same kind, from the medians above (× > 1: Worldkit is better):',
+    ...ratioSection(
+      'Worldkit against the upstream World of the same kind, from the medians above (× > 1: Worldkit is better):',
+      report.measurements,
+      PAIRS.map(({ backend, worldkit, upstream }) => ({
+        heading: backend,
+        ours: worldkit,
+        theirs: upstream,
+      })),
+      ({ ratio }) => `${ratio.toFixed(2)}×`,
+    ),
   );
-  lines.push('');
-  lines.push(`| measurement | ${PAIRS.map((pair) => pair.backend).join(' | ')} |`);
-  lines.push(`|---|${PAIRS.map(() => '---:').join('|')}|`);
-  for (const measurement of report.measurements) {
-    for (const metric of measurement.metrics) {
-      if (metric.unit.startsWith('%')) continue;
-      const cells = PAIRS.map(({ worldkit, upstream }) => {
-        const ours = lookup(measurement.id, metric.id, worldkit);
-        const theirs = lookup(measurement.id, metric.id, upstream);
-        if (ours === undefined || theirs === undefined || ours === 0 || theirs === 0) return '';
-        return `${(metric.better === 'higher' ? ours / theirs : theirs / ours).toFixed(2)}×`;
-      });
-      if (cells.every((value) => value === '')) continue;
-      const title =
-        measurement.metrics.length > 1
-          ? `${measurement.title}: ${metric.title}`
-          : measurement.title;
-      lines.push(`| ${title} | ${cells.join(' | ')} |`);
-    }
+  if (report.baseline) {
+    const { revision, sha } = report.baseline;
+    lines.push(
+      ...ratioSection(
+        `This tree against the same Worlds built at \`${revision}\` (${sha}), from the medians ` +
+          'above (× > 1: this tree is better; rates current / baseline, times baseline / ' +
+          'current; in brackets the 25th–75th percentile of the ratio taken round by round):',
+        report.measurements,
+        baselinePairs(subjects.map((subject) => subject.id)).map(({ current, baseline }) => ({
+          heading: `${current} vs @${parseBaselineSubjectId(baseline)!.shortSha}`,
+          ours: current,
+          theirs: baseline,
+        })),
+        ({ ratio, perRound }) =>
+          `${ratio.toFixed(2)}×${perRound ? ` (${perRound.p25.toFixed(2)}–${perRound.p75.toFixed(2)})` : ''}`,
+      ),
+    );
   }
 
   lines.push('');

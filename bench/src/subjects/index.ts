@@ -1,5 +1,6 @@
+import { besideCurrent } from '../baseline/ids.js';
 import { pgbenchSubject, redisBenchmarkSubject } from './raw.js';
-import type { Subject } from './types.js';
+import type { Subject, WorldSubject } from './types.js';
 import {
   memoryWorld,
   upstreamLocal,
@@ -10,19 +11,25 @@ import {
   worldkitRedis,
 } from './worlds.js';
 
-/** Every subject, in table order: the lower bound, then each backend's Worldkit, upstream, raw. */
-export function allSubjects(): Subject[] {
-  return [
-    memoryWorld,
-    worldkitLocal,
-    upstreamLocal,
-    worldkitPostgres,
-    upstreamPostgres,
-    pgbenchSubject(),
-    worldkitRedis,
-    upstreamRedis,
-    redisBenchmarkSubject(),
-  ];
+/**
+ * Every subject, in table order: the lower bound, then each backend's Worldkit (followed by its
+ * baseline builds, if any), upstream, raw.
+ */
+export function allSubjects(baselines: WorldSubject[] = []): Subject[] {
+  return besideCurrent<Subject>(
+    [
+      memoryWorld,
+      worldkitLocal,
+      upstreamLocal,
+      worldkitPostgres,
+      upstreamPostgres,
+      pgbenchSubject(),
+      worldkitRedis,
+      upstreamRedis,
+      redisBenchmarkSubject(),
+    ],
+    baselines,
+  );
 }
 
 export type { RawAppendSubject, Subject, WorldSubject } from './types.js';

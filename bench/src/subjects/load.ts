@@ -4,9 +4,10 @@ import { SubjectUnavailableError } from './types.js';
 export type WorldFactory = (options?: Record<string, unknown>) => World;
 
 /**
- * Imports a World package and finds its factory the way the runtime does (the module itself, its
- * default export, then `createWorld`). A package that is not installed yet makes the subject
- * unavailable rather than failing the bench: Worlds land one by one.
+ * Imports a World package (or a built entry by its file: URL) and finds its factory the way the
+ * runtime does (the module itself, its default export, then `createWorld`). A package that is not
+ * installed yet makes the subject unavailable rather than failing the bench: Worlds land one by
+ * one.
  */
 export async function loadWorldFactory(
   specifier: string,
@@ -21,7 +22,8 @@ export async function loadWorldFactory(
       .split('/')
       .slice(0, specifier.startsWith('@') ? 2 : 1)
       .join('/');
-    if (code === 'ERR_MODULE_NOT_FOUND' && String(error).includes(packageName)) {
+    const bare = !specifier.startsWith('file:');
+    if (bare && code === 'ERR_MODULE_NOT_FOUND' && String(error).includes(packageName)) {
       throw new SubjectUnavailableError(
         `${specifier} is not installed: add it to bench/package.json once it is on main`,
       );

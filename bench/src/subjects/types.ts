@@ -3,8 +3,11 @@ import type { World } from '@worldkit/world';
 /** The storage family a subject belongs to: ratios compare subjects of the same backend. */
 export type Backend = 'memory' | 'local' | 'postgres' | 'redis';
 
-/** Worldkit's own Worlds, the upstream Worlds users would pick instead, or a reference point. */
-export type Family = 'worldkit' | 'upstream' | 'reference' | 'raw';
+/**
+ * Worldkit's own Worlds, the same Worlds built from another revision (`--baseline`), the upstream
+ * Worlds users would pick instead, or a reference point.
+ */
+export type Family = 'worldkit' | 'baseline' | 'upstream' | 'reference' | 'raw';
 
 export interface OpenOptions {
   /** Names the isolated data (temp dir, schema, prefix) so leftovers are traceable. */

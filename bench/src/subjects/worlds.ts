@@ -15,9 +15,9 @@ import {
   withPostgres,
   withRedis,
 } from '../services.js';
-import { loadWorldFactory, withEnv } from './load.js';
+import { loadWorldFactory, type WorldFactory, withEnv } from './load.js';
 import { opened } from './opened.js';
-import type { OpenOptions, RuntimeTarget, WorldSubject } from './types.js';
+import type { Family, OpenOptions, RuntimeTarget, WorldSubject } from './types.js';
 import {
   upstreamPostgresDispose,
   upstreamPostgresOpen,
@@ -37,12 +37,6 @@ async function temporaryDirectory(label: string) {
 }
 
 const require = createRequire(import.meta.url);
-
-/**
- * The WORKFLOW_TARGET_WORLD value for a package: its entry resolved from here, as an absolute
- * path, so the e2e app loads the very build the API measurements use.
- */
-const resolvedEntry = (specifier: string) => () => require.resolve(specifier);
 
 const localRuntime = (name: string, module: () => string): RuntimeTarget => ({
   name,
@@ -80,25 +74,56 @@ export const memoryWorld: WorldSubject = {
   },
 };
 
-export const worldkitLocal: WorldSubject = {
-  kind: 'world',
-  id: 'worldkit-local',
-  label: '@worldkit/world-local',
-  backend: 'local',
+/**
+ * Where a Worldkit World's build comes from: this checkout's dependency, or another revision's
+ * build (a baseline). Both are measured with the same isolation, only the code differs.
+ */
+export interface WorldkitBuild {
+  id: string;
+  label: string;
+  family: Family;
+  load(): Promise<WorldFactory>;
+  /** The WORKFLOW_TARGET_WORLD value for the e2e app: the package's entry, as an absolute path. */
+  runtimeModule(): string;
+}
+
+/**
+ * The build this checkout depends on (bench/package.json's `workspace:^`). Its runtime entry is
+ * resolved from here, so the e2e app loads the very build the API measurements use.
+ */
+const currentBuild = (id: string, packageName: string): WorldkitBuild => ({
+  id,
+  label: packageName,
   family: 'worldkit',
-  prepare: async () => {
-    await loadWorldFactory('@worldkit/world-local');
-  },
-  async open({ label, queueBaseUrl }) {
-    const create = await loadWorldFactory('@worldkit/world-local');
-    const { directory, remove } = await temporaryDirectory(`wk_local_${label}`);
-    const world = withEnv({ WORKFLOW_LOCAL_DATA_DIR: directory }, () =>
-      create({ dataDir: directory, ...(queueBaseUrl ? { baseUrl: queueBaseUrl } : {}) }),
-    );
-    return opened(world, remove);
-  },
-  runtime: localRuntime('worldkit-local', resolvedEntry('@worldkit/world-local')),
-};
+  load: () => loadWorldFactory(packageName),
+  runtimeModule: () => require.resolve(packageName),
+});
+
+export function worldkitLocalSubject(build: WorldkitBuild): WorldSubject {
+  return {
+    kind: 'world',
+    id: build.id,
+    label: build.label,
+    backend: 'local',
+    family: build.family,
+    prepare: async () => {
+      await build.load();
+    },
+    async open({ label, queueBaseUrl }) {
+      const create = await build.load();
+      const { directory, remove } = await temporaryDirectory(`wk_local_${label}`);
+      const world = withEnv({ WORKFLOW_LOCAL_DATA_DIR: directory }, () =>
+        create({ dataDir: directory, ...(queueBaseUrl ? { baseUrl: queueBaseUrl } : {}) }),
+      );
+      return opened(world, remove);
+    },
+    runtime: localRuntime(build.id, build.runtimeModule),
+  };
+}
+
+export const worldkitLocal = worldkitLocalSubject(
+  currentBuild('worldkit-local', '@worldkit/world-local'),
+);
 
 export const upstreamLocal: WorldSubject = {
   kind: 'world',
@@ -120,44 +145,50 @@ export const upstreamLocal: WorldSubject = {
   runtime: localRuntime('upstream-local', () => 'local'),
 };
 
-export const worldkitPostgres: WorldSubject = {
-  kind: 'world',
-  id: 'worldkit-postgres',
-  label: '@worldkit/world-postgres',
-  backend: 'postgres',
-  family: 'worldkit',
-  prepare: async () => {
-    await loadWorldFactory('@worldkit/world-postgres');
-    await withPostgres(async () => {});
-  },
-  async open({ label, queueBaseUrl }) {
-    const create = await loadWorldFactory('@worldkit/world-postgres');
-    const schema = uniqueName(`wk_pg_${label}`);
-    const url = postgresUrl();
-    const world = withEnv({ WORKFLOW_POSTGRES_URL: url, WORKFLOW_POSTGRES_SCHEMA: schema }, () =>
-      create({
-        connectionString: url,
-        schema,
-        ...(queueBaseUrl ? { baseUrl: queueBaseUrl } : {}),
-      }),
-    );
-    return opened(world, () => dropSchema(schema));
-  },
-  runtime: {
-    name: 'worldkit-postgres',
-    get module() {
-      return require.resolve('@worldkit/world-postgres');
+export function worldkitPostgresSubject(build: WorldkitBuild): WorldSubject {
+  return {
+    kind: 'world',
+    id: build.id,
+    label: build.label,
+    backend: 'postgres',
+    family: build.family,
+    prepare: async () => {
+      await build.load();
+      await withPostgres(async () => {});
     },
-    multiProcess: true,
-    async provision(label) {
-      const schema = uniqueName(`rt_wk_pg_${label}`);
-      return {
-        env: { WORKFLOW_POSTGRES_URL: postgresUrl(), WORKFLOW_POSTGRES_SCHEMA: schema },
-        cleanup: () => dropSchema(schema),
-      };
+    async open({ label, queueBaseUrl }) {
+      const create = await build.load();
+      const schema = uniqueName(`wk_pg_${label}`);
+      const url = postgresUrl();
+      const world = withEnv({ WORKFLOW_POSTGRES_URL: url, WORKFLOW_POSTGRES_SCHEMA: schema }, () =>
+        create({
+          connectionString: url,
+          schema,
+          ...(queueBaseUrl ? { baseUrl: queueBaseUrl } : {}),
+        }),
+      );
+      return opened(world, () => dropSchema(schema));
     },
-  },
-};
+    runtime: {
+      name: build.id,
+      get module() {
+        return build.runtimeModule();
+      },
+      multiProcess: true,
+      async provision(label) {
+        const schema = uniqueName(`rt_wk_pg_${label}`);
+        return {
+          env: { WORKFLOW_POSTGRES_URL: postgresUrl(), WORKFLOW_POSTGRES_SCHEMA: schema },
+          cleanup: () => dropSchema(schema),
+        };
+      },
+    },
+  };
+}
+
+export const worldkitPostgres = worldkitPostgresSubject(
+  currentBuild('worldkit-postgres', '@worldkit/world-postgres'),
+);
 
 export const upstreamPostgres: WorldSubject = {
   kind: 'world',
@@ -175,40 +206,60 @@ async function deleteRedisPrefix(prefix: string): Promise<void> {
   await withRedis((client) => deleteRedisKeys(client, `${prefix}*`));
 }
 
-export const worldkitRedis: WorldSubject = {
-  kind: 'world',
-  id: 'worldkit-redis',
-  label: '@worldkit/world-redis',
-  backend: 'redis',
-  family: 'worldkit',
-  prepare: async () => {
-    await loadWorldFactory('@worldkit/world-redis');
-    await withRedis(async () => {});
-  },
-  async open({ label, queueBaseUrl }) {
-    const create = await loadWorldFactory('@worldkit/world-redis');
-    const prefix = uniqueName(`wk_redis_${label}`);
-    const url = redisUrl();
-    const world = withEnv({ WORKFLOW_REDIS_URL: url, WORKFLOW_REDIS_PREFIX: prefix }, () =>
-      create({ url, prefix, ...(queueBaseUrl ? { baseUrl: queueBaseUrl } : {}) }),
-    );
-    return opened(world, () => deleteRedisPrefix(prefix));
-  },
-  runtime: {
-    name: 'worldkit-redis',
-    get module() {
-      return require.resolve('@worldkit/world-redis');
+export function worldkitRedisSubject(build: WorldkitBuild): WorldSubject {
+  return {
+    kind: 'world',
+    id: build.id,
+    label: build.label,
+    backend: 'redis',
+    family: build.family,
+    prepare: async () => {
+      await build.load();
+      await withRedis(async () => {});
     },
-    multiProcess: true,
-    async provision(label) {
-      const prefix = uniqueName(`rt_wk_redis_${label}`);
-      return {
-        env: { WORKFLOW_REDIS_URL: redisUrl(), WORKFLOW_REDIS_PREFIX: prefix },
-        cleanup: () => deleteRedisPrefix(prefix),
-      };
+    async open({ label, queueBaseUrl }) {
+      const create = await build.load();
+      const prefix = uniqueName(`wk_redis_${label}`);
+      const url = redisUrl();
+      const world = withEnv({ WORKFLOW_REDIS_URL: url, WORKFLOW_REDIS_PREFIX: prefix }, () =>
+        create({ url, prefix, ...(queueBaseUrl ? { baseUrl: queueBaseUrl } : {}) }),
+      );
+      return opened(world, () => deleteRedisPrefix(prefix));
     },
+    runtime: {
+      name: build.id,
+      get module() {
+        return build.runtimeModule();
+      },
+      multiProcess: true,
+      async provision(label) {
+        const prefix = uniqueName(`rt_wk_redis_${label}`);
+        return {
+          env: { WORKFLOW_REDIS_URL: redisUrl(), WORKFLOW_REDIS_PREFIX: prefix },
+          cleanup: () => deleteRedisPrefix(prefix),
+        };
+      },
+    },
+  };
+}
+
+export const worldkitRedis = worldkitRedisSubject(
+  currentBuild('worldkit-redis', '@worldkit/world-redis'),
+);
+
+/**
+ * The Worldkit Worlds by package: what a baseline build is searched for, and how each becomes a
+ * subject.
+ */
+export const WORLDKIT_WORLDS = [
+  { id: 'worldkit-local', packageName: '@worldkit/world-local', subject: worldkitLocalSubject },
+  {
+    id: 'worldkit-postgres',
+    packageName: '@worldkit/world-postgres',
+    subject: worldkitPostgresSubject,
   },
-};
+  { id: 'worldkit-redis', packageName: '@worldkit/world-redis', subject: worldkitRedisSubject },
+] as const;
 
 export const upstreamRedis: WorldSubject = {
   kind: 'world',
