@@ -9,16 +9,30 @@ export interface Migration {
   name: string;
   sql: string;
   checksum: string;
+  /**
+   * A repeatable migration (`sql/repeatable/`, generated code such as the rule functions) is
+   * applied after the numbered ones, and again whenever its contents change; a numbered one is
+   * applied once and must never change.
+   */
+  repeatable: boolean;
 }
 
 /** The SQL files shipped with the package (`sql/`), in the order they apply. */
 export function loadMigrations(directory = defaultMigrationsDirectory()): Migration[] {
+  return [
+    ...sqlFiles(directory, /^\d{4}_[a-z0-9_]+\.sql$/, '', false),
+    ...sqlFiles(`${directory}/repeatable`, /^[a-z0-9_]+\.sql$/, 'repeatable/', true),
+  ];
+}
+
+function sqlFiles(directory: string, pattern: RegExp, prefix: string, repeatable: boolean) {
   return readdirSync(directory)
-    .filter((file) => /^\d{4}_[a-z0-9_]+\.sql$/.test(file))
+    .filter((file) => pattern.test(file))
     .sort()
-    .map((name) => {
-      const sql = readFileSync(`${directory}/${name}`, 'utf8');
-      return { name, sql, checksum: createHash('sha256').update(sql).digest('hex') };
+    .map((file): Migration => {
+      const sql = readFileSync(`${directory}/${file}`, 'utf8');
+      const checksum = createHash('sha256').update(sql).digest('hex');
+      return { name: `${prefix}${file}`, sql, checksum, repeatable };
     });
 }
 
@@ -47,9 +61,10 @@ export async function migrationStatus(
     `SELECT name, checksum FROM ${quoteIdent(schema)}.schema_migrations ORDER BY name`,
   );
   const applied = new Map(rows.map((row) => [row.name, row.checksum]));
+  const current = (m: Migration) => applied.get(m.name) === m.checksum;
   for (const migration of migrations) {
     const checksum = applied.get(migration.name);
-    if (checksum !== undefined && checksum !== migration.checksum) {
+    if (!migration.repeatable && checksum !== undefined && checksum !== migration.checksum) {
       throw new WorkflowWorldError(
         `migration ${migration.name} in schema "${schema}" was applied with different contents (checksum ${checksum}, this package has ${migration.checksum}): the schema belongs to another version of @worldkit/world-postgres`,
         { status: 500, code: 'MIGRATION_MISMATCH' },
@@ -57,8 +72,8 @@ export async function migrationStatus(
     }
   }
   return {
-    applied: migrations.filter((m) => applied.has(m.name)).map((m) => m.name),
-    pending: migrations.filter((m) => !applied.has(m.name)).map((m) => m.name),
+    applied: migrations.filter(current).map((m) => m.name),
+    pending: migrations.filter((m) => !current(m)).map((m) => m.name),
   };
 }
 
@@ -106,7 +121,8 @@ export async function migrate(
           await client.query(`SET LOCAL search_path TO ${quoteIdent(schema)}`);
           await client.query(migration.sql);
           await client.query(
-            `INSERT INTO ${quoteIdent(schema)}.schema_migrations (name, checksum) VALUES ($1, $2)`,
+            `INSERT INTO ${quoteIdent(schema)}.schema_migrations (name, checksum) VALUES ($1, $2)
+             ON CONFLICT (name) DO UPDATE SET checksum = excluded.checksum, applied_at = now()`,
             [migration.name, migration.checksum],
           );
           await client.query('COMMIT');

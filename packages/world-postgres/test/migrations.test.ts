@@ -77,6 +77,26 @@ describe('migrations', () => {
     }
   });
 
+  it('apply a repeatable migration again when its contents change, and only then', async () => {
+    const schema = newSchema();
+    const pool = new pg.Pool({ connectionString: DATABASE_URL, max: 1 });
+    try {
+      await migrate(pool, schema);
+      expect(await migrate(pool, schema)).toEqual([]);
+      const repeatable = loadMigrations().filter((m) => m.repeatable);
+      expect(repeatable.map((m) => m.name)).toContain('repeatable/event_rules.sql');
+      // A schema migrated by an earlier version of the generated rules.
+      await admin.query(
+        `UPDATE "${schema}".schema_migrations SET checksum = 'earlier' WHERE name = $1`,
+        ['repeatable/event_rules.sql'],
+      );
+      expect(await migrate(pool, schema)).toEqual(['repeatable/event_rules.sql']);
+      expect(await migrate(pool, schema)).toEqual([]);
+    } finally {
+      await pool.end();
+    }
+  });
+
   it('run on first use, and say what to run when automatic migration is off', async () => {
     const schema = newSchema();
     const manual = createWorld({ connectionString: DATABASE_URL, schema, migrate: false });

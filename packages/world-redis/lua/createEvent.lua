@@ -1,8 +1,9 @@
 --[[
 events.create: validate one event against the run's state, append it and update the entities it
-touches, atomically. This is the reference state machine of @worldkit/world (transition.ts)
-re-expressed in Lua; the order of the checks is the same: run existence (with the resilient-start
-bootstrap), spec version, the two fences, then the event's own rules. Every check runs before the
+touches, atomically. The checks run in the reference state machine's order: run existence (with
+the resilient-start bootstrap), spec version, the two fences, then the event's own rules, which
+are generated from the rules table of @worldkit/world into includes/rules.lua. This script loads
+the facts those rules read and writes what an applied event changes. Every check runs before the
 first write, so a refusal writes nothing.
 
 KEYS[1]  <run scope>run      the run hash; the run scope prefix is derived from it
@@ -13,10 +14,10 @@ ARGV[5] stateUpdatedAt or ''  [6] lastKnownEventId or ''  [7] 16 random ULID cha
 ARGV[8] the event's stored record (CBOR, encoded by the client)
 ARGV[9..] per event type, see the handlers.
 
-Each event's rules are a branch of one if-chain (a function per event would be allocated again
+Each event's writes are a branch of one if-chain (a function per event would be allocated again
 on every call, as every function statement of a script is).
 
-Replies {'ERR', code, detail} for a refusal, or
+Replies {'ERR', code, message, detail} for a refusal, or
 {'OK', 'applied'|'unchanged', n, eventId_1..eventId_n, entityKind, entity hash fields...}
 where entityKind is run, step, hook, wait, conflict (followed by the holder's run id) or none.
 ]]
@@ -24,6 +25,7 @@ where entityKind is run, step, hook, wait, conflict (followed by the holder's ru
 --- @include "includes/ulid.lua"
 --- @include "includes/cbor.lua"
 --- @include "includes/time.lua"
+--- @include "includes/rules.lua"
 
 local run_key = KEYS[1]
 local R = string.sub(run_key, 1, #run_key - 3)
@@ -41,10 +43,8 @@ local record = ARGV[8]
 local SPEC_VERSION_CURRENT = 3
 local now = server_now_ms()
 
-local TERMINAL = { completed = true, failed = true, cancelled = true }
-
-local function reject(code, detail)
-  return { 'ERR', code, detail or '' }
+local function reject(code, message, detail)
+  return { 'ERR', code, message or '', detail or '' }
 end
 
 -- ── the run's state ─────────────────────────────────────────────────────────────────────────
@@ -67,11 +67,12 @@ end
 local function check_fences(state)
   local marker = state and state.marker or nil
   if state_updated_at and marker and state_updated_at < marker then
-    return reject('PRECONDITION_FAILED', ms_string(marker))
+    return reject('PRECONDITION_FAILED', 'run ' .. run_id .. ' received an external event at ' ..
+      ms_string(marker) .. ", after the writer's snapshot at " .. ARGV[5])
   end
   local last = state and state.last or nil
   if last_known_event_id and last_known_event_id ~= last then
-    return reject('FENCE_CONFLICT', last or '')
+    return reject('FENCE_CONFLICT', '', last)
   end
   return nil
 end
@@ -154,22 +155,11 @@ local function release_run_resources()
   redis.call('DEL', R .. 'waits')
 end
 
-local function finish_run(status, field, value, at)
-  local ms = ms_string(at)
-  redis.call('HSET', run_key, 'status', status, 'completed', ms, 'updated', ms)
-  if field then
-    redis.call('HSET', run_key, field, value)
-  end
-  set_run_status(run.status, status)
-  release_run_resources()
-end
-
 local function applied(kind, entity_key, extra)
   local last = appended[#appended]
   local seq = run.seq + #appended
   redis.call('HSET', run_key, 'last', last, 'seq', seq)
-  if state_updated_at == nil and
-      (last_appended_type == 'hook_received' or last_appended_type == 'step_completed') then
+  if state_updated_at == nil and rule_external(last_appended_type) then
     redis.call('HSET', run_key, 'marker', ms_string(ulid_decode_time(string.sub(last, -26))))
   end
   local reply = { 'OK', 'applied', tostring(#appended) }
@@ -195,13 +185,6 @@ local function unchanged_run()
   return reply
 end
 
-local function run_not_terminal()
-  if TERMINAL[run.status] then
-    return reject('CONFLICT', 'run ' .. run_id .. ' is already ' .. run.status)
-  end
-  return nil
-end
-
 -- ── the touched entity ──────────────────────────────────────────────────────────────────────
 
 local step_key = R .. 'step:' .. correlation_id
@@ -216,34 +199,42 @@ local function load_step()
   return { status = step[1], attempt = tonumber(step[2]), started = step[3], retry = step[4] }
 end
 
-local function step_not_found()
-  return reject('NOT_FOUND', 'step')
+
+-- The touched entity's status as the rules read it (nil: it does not exist). A hook is 'active',
+-- or 'disposed' once deleted: its id stays used for the rest of the run.
+local function entity_status_of(step)
+  local kind = string.sub(event_type, 1, 4)
+  if kind == 'run_' then
+    return run and run.status or nil
+  elseif kind == 'step' then
+    return step and step.status or nil
+  elseif kind == 'hook' then
+    if redis.call('EXISTS', hook_key) == 1 then
+      return 'active'
+    end
+    if redis.call('SISMEMBER', R .. 'hooks-ever', correlation_id) == 1 then
+      return 'disposed'
+    end
+    return nil
+  end
+  return redis.call('HGET', wait_key, 'status') or nil
 end
 
-local function step_not_terminal(step)
-  if TERMINAL[step.status] then
-    return reject('CONFLICT', 'step ' .. correlation_id .. ' is already ' .. step.status)
+local function refusal(entity_status, step)
+  local code, message, detail = rule_refusal(event_type, run_id, correlation_id,
+    run and run.status or nil, entity_status, step and tonumber(step.retry) or nil, now)
+  if code then
+    return reject(code, message, detail)
   end
   return nil
 end
 
--- Once the run is terminal, only a step already running may still start over or fail.
-local function step_may_finish_or_start(step)
-  if TERMINAL[run.status] and step.status ~= 'running' then
-    return reject('RUN_EXPIRED',
-      'run ' .. run_id .. ' is ' .. run.status .. '; step ' .. correlation_id .. ' is ' .. step.status)
-  end
-  return nil
-end
-
--- ── dispatch: the run's existence, spec version and fences, then the event's own rules
+-- ── the run's existence, spec version and fences, then the event's own rules ───────────────
 
 if event_type == 'run_created' then
   -- ARGV[9] deploymentId [10] workflowName [11] input [12] executionContext or ''
-  if run then
-    return reject('CONFLICT', 'run ' .. run_id .. ' already exists')
-  end
-  local refused = check_fences(nil)
+  -- Its own rule comes before the fences: a run that exists cannot be fenced as new.
+  local refused = refusal(entity_status_of(nil), nil) or check_fences(nil)
   if refused then return refused end
   local _, at = append('run_created', record)
   create_run(ARGV[9], ARGV[10], ARGV[11], ARGV[12], spec_version, at)
@@ -262,111 +253,80 @@ if not run then
   create_run(ARGV[10], ARGV[11], ARGV[12], ARGV[13], spec_version, at)
 else
   if run.spec > SPEC_VERSION_CURRENT then
-    return reject('RUN_NOT_SUPPORTED', tostring(run.spec))
+    return reject('RUN_NOT_SUPPORTED', '', tostring(run.spec))
   end
   local refused = check_fences(run)
   if refused then return refused end
 end
 
+local step = string.sub(event_type, 1, 5) == 'step_' and load_step() or nil
+local entity_status = entity_status_of(step)
+local refused = refusal(entity_status, step)
+if refused then return refused end
+if rule_unchanged(event_type, run.status, entity_status) then
+  return unchanged_run()
+end
+local becomes = rule_becomes(event_type)
+
+-- ── what an applied event writes ────────────────────────────────────────────────────────────
+
 if event_type == 'run_started' then
   -- ARGV[9] '1' when the event carries bootstrap data: [10] deploymentId [11] workflowName
   -- [12] input [13] executionContext or '' [14] the synthetic run_created record
-  if TERMINAL[run.status] then
-    return reject('RUN_EXPIRED', 'run ' .. run_id .. ' is already ' .. run.status)
-  end
-  if run.status == 'running' then
-    return unchanged_run()
-  end
   local _, at = append('run_started', record)
   local ms = ms_string(at)
-  redis.call('HSET', run_key, 'status', 'running', 'updated', ms, 'started', run.started or ms)
-  set_run_status(run.status, 'running')
+  redis.call('HSET', run_key, 'status', becomes, 'updated', ms, 'started', run.started or ms)
+  set_run_status(run.status, becomes)
   return applied('run', run_key)
-elseif event_type == 'run_completed' then
-  -- ARGV[9] output
-  local refused = run_not_terminal()
-  if refused then return refused end
-  local _, at = append('run_completed', record)
-  finish_run('completed', 'output', ARGV[9], at)
-  return applied('run', run_key)
-elseif event_type == 'run_failed' then
-  -- ARGV[9] the structured error
-  local refused = run_not_terminal()
-  if refused then return refused end
-  local _, at = append('run_failed', record)
-  finish_run('failed', 'error', ARGV[9], at)
-  return applied('run', run_key)
-elseif event_type == 'run_cancelled' then
-  -- Cancelling twice is a no-op, so a terminal event stays the last run event.
-  if run.status == 'cancelled' then
-    return unchanged_run()
+elseif rule_ends_run(event_type) then
+  -- run_completed: ARGV[9] output; run_failed: ARGV[9] the structured error
+  local _, at = append(event_type, record)
+  local ms = ms_string(at)
+  redis.call('HSET', run_key, 'status', becomes, 'completed', ms, 'updated', ms)
+  if event_type == 'run_completed' then
+    redis.call('HSET', run_key, 'output', ARGV[9])
+  elseif event_type == 'run_failed' then
+    redis.call('HSET', run_key, 'error', ARGV[9])
   end
-  local refused = run_not_terminal()
-  if refused then return refused end
-  local _, at = append('run_cancelled', record)
-  finish_run('cancelled', nil, nil, at)
+  set_run_status(run.status, becomes)
+  release_run_resources()
   return applied('run', run_key)
 elseif event_type == 'step_created' then
   -- ARGV[9] stepName [10] input
-  local refused = run_not_terminal()
-  if refused then return refused end
-  if redis.call('EXISTS', step_key) == 1 then
-    return reject('CONFLICT', 'step ' .. correlation_id .. ' already exists in run ' .. run_id)
-  end
   local id, at = append('step_created', record)
   local ms = ms_string(at)
-  redis.call('HSET', step_key, 'name', ARGV[9], 'status', 'pending', 'attempt', '0',
+  redis.call('HSET', step_key, 'name', ARGV[9], 'status', becomes, 'attempt', '0',
     'input', ARGV[10], 'created', ms, 'updated', ms, 'spec', spec_version, 'ev', id)
   redis.call('ZADD', R .. 'steps', 0, id .. ' ' .. correlation_id)
   index_correlation()
   return applied('step', step_key)
 elseif event_type == 'step_started' then
-  local step = load_step()
-  if not step then return step_not_found() end
-  local refused = step_not_terminal(step) or step_may_finish_or_start(step)
-  if refused then return refused end
-  if step.retry and tonumber(step.retry) > now then
-    local seconds = math.max(1, math.ceil((tonumber(step.retry) - now) / 1000))
-    return reject('TOO_EARLY', tostring(seconds))
-  end
   local _, at = append('step_started', record)
   local ms = ms_string(at)
-  redis.call('HSET', step_key, 'status', 'running', 'attempt', tostring(step.attempt + 1),
+  redis.call('HSET', step_key, 'status', becomes, 'attempt', tostring(step.attempt + 1),
     'updated', ms, 'started', step.started or ms)
   redis.call('HDEL', step_key, 'retry')
   return applied('step', step_key)
 elseif event_type == 'step_completed' then
   -- ARGV[9] output
-  local step = load_step()
-  if not step then return step_not_found() end
-  local refused = step_not_terminal(step)
-  if refused then return refused end
   local _, at = append('step_completed', record)
   local ms = ms_string(at)
-  redis.call('HSET', step_key, 'status', 'completed', 'output', ARGV[9], 'completed', ms,
+  redis.call('HSET', step_key, 'status', becomes, 'output', ARGV[9], 'completed', ms,
     'updated', ms)
   redis.call('HDEL', step_key, 'retry', 'error')
   return applied('step', step_key)
 elseif event_type == 'step_failed' then
   -- ARGV[9] the structured error
-  local step = load_step()
-  if not step then return step_not_found() end
-  local refused = step_not_terminal(step) or step_may_finish_or_start(step)
-  if refused then return refused end
   local _, at = append('step_failed', record)
   local ms = ms_string(at)
-  redis.call('HSET', step_key, 'status', 'failed', 'error', ARGV[9], 'completed', ms,
+  redis.call('HSET', step_key, 'status', becomes, 'error', ARGV[9], 'completed', ms,
     'updated', ms)
   redis.call('HDEL', step_key, 'retry')
   return applied('step', step_key)
 elseif event_type == 'step_retrying' then
   -- ARGV[9] the structured error [10] retryAfter (ms) or ''
-  local step = load_step()
-  if not step then return step_not_found() end
-  local refused = step_not_terminal(step)
-  if refused then return refused end
   local _, at = append('step_retrying', record)
-  redis.call('HSET', step_key, 'status', 'pending', 'error', ARGV[9], 'updated', ms_string(at))
+  redis.call('HSET', step_key, 'status', becomes, 'error', ARGV[9], 'updated', ms_string(at))
   if ARGV[10] ~= '' then
     redis.call('HSET', step_key, 'retry', ARGV[10])
   else
@@ -375,12 +335,6 @@ elseif event_type == 'step_retrying' then
   return applied('step', step_key)
 elseif event_type == 'hook_created' then
   -- ARGV[9] token [10] metadata or '' [11] isWebhook '1' or '0'
-  local refused = run_not_terminal()
-  if refused then return refused end
-  if redis.call('SISMEMBER', R .. 'hooks-ever', correlation_id) == 1 or
-      redis.call('EXISTS', hook_key) == 1 then
-    return reject('CONFLICT', 'hook ' .. correlation_id .. ' already exists in run ' .. run_id)
-  end
   local token = ARGV[9]
   local token_hash = redis.sha1hex(token)
   local token_key = G .. 'token:' .. token_hash
@@ -412,44 +366,25 @@ elseif event_type == 'hook_created' then
   index_correlation()
   return applied('hook', hook_key)
 elseif event_type == 'hook_received' then
-  -- Hooks are deleted on dispose and when their run terminates: both read as "not found".
-  if redis.call('EXISTS', hook_key) == 0 then
-    return reject('HOOK_NOT_FOUND', correlation_id)
-  end
   append('hook_received', record)
   return applied('none')
 elseif event_type == 'hook_disposed' then
-  if redis.call('EXISTS', hook_key) == 0 then
-    return reject('HOOK_NOT_FOUND', correlation_id)
-  end
   append('hook_disposed', record)
   delete_hook(correlation_id)
   return applied('none')
 elseif event_type == 'wait_created' then
   -- ARGV[9] resumeAt (ms)
-  local refused = run_not_terminal()
-  if refused then return refused end
-  if redis.call('EXISTS', wait_key) == 1 then
-    return reject('CONFLICT', 'wait ' .. run_id .. '-' .. correlation_id .. ' already exists')
-  end
   local _, at = append('wait_created', record)
   local ms = ms_string(at)
-  redis.call('HSET', wait_key, 'status', 'waiting', 'resume', ARGV[9], 'created', ms,
+  redis.call('HSET', wait_key, 'status', becomes, 'resume', ARGV[9], 'created', ms,
     'updated', ms, 'spec', spec_version)
   redis.call('SADD', R .. 'waits', correlation_id)
   index_correlation()
   return applied('wait', wait_key)
 elseif event_type == 'wait_completed' then
-  local status = redis.call('HGET', wait_key, 'status')
-  if not status then
-    return reject('NOT_FOUND', 'wait')
-  end
-  if status == 'completed' then
-    return reject('CONFLICT', 'wait ' .. run_id .. '-' .. correlation_id .. ' is already completed')
-  end
   local _, at = append('wait_completed', record)
   local ms = ms_string(at)
-  redis.call('HSET', wait_key, 'status', 'completed', 'completed', ms, 'updated', ms)
+  redis.call('HSET', wait_key, 'status', becomes, 'completed', ms, 'updated', ms)
   return applied('wait', wait_key)
 end
 

@@ -7,8 +7,6 @@
  * one hierarchy under `WorkflowWorldError` so that `instanceof` works inside one realm.
  */
 
-import { SPEC_VERSION_CURRENT } from './world.js';
-
 export interface WorkflowWorldErrorOptions {
   status?: number;
   code?: string;
@@ -221,62 +219,4 @@ export function hasName(error: unknown, name: string): boolean {
 
 function hasNameAndCode(error: unknown, name: string, code: string): boolean {
   return hasName(error, name) && (error as { code?: unknown }).code === code;
-}
-
-/**
- * The stable codes of refusals, for backends that decide transitions natively (a PL/pgSQL
- * function, a Lua script) and report them as data. `worldErrorFromCode` turns one back into the
- * typed error the reference state machine would have thrown.
- */
-export type RejectionCode =
-  | 'CONFLICT'
-  | 'FENCE_CONFLICT'
-  | 'RUN_EXPIRED'
-  | 'PRECONDITION_FAILED'
-  | 'TOO_EARLY'
-  | 'RUN_NOT_FOUND'
-  | 'HOOK_NOT_FOUND'
-  | 'NOT_FOUND'
-  | 'RUN_NOT_SUPPORTED';
-
-export interface RejectionDetails {
-  runId: string;
-  message?: string;
-  /** TOO_EARLY: seconds left. */
-  retryAfter?: number;
-  /** FENCE_CONFLICT: the fence the writer sent and the run's newest event id. */
-  expectedEventId?: string;
-  actualEventId?: string;
-  /** HOOK_NOT_FOUND / NOT_FOUND: what was looked up. */
-  id?: string;
-  kind?: 'step' | 'event' | 'wait';
-  /** RUN_NOT_SUPPORTED: the run's spec version. */
-  specVersion?: number;
-}
-
-export function worldErrorFromCode(
-  code: RejectionCode,
-  details: RejectionDetails,
-): WorkflowWorldError {
-  const message = details.message ?? `${code} on run ${details.runId}`;
-  switch (code) {
-    case 'CONFLICT':
-      return new EntityConflictError(message);
-    case 'FENCE_CONFLICT':
-      return new FenceConflictError(details.runId, details.expectedEventId, details.actualEventId);
-    case 'RUN_EXPIRED':
-      return new RunExpiredError(message);
-    case 'PRECONDITION_FAILED':
-      return new PreconditionFailedError(message);
-    case 'TOO_EARLY':
-      return new TooEarlyError(message, { retryAfter: details.retryAfter ?? 1 });
-    case 'RUN_NOT_FOUND':
-      return new WorkflowRunNotFoundError(details.runId);
-    case 'HOOK_NOT_FOUND':
-      return new HookNotFoundError({ hookId: details.id ?? '' });
-    case 'NOT_FOUND':
-      return new EntityNotFoundError(details.kind ?? 'step', details.id ?? '');
-    case 'RUN_NOT_SUPPORTED':
-      return new RunNotSupportedError(details.specVersion ?? Number.NaN, SPEC_VERSION_CURRENT);
-  }
 }

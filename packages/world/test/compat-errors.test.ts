@@ -15,12 +15,12 @@ import {
   type RejectionCode,
   RunExpiredError,
   RunNotSupportedError,
+  refusalError,
   ThrottleError,
   TooEarlyError,
   WorkflowRunNotFoundError,
   WorkflowWorldError,
   WorldClosedError,
-  worldErrorFromCode,
 } from '../src/index.js';
 
 type UpstreamCheck = { is(value: unknown): boolean; name: string };
@@ -201,14 +201,12 @@ describe('errors as @workflow/errors 4.2.1 sees them', () => {
     ['HOOK_NOT_FOUND', upstream.HookNotFoundError],
     ['NOT_FOUND', upstream.WorkflowWorldError],
     ['RUN_NOT_SUPPORTED', upstream.RunNotSupportedError],
-  ])('worldErrorFromCode(%s) is recognised by the matching X.is()', (code, check) => {
-    const error = worldErrorFromCode(code, {
-      runId: 'wrun_1',
-      retryAfter: 2,
-      specVersion: 4,
-      id: 'x',
-      kind: 'wait',
-    });
+  ])('refusalError(%s) is recognised by the matching X.is()', (code, check) => {
+    const detail = code === 'TOO_EARLY' ? '2' : code === 'RUN_NOT_SUPPORTED' ? '4' : undefined;
+    const error = refusalError(
+      { code, detail },
+      { runId: 'wrun_1', eventType: 'wait_completed', correlationId: 'x' },
+    );
     expect(check.is(error)).toBe(true);
     if (code === 'FENCE_CONFLICT') expect(isFenceConflict(error)).toBe(true);
     if (code === 'TOO_EARLY') expect(error.retryAfter).toBe(2);

@@ -10,6 +10,7 @@ import {
   idTime,
   type RejectionCode,
   randomUlidPart,
+  refusalError,
   resultForRead,
   SPEC_VERSION_CURRENT,
   type Step,
@@ -18,7 +19,6 @@ import {
   type Wait,
   type WorkflowRun,
   waitIdOf,
-  worldErrorFromCode,
 } from '@worldkit/world';
 import type { AppendBatcher } from './batcher.js';
 import {
@@ -36,8 +36,7 @@ export interface AppendRow {
   row_kind: 'event' | 'result';
   code: string | null;
   message: string | null;
-  retry_after_s: number | null;
-  fence_actual: string | null;
+  detail: string | null;
   outcome: 'applied' | 'unchanged' | null;
   ev_id: string | null;
   ev_type: string | null;
@@ -194,42 +193,15 @@ function rejection(
   event: AnyEventRequest,
   params: CreateEventParams,
 ): Error {
-  const correlationId = (event as { correlationId?: string }).correlationId ?? '';
-  const code = row.code as RejectionCode;
-  switch (code) {
-    case 'FENCE_CONFLICT':
-      return worldErrorFromCode(code, {
-        runId,
-        expectedEventId: params.lastKnownEventId,
-        actualEventId: row.fence_actual ?? undefined,
-      });
-    case 'TOO_EARLY':
-      return worldErrorFromCode(code, {
-        runId,
-        retryAfter: row.retry_after_s ?? 1,
-        ...(row.message === null ? {} : { message: row.message }),
-      });
-    case 'HOOK_NOT_FOUND':
-      return worldErrorFromCode(code, { runId, id: correlationId });
-    case 'NOT_FOUND': {
-      // The function names the missing entity's kind in `message`.
-      const kind = row.message === 'wait' ? 'wait' : 'step';
-      const id = kind === 'wait' ? waitIdOf(runId, correlationId) : correlationId;
-      return worldErrorFromCode(code, { runId, kind, id });
-    }
-    case 'RUN_NOT_SUPPORTED':
-      return worldErrorFromCode(code, { runId, specVersion: row.rn_spec_version ?? undefined });
-    case 'CONFLICT':
-    case 'RUN_EXPIRED':
-    case 'PRECONDITION_FAILED':
-    case 'RUN_NOT_FOUND':
-      return worldErrorFromCode(code, {
-        runId,
-        ...(row.message === null ? {} : { message: row.message }),
-      });
-    default:
-      return new Error(`append_event refused ${event.eventType} with unknown code ${row.code}`);
-  }
+  return refusalError(
+    { code: row.code as RejectionCode, message: row.message, detail: row.detail },
+    {
+      runId,
+      eventType: event.eventType,
+      correlationId: (event as { correlationId?: string }).correlationId,
+      lastKnownEventId: params.lastKnownEventId,
+    },
+  );
 }
 
 /** Rebuilds the EventResult: what the caller sent plus what only the database knows. */

@@ -6,13 +6,12 @@ import {
   type RejectionCode,
   type RunCreatedEventRequest,
   randomUlidPart,
+  refusalError,
   resultForRead,
   SPEC_VERSION_CURRENT,
   structuredError,
   type ValidatedCreate,
   validateCreateEvent,
-  waitIdOf,
-  worldErrorFromCode,
 } from '@worldkit/world';
 import type { StoreContext } from '../store-context.js';
 import { readWholeLog } from './event-log.js';
@@ -128,7 +127,7 @@ async function resultOf(
 ): Promise<EventResult> {
   const { runId, event } = validated;
   if (reply[0]?.toString() === 'ERR') {
-    throw rejection(validated, reply[1]!.toString() as RejectionCode, reply[2]!.toString());
+    throw rejection(validated, reply);
   }
   const count = Number(reply[2]!.toString());
   const eventIds = reply.slice(3, 3 + count).map((id) => id.toString());
@@ -172,38 +171,20 @@ async function resultOf(
   return result;
 }
 
-function rejection(validated: ValidatedCreate, code: RejectionCode, detail: string) {
+/** A refusal replied as `{'ERR', code, message, detail}`. */
+function rejection(validated: ValidatedCreate, reply: Buffer[]) {
   const { runId, event, params } = validated;
-  const correlationId = event.correlationId ?? '';
-  switch (code) {
-    case 'FENCE_CONFLICT':
-      return worldErrorFromCode(code, {
-        runId,
-        expectedEventId: params.lastKnownEventId,
-        actualEventId: detail === '' ? undefined : detail,
-      });
-    case 'PRECONDITION_FAILED':
-      return worldErrorFromCode(code, {
-        runId,
-        message: `run ${runId} received an external event at ${detail}, after the writer's snapshot at ${params.stateUpdatedAt}`,
-      });
-    case 'TOO_EARLY':
-      return worldErrorFromCode(code, {
-        runId,
-        retryAfter: Number(detail),
-        message: `step ${correlationId} may not start for another ${detail} s`,
-      });
-    case 'NOT_FOUND':
-      return worldErrorFromCode(code, {
-        runId,
-        kind: detail === 'wait' ? 'wait' : 'step',
-        id: detail === 'wait' ? waitIdOf(runId, correlationId) : correlationId,
-      });
-    case 'HOOK_NOT_FOUND':
-      return worldErrorFromCode(code, { runId, id: detail });
-    case 'RUN_NOT_SUPPORTED':
-      return worldErrorFromCode(code, { runId, specVersion: Number(detail) });
-    default:
-      return worldErrorFromCode(code, { runId, ...(detail === '' ? {} : { message: detail }) });
-  }
+  return refusalError(
+    {
+      code: reply[1]!.toString() as RejectionCode,
+      message: reply[2]!.toString(),
+      detail: reply[3]!.toString(),
+    },
+    {
+      runId,
+      eventType: event.eventType,
+      correlationId: event.correlationId,
+      lastKnownEventId: params.lastKnownEventId,
+    },
+  );
 }

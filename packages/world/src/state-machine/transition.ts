@@ -1,24 +1,17 @@
-import {
-  EntityConflictError,
-  EntityNotFoundError,
-  FenceConflictError,
-  HookNotFoundError,
-  PreconditionFailedError,
-  RunExpiredError,
-  RunNotSupportedError,
-  TooEarlyError,
-  WorkflowRunNotFoundError,
-  WorkflowWorldError,
-} from '../errors.js';
+import { WorkflowWorldError } from '../errors.js';
 import { idTime, nextEventId } from '../ids.js';
+import { type Refusal, refusalError } from '../refusal.js';
 import type { AnyEventRequest, Event, EventResult } from '../schemas/events.js';
 import type { Hook } from '../schemas/hooks.js';
-import { isTerminalRunStatus, type WorkflowRun } from '../schemas/runs.js';
+import type { WorkflowRun } from '../schemas/runs.js';
 import type { StructuredError } from '../schemas/shared.js';
-import { isTerminalStepStatus, type Step } from '../schemas/steps.js';
+import type { Step, StepStatus } from '../schemas/steps.js';
 import { type Wait, waitIdOf } from '../schemas/waits.js';
 import { SPEC_VERSION_CURRENT } from '../world.js';
 import { bootstrapDataOf } from './bootstrap.js';
+import { isUnchanged, type RuleFacts, refusalOf, ruleOf } from './evaluate.js';
+import { fenceRefusalOf } from './fences.js';
+import type { RequestedEventType } from './rules.js';
 import type { EntityChanges, RunState, Transition, TransitionInput } from './types.js';
 
 /** Placeholder ownership fields of hooks: the contract requires them, nothing reads them. */
@@ -36,7 +29,8 @@ type EventOf<T extends AnyEventRequest['eventType']> = Extract<AnyEventRequest, 
  * the typed error. Pure and deterministic: the clock and the random source are inputs.
  *
  * The checks run in this order: run existence (with the resilient-start bootstrap), spec version,
- * both fences, then the event's own rules. A rejected transition changes nothing.
+ * both fences, then the event's own rules from the rules table (`rules.ts`). A rejected
+ * transition changes nothing. What each event writes is below, one method per event type.
  */
 export function transition(input: TransitionInput): Transition {
   try {
@@ -58,23 +52,33 @@ class TransitionBuilder {
 
   run(): Transition {
     const { event } = this.input;
-    if (event.eventType === 'run_created') return this.runCreated(event);
+    if (event.eventType === 'run_created') {
+      // The one rule checked before the fences: a run that exists cannot be fenced as new.
+      this.refuseIf(refusalOf('run_created', this.facts()));
+      this.refuseIf(fenceRefusalOf(this.input.runId, undefined, this.input.params));
+      return this.runCreated(event);
+    }
 
     if (this.state === undefined) {
       const bootstrap = event.eventType === 'run_started' ? bootstrapDataOf(event) : undefined;
-      if (bootstrap === undefined) throw new WorkflowRunNotFoundError(this.input.runId);
-      this.checkFences(undefined);
+      if (bootstrap === undefined) this.refuseIf({ code: 'RUN_NOT_FOUND' });
+      this.refuseIf(fenceRefusalOf(this.input.runId, undefined, this.input.params));
       const created = this.append(
         { eventType: 'run_created', specVersion: event.specVersion },
         bootstrap,
       );
-      this.createRun(bootstrap, event.specVersion, created.createdAt);
+      this.createRun(bootstrap!, event.specVersion, created.createdAt);
     } else {
       const specVersion = this.state.run.specVersion ?? SPEC_VERSION_CURRENT;
       if (specVersion > SPEC_VERSION_CURRENT)
-        throw new RunNotSupportedError(specVersion, SPEC_VERSION_CURRENT);
-      this.checkFences(this.state);
+        this.refuseIf({ code: 'RUN_NOT_SUPPORTED', detail: String(specVersion) });
+      this.refuseIf(fenceRefusalOf(this.input.runId, this.state, this.input.params));
     }
+
+    const facts = this.facts();
+    this.refuseIf(refusalOf(event.eventType, facts));
+    if (isUnchanged(event.eventType, facts))
+      return { kind: 'unchanged', result: this.withMaxEvents({ run: this.currentRun() }) };
 
     switch (event.eventType) {
       case 'run_started':
@@ -108,27 +112,51 @@ class TransitionBuilder {
     }
   }
 
-  // ── fences ────────────────────────────────────────────────────────────────────────────────
+  // ── the rules' view of the state ─────────────────────────────────────────────────────────
 
-  private checkFences(state: RunState | undefined): void {
-    const { stateUpdatedAt, lastKnownEventId } = this.input.params;
-    const marker = state?.externalMarker;
-    if (stateUpdatedAt !== undefined && marker !== undefined && stateUpdatedAt < marker) {
-      throw new PreconditionFailedError(
-        `run ${this.input.runId} received an external event at ${marker}, after the writer's snapshot at ${stateUpdatedAt}`,
-      );
+  private facts(): RuleFacts {
+    const { event, now, runId } = this.input;
+    const correlationId = 'correlationId' in event ? (event.correlationId ?? '') : '';
+    const runStatus = this.state?.run.status;
+    const base = { runId, correlationId, runStatus, now };
+    switch (ruleOf(event.eventType).entity) {
+      case 'run':
+        return { ...base, entityStatus: runStatus };
+      case 'step':
+        return {
+          ...base,
+          entityStatus: this.input.step?.status,
+          retryAfter: this.input.step?.retryAfter?.getTime(),
+        };
+      case 'hook':
+        return {
+          ...base,
+          entityStatus:
+            this.input.hook !== undefined
+              ? 'active'
+              : this.input.hookEverCreated
+                ? 'disposed'
+                : undefined,
+        };
+      case 'wait':
+        return { ...base, entityStatus: this.input.wait?.status };
     }
-    if (lastKnownEventId !== undefined && lastKnownEventId !== state?.lastEventId) {
-      throw new FenceConflictError(this.input.runId, lastKnownEventId, state?.lastEventId);
-    }
+  }
+
+  private refuseIf(refusal: Refusal | undefined): void {
+    if (refusal === undefined) return;
+    const { event, runId, params } = this.input;
+    throw refusalError(refusal, {
+      runId,
+      eventType: event.eventType,
+      correlationId: 'correlationId' in event ? event.correlationId : undefined,
+      lastKnownEventId: params.lastKnownEventId,
+    });
   }
 
   // ── run events ────────────────────────────────────────────────────────────────────────────
 
   private runCreated(event: EventOf<'run_created'>): Transition {
-    if (this.state !== undefined)
-      throw new EntityConflictError(`run ${this.input.runId} already exists`);
-    this.checkFences(undefined);
     const appended = this.append(event, event.eventData);
     this.createRun(event.eventData, event.specVersion, appended.createdAt);
     return this.applied({ run: this.currentRun() });
@@ -141,7 +169,7 @@ class TransitionBuilder {
   ): void {
     const run = {
       runId: this.input.runId,
-      status: 'pending',
+      status: ruleOf('run_created').becomes,
       deploymentId: data.deploymentId,
       workflowName: data.workflowName,
       specVersion: specVersion ?? SPEC_VERSION_CURRENT,
@@ -155,101 +183,63 @@ class TransitionBuilder {
   }
 
   private runStarted(): Transition {
-    const run = this.currentRun();
-    if (isTerminalRunStatus(run.status))
-      throw new RunExpiredError(`run ${run.runId} is already ${run.status}`);
-    if (run.status === 'running') return { kind: 'unchanged', result: this.withMaxEvents({ run }) };
     const appended = this.append(this.input.event, undefined);
-    this.updateRun({ status: 'running', startedAt: appended.createdAt }, appended.createdAt);
+    this.updateRun({ status: this.becomes(), startedAt: appended.createdAt }, appended.createdAt);
     return this.applied({ run: this.currentRun() });
   }
 
   private runCompleted(event: EventOf<'run_completed'>): Transition {
-    this.assertRunNotTerminal();
     const appended = this.append(event, event.eventData);
-    this.finishRun({
-      status: 'completed',
-      output: event.eventData.output,
-      completedAt: appended.createdAt,
-    });
+    this.finishRun({ output: event.eventData.output, completedAt: appended.createdAt });
     return this.applied({ run: this.currentRun() });
   }
 
   private runFailed(event: EventOf<'run_failed'>): Transition {
-    this.assertRunNotTerminal();
     const appended = this.append(event, event.eventData);
     const error = structuredError(event.eventData.error, undefined, event.eventData.errorCode);
-    this.finishRun({ status: 'failed', error, completedAt: appended.createdAt });
+    this.finishRun({ error, completedAt: appended.createdAt });
     return this.applied({ run: this.currentRun() });
   }
 
   private runCancelled(): Transition {
-    const run = this.currentRun();
-    // Cancelling twice is a no-op: nothing appended, so a terminal event stays the last run event.
-    if (run.status === 'cancelled')
-      return { kind: 'unchanged', result: this.withMaxEvents({ run }) };
-    this.assertRunNotTerminal();
     const appended = this.append(this.input.event, undefined);
-    this.finishRun({ status: 'cancelled', completedAt: appended.createdAt });
+    this.finishRun({ completedAt: appended.createdAt });
     return this.applied({ run: this.currentRun() });
   }
 
   private finishRun(fields: {
-    status: WorkflowRun['status'];
     output?: unknown;
     error?: StructuredError;
     completedAt: Date;
   }): void {
-    this.updateRun(fields, fields.completedAt);
-    this.changes.releaseRunResources = true;
+    this.updateRun({ ...fields, status: this.becomes() }, fields.completedAt);
+    this.changes.releaseRunResources = ruleOf(this.input.event.eventType).endsRun === true;
   }
 
   // ── step events ───────────────────────────────────────────────────────────────────────────
 
   private stepCreated(event: EventOf<'step_created'>): Transition {
-    this.assertRunNotTerminal();
-    if (this.input.step !== undefined) {
-      throw new EntityConflictError(
-        `step ${event.correlationId} already exists in run ${this.input.runId}`,
-      );
-    }
     const appended = this.append(event, event.eventData);
-    const step: Step = {
+    return this.stepResult({
       runId: this.input.runId,
       stepId: event.correlationId,
       stepName: event.eventData.stepName,
-      status: 'pending',
+      status: this.becomes(),
       input: event.eventData.input,
       attempt: 0,
       createdAt: appended.createdAt,
       updatedAt: appended.createdAt,
       specVersion: event.specVersion ?? SPEC_VERSION_CURRENT,
-    };
-    this.changes.step = step;
-    return this.applied({ step });
+    });
   }
 
   private stepStarted(event: EventOf<'step_started'>): Transition {
-    const step = this.existingStep(event.correlationId);
-    this.assertStepNotTerminal(step);
-    this.assertStepMayFinishOrStart(step);
-    if (step.retryAfter !== undefined && step.retryAfter.getTime() > this.input.now) {
-      const retryAfter = Math.max(
-        1,
-        Math.ceil((step.retryAfter.getTime() - this.input.now) / 1000),
-      );
-      throw new TooEarlyError(
-        `step ${step.stepId} may not start before ${step.retryAfter.toISOString()}`,
-        {
-          retryAfter,
-        },
-      );
-    }
+    const step = this.input.step!;
     const appended = this.append(event, event.eventData);
     const { retryAfter: _cleared, ...rest } = step;
     return this.stepResult({
       ...rest,
-      status: 'running',
+      status: this.becomes(),
       attempt: step.attempt + 1,
       startedAt: step.startedAt ?? appended.createdAt,
       updatedAt: appended.createdAt,
@@ -257,13 +247,11 @@ class TransitionBuilder {
   }
 
   private stepCompleted(event: EventOf<'step_completed'>): Transition {
-    const step = this.existingStep(event.correlationId);
-    this.assertStepNotTerminal(step);
     const appended = this.append(event, event.eventData);
-    const { retryAfter: _cleared, error: _error, ...rest } = step;
+    const { retryAfter: _cleared, error: _error, ...rest } = this.input.step!;
     return this.stepResult({
       ...rest,
-      status: 'completed',
+      status: this.becomes(),
       output: event.eventData.result,
       completedAt: appended.createdAt,
       updatedAt: appended.createdAt,
@@ -271,14 +259,11 @@ class TransitionBuilder {
   }
 
   private stepFailed(event: EventOf<'step_failed'>): Transition {
-    const step = this.existingStep(event.correlationId);
-    this.assertStepNotTerminal(step);
-    this.assertStepMayFinishOrStart(step);
     const appended = this.append(event, event.eventData);
-    const { retryAfter: _cleared, ...rest } = step;
+    const { retryAfter: _cleared, ...rest } = this.input.step!;
     return this.stepResult({
       ...rest,
-      status: 'failed',
+      status: this.becomes(),
       error: structuredError(event.eventData.error, event.eventData.stack),
       completedAt: appended.createdAt,
       updatedAt: appended.createdAt,
@@ -286,40 +271,17 @@ class TransitionBuilder {
   }
 
   private stepRetrying(event: EventOf<'step_retrying'>): Transition {
-    const step = this.existingStep(event.correlationId);
-    this.assertStepNotTerminal(step);
     const appended = this.append(event, event.eventData);
-    const { retryAfter: _previous, ...rest } = step;
+    const { retryAfter: _previous, ...rest } = this.input.step!;
     return this.stepResult({
       ...rest,
-      status: 'pending',
+      status: this.becomes(),
       error: structuredError(event.eventData.error, event.eventData.stack),
       updatedAt: appended.createdAt,
       ...(event.eventData.retryAfter === undefined
         ? {}
         : { retryAfter: event.eventData.retryAfter }),
     });
-  }
-
-  private existingStep(stepId: string): Step {
-    if (this.input.step === undefined) throw new EntityNotFoundError('step', stepId);
-    return this.input.step;
-  }
-
-  private assertStepNotTerminal(step: Step): void {
-    if (isTerminalStepStatus(step.status)) {
-      throw new EntityConflictError(`step ${step.stepId} is already ${step.status}`);
-    }
-  }
-
-  /** Once the run is terminal, only a step already running may still start over or fail. */
-  private assertStepMayFinishOrStart(step: Step): void {
-    const run = this.currentRun();
-    if (isTerminalRunStatus(run.status) && step.status !== 'running') {
-      throw new RunExpiredError(
-        `run ${run.runId} is ${run.status}; step ${step.stepId} is ${step.status}`,
-      );
-    }
   }
 
   private stepResult(step: Step): Transition {
@@ -330,12 +292,6 @@ class TransitionBuilder {
   // ── hook events ───────────────────────────────────────────────────────────────────────────
 
   private hookCreated(event: EventOf<'hook_created'>): Transition {
-    this.assertRunNotTerminal();
-    if (this.input.hookEverCreated || this.input.hook !== undefined) {
-      throw new EntityConflictError(
-        `hook ${event.correlationId} already exists in run ${this.input.runId}`,
-      );
-    }
     const holder = this.input.tokenHolder;
     if (holder !== undefined) {
       // A token held by any other hook, in this run or another, is a conflict the runtime must
@@ -366,38 +322,24 @@ class TransitionBuilder {
   }
 
   private hookReceived(event: EventOf<'hook_received'>): Transition {
-    this.existingHook(event.correlationId);
     this.append(event, event.eventData);
     return this.applied({});
   }
 
   private hookDisposed(event: EventOf<'hook_disposed'>): Transition {
-    const hook = this.existingHook(event.correlationId);
     this.append(event, event.eventData);
-    this.changes.deletedHook = hook;
+    this.changes.deletedHook = this.input.hook!;
     return this.applied({});
-  }
-
-  /** Hooks are deleted on dispose and when their run terminates: both read as "not found". */
-  private existingHook(hookId: string): Hook {
-    if (this.input.hook === undefined) throw new HookNotFoundError({ hookId });
-    return this.input.hook;
   }
 
   // ── wait events ───────────────────────────────────────────────────────────────────────────
 
   private waitCreated(event: EventOf<'wait_created'>): Transition {
-    this.assertRunNotTerminal();
-    if (this.input.wait !== undefined) {
-      throw new EntityConflictError(
-        `wait ${event.correlationId} already exists in run ${this.input.runId}`,
-      );
-    }
     const appended = this.append(event, event.eventData);
     const wait: Wait = {
       waitId: waitIdOf(this.input.runId, event.correlationId),
       runId: this.input.runId,
-      status: 'waiting',
+      status: this.becomes(),
       resumeAt: event.eventData.resumeAt,
       createdAt: appended.createdAt,
       updatedAt: appended.createdAt,
@@ -408,15 +350,10 @@ class TransitionBuilder {
   }
 
   private waitCompleted(event: EventOf<'wait_completed'>): Transition {
-    const wait = this.input.wait;
-    if (wait === undefined)
-      throw new EntityNotFoundError('wait', waitIdOf(this.input.runId, event.correlationId));
-    if (wait.status === 'completed')
-      throw new EntityConflictError(`wait ${wait.waitId} is already completed`);
     const appended = this.append(event, event.eventData);
     const completed: Wait = {
-      ...wait,
-      status: 'completed',
+      ...this.input.wait!,
+      status: this.becomes(),
       completedAt: appended.createdAt,
       updatedAt: appended.createdAt,
     };
@@ -430,10 +367,9 @@ class TransitionBuilder {
     return this.state!.run;
   }
 
-  private assertRunNotTerminal(): void {
-    const run = this.currentRun();
-    if (isTerminalRunStatus(run.status))
-      throw new EntityConflictError(`run ${run.runId} is already ${run.status}`);
+  /** The status the rules table gives the event's entity. */
+  private becomes<S extends string = StepStatus>(): S {
+    return ruleOf(this.input.event.eventType).becomes as S;
   }
 
   private updateRun(fields: Record<string, unknown>, at: Date): void {
@@ -473,7 +409,7 @@ class TransitionBuilder {
     const last = this.events.at(-1)!;
     const state = this.state!;
     const next: RunState = { ...state, lastEventId: last.eventId };
-    if (isExternallyOriginated(last, this.input.params.stateUpdatedAt)) {
+    if (movesMarker(last, this.input.params.stateUpdatedAt)) {
       next.externalMarker = idTime(last.eventId)!;
     }
     const withEvent = { ...result, event: result.event ?? last };
@@ -494,11 +430,12 @@ class TransitionBuilder {
   }
 }
 
-/** Only these events, written without a snapshot, move the `stateUpdatedAt` marker. */
-function isExternallyOriginated(event: Event, stateUpdatedAt: number | undefined): boolean {
+/** Only external events, written without a snapshot, move the `stateUpdatedAt` marker. */
+function movesMarker(event: Event, stateUpdatedAt: number | undefined): boolean {
   return (
     stateUpdatedAt === undefined &&
-    (event.eventType === 'hook_received' || event.eventType === 'step_completed')
+    event.eventType !== 'hook_conflict' &&
+    (ruleOf(event.eventType as RequestedEventType) as { external?: true }).external === true
   );
 }
 
