@@ -1,3 +1,4 @@
+export * from './append-request.js';
 export * from './codec/binary.js';
 export * from './codec/json.js';
 export * from './codec/storable.js';

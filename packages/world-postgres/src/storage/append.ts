@@ -1,7 +1,6 @@
 import {
   type AnyEventRequest,
-  bootstrapDataOf,
-  type CreateEventParams,
+  appendRequestOf,
   EntityConflictError,
   type Event,
   type EventResult,
@@ -9,26 +8,18 @@ import {
   type Hook,
   idTime,
   type RejectionCode,
-  randomUlidPart,
+  refusalContextOf,
   refusalError,
   resultForRead,
-  SPEC_VERSION_CURRENT,
   type Step,
-  structuredError,
   validateCreateEvent,
   type Wait,
   type WorkflowRun,
   waitIdOf,
 } from '@worldkit/world';
+import { appendParameters } from './append-wire.js';
 import type { AppendBatcher } from './batcher.js';
-import {
-  type Bytes,
-  encodeOptional,
-  eventFromRow,
-  runFromRow,
-  splitEventData,
-  stepFromRow,
-} from './rows.js';
+import { type Bytes, eventFromRow, runFromRow, stepFromRow } from './rows.js';
 
 /** One row of append_event(): a row of the preloaded log, or the outcome (always last). */
 export interface AppendRow {
@@ -88,13 +79,11 @@ export async function createEvent(
   params: unknown,
 ): Promise<EventResult> {
   const validated = validateCreateEvent(runId, data, params);
+  const request = appendRequestOf(validated);
   const { event } = validated;
-  const specVersion = event.specVersion ?? SPEC_VERSION_CURRENT;
   let rows: AppendRow[];
   try {
-    rows = await appends.submit(
-      parametersOf(validated.runId, event, specVersion, validated.params),
-    );
+    rows = await appends.submit(appendParameters(request));
   } catch (error) {
     // The constraints behind the rules (unique creation events, one token holder) hold even if
     // a rule were bypassed: a violation is a conflict, and nothing was written.
@@ -107,8 +96,13 @@ export async function createEvent(
     throw error;
   }
   const outcome = rows.at(-1)!;
-  if (outcome.code !== null) throw rejection(outcome, validated.runId, event, validated.params);
-  const result = resultOf(validated.runId, event, specVersion, outcome);
+  if (outcome.code !== null) {
+    throw refusalError(
+      { code: outcome.code as RejectionCode, message: outcome.message, detail: outcome.detail },
+      refusalContextOf(request),
+    );
+  }
+  const result = resultOf(validated.runId, event, request.specVersion, outcome);
   if (event.eventType === 'run_started') {
     const log = rows.slice(0, -1).map((row) =>
       eventFromRow({
@@ -126,82 +120,6 @@ export async function createEvent(
     result.hasMore = false;
   }
   return resultForRead(result, validated.params.resolveData);
-}
-
-function parametersOf(
-  runId: string,
-  event: AnyEventRequest,
-  specVersion: number,
-  params: CreateEventParams,
-): unknown[] {
-  const eventData = (event as { eventData?: Record<string, unknown> }).eventData;
-  let split = splitEventData(event.eventType, eventData);
-  let creation: EventOf<'run_created'>['eventData'] | undefined;
-  let error: Buffer | null = null;
-  switch (event.eventType) {
-    case 'run_created':
-      creation = event.eventData;
-      break;
-    case 'run_started':
-      // Never stored on run_started; only used to create a missing run (resilient start).
-      creation = bootstrapDataOf(event);
-      split =
-        creation === undefined
-          ? { data: null, payload: null }
-          : splitEventData('run_created', creation);
-      break;
-    case 'run_cancelled':
-      split = { data: null, payload: null };
-      break;
-    case 'run_failed':
-      error = encodeOptional(
-        structuredError(event.eventData.error, undefined, event.eventData.errorCode),
-      );
-      break;
-    case 'step_failed':
-    case 'step_retrying':
-      error = encodeOptional(structuredError(event.eventData.error, event.eventData.stack));
-      break;
-  }
-  const hookData = event.eventType === 'hook_created' ? event.eventData : undefined;
-  return [
-    runId,
-    event.eventType,
-    (event as { correlationId?: string }).correlationId ?? null,
-    specVersion,
-    split.data,
-    split.payload,
-    error,
-    hookData?.token ?? null,
-    hookData?.isWebhook ?? null,
-    event.eventType === 'step_created' ? event.eventData.stepName : null,
-    event.eventType === 'wait_created' ? event.eventData.resumeAt.getTime() : null,
-    event.eventType === 'step_retrying' ? (event.eventData.retryAfter?.getTime() ?? null) : null,
-    creation?.deploymentId ?? null,
-    creation?.workflowName ?? null,
-    encodeOptional(creation?.executionContext),
-    params.stateUpdatedAt ?? null,
-    params.lastKnownEventId ?? null,
-    // The id's random part; its time part is the server's.
-    randomUlidPart(),
-  ];
-}
-
-function rejection(
-  row: AppendRow,
-  runId: string,
-  event: AnyEventRequest,
-  params: CreateEventParams,
-): Error {
-  return refusalError(
-    { code: row.code as RejectionCode, message: row.message, detail: row.detail },
-    {
-      runId,
-      eventType: event.eventType,
-      correlationId: (event as { correlationId?: string }).correlationId,
-      lastKnownEventId: params.lastKnownEventId,
-    },
-  );
 }
 
 /** Rebuilds the EventResult: what the caller sent plus what only the database knows. */

@@ -1,34 +1,18 @@
 import type { QueryResultRow } from 'pg';
 import type { Database } from '../database.js';
 import { isConnectionError } from '../errors.js';
+import {
+  appendManyStatement,
+  appendOneStatement,
+  batchParameters,
+  runIdOf,
+} from './append-wire.js';
 
 interface Pending<Row> {
   values: unknown[];
   resolve(rows: Row[]): void;
   reject(error: unknown): void;
 }
-
-/** The 18 parameters of append_event(), as array types for append_events(). */
-const ARRAY_TYPES = [
-  'text[]',
-  'text[]',
-  'text[]',
-  'integer[]',
-  'bytea[]',
-  'bytea[]',
-  'bytea[]',
-  'text[]',
-  'boolean[]',
-  'text[]',
-  'bigint[]',
-  'bigint[]',
-  'text[]',
-  'text[]',
-  'bytea[]',
-  'double precision[]',
-  'text[]',
-  'text[]',
-];
 
 /**
  * Coalesces concurrent appends into fewer round trips. While `maxInFlight` statements are out,
@@ -71,10 +55,7 @@ export class AppendBatcher<Row extends QueryResultRow & { batch_index: number | 
 
   private async sendOne(pending: Pending<Row>): Promise<void> {
     try {
-      const { rows } = await this.db.query<Row>(
-        `SELECT * FROM ${this.db.schema}.append_event(${ARRAY_TYPES.map((_, i) => `$${i + 1}`).join(', ')})`,
-        pending.values,
-      );
+      const { rows } = await this.db.query<Row>(appendOneStatement(this.db.schema), pending.values);
       pending.resolve(rows);
     } catch (error) {
       pending.reject(error);
@@ -83,17 +64,13 @@ export class AppendBatcher<Row extends QueryResultRow & { batch_index: number | 
 
   private async sendMany(batch: Pending<Row>[]): Promise<void> {
     const ordered = [...batch].sort((a, b) =>
-      (a.values[0] as string) < (b.values[0] as string)
-        ? -1
-        : (a.values[0] as string) > (b.values[0] as string)
-          ? 1
-          : 0,
+      runIdOf(a.values) < runIdOf(b.values) ? -1 : runIdOf(a.values) > runIdOf(b.values) ? 1 : 0,
     );
     let rows: Row[];
     try {
       ({ rows } = await this.db.query<Row>(
-        `SELECT * FROM ${this.db.schema}.append_events(${ARRAY_TYPES.map((type, i) => `$${i + 1}::${type}`).join(', ')})`,
-        ARRAY_TYPES.map((_, column) => ordered.map((pending) => pending.values[column])),
+        appendManyStatement(this.db.schema),
+        batchParameters(ordered.map((pending) => pending.values)),
       ));
     } catch (error) {
       if (isConnectionError((error as { cause?: unknown }).cause ?? error)) {

@@ -1,0 +1,107 @@
+/**
+ * The wire format of `lua/createEvent.lua`: the ARGV it reads for an `AppendRequest`, and its
+ * reply decoded into a typed value. The one place that knows either layout (the script's header
+ * documents the same).
+ */
+import {
+  type AppendRequest,
+  encodeBinary,
+  type Refusal,
+  type RejectionCode,
+} from '@worldkit/world';
+import { encodeRecord, type Fields, fieldsOf } from './records.js';
+
+type Arg = string | Uint8Array | number;
+
+/** ARGV[1..8], then the event type's own arguments from ARGV[9]. */
+export function createEventArgs(request: AppendRequest): Arg[] {
+  const { event, correlationId, specVersion } = request;
+  return [
+    request.runId,
+    event.eventType,
+    correlationId ?? '',
+    specVersion,
+    request.stateUpdatedAt ?? '',
+    request.lastKnownEventId ?? '',
+    request.random,
+    encodeRecord(event.eventType, correlationId, specVersion, request.storedData),
+    ...typeArgs(request),
+  ];
+}
+
+const optional = (value: unknown) => (value === undefined ? '' : encodeBinary(value));
+
+function typeArgs(request: AppendRequest): Arg[] {
+  const { creation, entityValue } = request;
+  switch (request.event.eventType) {
+    case 'run_created':
+      return runCreationArgs(creation!);
+    case 'run_started':
+      // '1' and the creation data when the event may create a missing run (resilient start).
+      if (creation === undefined) return [''];
+      return [
+        '1',
+        ...runCreationArgs(creation),
+        encodeRecord('run_created', undefined, request.specVersion, creation),
+      ];
+    case 'run_completed':
+    case 'step_completed':
+      return [encodeBinary(entityValue!.value)];
+    case 'run_failed':
+    case 'step_failed':
+      return [encodeBinary(request.error)];
+    case 'step_created':
+      return [request.stepName!, encodeBinary(entityValue!.value)];
+    case 'step_retrying':
+      return [encodeBinary(request.error), request.retryAfter ?? ''];
+    case 'hook_created':
+      return [request.token!, optional(entityValue?.value), request.isWebhook ? '1' : '0'];
+    case 'wait_created':
+      return [request.resumeAt!];
+    default:
+      return [];
+  }
+}
+
+function runCreationArgs(data: NonNullable<AppendRequest['creation']>): Arg[] {
+  return [
+    data.deploymentId,
+    data.workflowName,
+    encodeBinary(data.input),
+    optional(data.executionContext),
+  ];
+}
+
+/** What the script touched: the entity's stored fields, or the run holding a hook's token. */
+export type ReplyEntity =
+  | { kind: 'run' | 'step' | 'hook' | 'wait'; fields: Fields }
+  | { kind: 'conflict'; conflictingRunId: string }
+  | { kind: 'none' };
+
+export type CreateEventReply =
+  | { outcome: 'refused'; refusal: Refusal }
+  | { outcome: 'applied' | 'unchanged'; eventIds: string[]; entity: ReplyEntity };
+
+/**
+ * `{'ERR', code, message, detail}`, or
+ * `{'OK', outcome, n, eventId_1..eventId_n, kind, entity hash fields… | holder run id}`.
+ */
+export function decodeCreateEventReply(reply: Buffer[]): CreateEventReply {
+  const text = (index: number) => reply[index]!.toString();
+  if (text(0) === 'ERR') {
+    return {
+      outcome: 'refused',
+      refusal: { code: text(1) as RejectionCode, message: text(2), detail: text(3) },
+    };
+  }
+  const count = Number(text(2));
+  const eventIds = reply.slice(3, 3 + count).map((id) => id.toString());
+  const kind = text(3 + count) as ReplyEntity['kind'];
+  const entity: ReplyEntity =
+    kind === 'conflict'
+      ? { kind, conflictingRunId: text(4 + count) }
+      : kind === 'none'
+        ? { kind }
+        : { kind, fields: fieldsOf(reply, 4 + count) };
+  return { outcome: text(1) as 'applied' | 'unchanged', eventIds, entity };
+}
