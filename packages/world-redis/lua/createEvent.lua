@@ -115,16 +115,17 @@ end
 
 local function create_run(deployment_id, workflow_name, input, context, spec, at)
   local ms = ms_string(at)
+  local status = rule_becomes('run_created')
   local order = tostring(redis.call('INCR', G .. 'run-order'))
-  redis.call('HSET', run_key, 'status', 'pending', 'spec', spec, 'dep', deployment_id,
+  redis.call('HSET', run_key, 'status', status, 'spec', spec, 'dep', deployment_id,
     'wf', workflow_name, 'input', input, 'created', ms, 'updated', ms, 'order', order)
   if context ~= '' then
     redis.call('HSET', run_key, 'ctx', context)
   end
-  run = { status = 'pending', spec = spec, last = nil, marker = nil, started = nil, seq = 0,
+  run = { status = status, spec = spec, last = nil, marker = nil, started = nil, seq = 0,
     order = order }
   redis.call('ZADD', G .. 'runs', order, run_id)
-  set_run_status(nil, 'pending')
+  set_run_status(nil, status)
 end
 
 local function release_token(token_key, holder)
