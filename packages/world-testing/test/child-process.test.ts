@@ -1,7 +1,8 @@
 import { describe, expect, test } from 'vitest';
 import { spawnWorldProcess } from '../src/child/client.js';
 import { DEFAULT_TIMING } from '../src/index.js';
-import { ev, newRunId, payload } from '../src/suite/fixtures.js';
+import { ev, payload } from '../src/suite/fixtures.js';
+import { newRunId } from '../src/suite/names.js';
 
 describe('World child processes', () => {
   test('a child opens a TypeScript World module and performs calls with bytes and dates intact', {

@@ -1,30 +1,11 @@
-import { randomBytes } from 'node:crypto';
-import {
-  type AnyEventRequest,
-  type CreateEventParams,
-  type Event,
-  type EventResult,
-  newId,
-  type World,
+import type {
+  AnyEventRequest,
+  CreateEventParams,
+  Event,
+  EventResult,
+  World,
 } from '@worldkit/world';
-
-/** A unique, id-safe suffix: tests never share ids, names or tokens, even on a shared backend. */
-export function uid(): string {
-  return `${Date.now().toString(36)}${randomBytes(6).toString('hex')}`;
-}
-
-export const newRunId = () => newId('run');
-
-/**
- * `count` new ids in ascending order: creating entities in this order makes creation order and
- * id order agree, whichever of the two (or `createdAt` with an id tie-break) a World sorts by.
- */
-export function ascendingIds(count: number, make: () => string): string[] {
-  return Array.from({ length: count }, make).sort();
-}
-export const newStepId = () => newId('step');
-export const newHookId = () => newId('hook');
-export const newWaitId = () => newId('wait');
+import { newHookId, newRunId, newStepId, newToken, uid, workflowName } from './names.js';
 
 /** A serialized payload as the runtime writes it: a 4-byte format prefix and opaque bytes. */
 export function payload(text = uid()): Uint8Array {
@@ -37,10 +18,6 @@ export function allBytes(): Uint8Array {
   bytes.set(new TextEncoder().encode('devl'));
   for (let i = 0; i < 512; i++) bytes[4 + i] = i % 256;
   return bytes;
-}
-
-export function workflowName(): string {
-  return `workflow//./conformance//wf_${uid()}`;
 }
 
 export const ev = {
@@ -221,7 +198,7 @@ export async function createRunWithStep(
 export async function createRunWithHook(world: World) {
   const runId = await createRun(world);
   const hookId = newHookId();
-  const token = `tok-${uid()}`;
+  const token = newToken();
   await append(world, runId, ev.hookCreated(hookId, token));
   return { runId, hookId, token };
 }

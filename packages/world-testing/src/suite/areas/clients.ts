@@ -1,18 +1,17 @@
 import type { World } from '@worldkit/world';
 import { expect } from 'vitest';
 import type { ConformanceCase } from '../context.js';
+import { append, createRun, ev, payload } from '../fixtures.js';
 import {
-  append,
-  createRun,
-  ev,
   newHookId,
   newRunId,
   newStepId,
+  newToken,
   newWaitId,
-  payload,
+  streamName,
   uid,
   workflowName,
-} from '../fixtures.js';
+} from '../names.js';
 
 /**
  * Every call the Workflow SDK's own tools make to a World, with the parameters exactly as they
@@ -52,7 +51,7 @@ async function seedFleet(world: World): Promise<Fleet> {
   await createRun(world, { runId: done, workflowName: name });
   const steps = [newStepId(), newStepId()].sort();
   const doneWait = newWaitId();
-  const doneHook = { hookId: newHookId(), token: `tok-${uid()}` };
+  const doneHook = { hookId: newHookId(), token: newToken() };
   const doneLog = [
     ...steps.flatMap((stepId) => [
       ev.stepCreated(stepId),
@@ -65,7 +64,7 @@ async function seedFleet(world: World): Promise<Fleet> {
     ev.hookDisposed(doneHook.hookId, doneHook.token),
   ];
   for (const event of doneLog) await append(world, done, event);
-  const stream = `strm_${uid()}_user`;
+  const stream = streamName();
   await world.writeToStream(stream, done, 'first chunk');
   await world.writeToStream(stream, done, 'second chunk');
   await world.closeStream(stream, done);
@@ -77,7 +76,7 @@ async function seedFleet(world: World): Promise<Fleet> {
   const runningStep = newStepId();
   await append(world, waiting, ev.stepCreated(runningStep));
   await append(world, waiting, ev.stepStarted(runningStep));
-  const hook = { hookId: newHookId(), token: `tok-${uid()}` };
+  const hook = { hookId: newHookId(), token: newToken() };
   await append(world, waiting, ev.hookCreated(hook.hookId, hook.token));
   const pendingWait = newWaitId();
   await append(world, waiting, ev.waitCreated(pendingWait, new Date(Date.now() + 3_600_000)));

@@ -1,17 +1,8 @@
 import type { Event, EventResult } from '@worldkit/world';
 import { expect } from 'vitest';
 import type { CaseContext, ConformanceCase } from '../context.js';
-import {
-  allEvents,
-  append,
-  createRun,
-  ev,
-  newHookId,
-  newStepId,
-  newWaitId,
-  sleep,
-  uid,
-} from '../fixtures.js';
+import { allEvents, append, createRun, ev, sleep } from '../fixtures.js';
+import { newHookId, newStepId, newToken, newWaitId } from '../names.js';
 
 /** Something that can append events: a World instance or a child process hosting one. */
 type Writer = (runId: string, event: Record<string, unknown>) => Promise<EventResult>;
@@ -136,7 +127,7 @@ function casesFor(topology: Topology): ConformanceCase[] {
       async run(t) {
         const { world, writers, runId } = await raceOnNewRun(t, topology);
         const hookId = newHookId();
-        const token = `tok-${uid()}`;
+        const token = newToken();
         expectOneWinner(
           await race(writers, (w) => w(runId, ev.hookCreated(hookId, token))),
           'hook_created',
@@ -201,7 +192,7 @@ function casesFor(topology: Topology): ConformanceCase[] {
       async run(t) {
         const { world, writers, runId } = await raceOnNewRun(t, topology);
         const hookId = newHookId();
-        const token = `tok-${uid()}`;
+        const token = newToken();
         await append(world, runId, ev.hookCreated(hookId, token));
         expectOneWinner(
           await race(writers, (w) => w(runId, ev.hookDisposed(hookId, token))),
@@ -239,7 +230,7 @@ function casesFor(topology: Topology): ConformanceCase[] {
       async run(t) {
         const world = await t.world();
         const writers = await writersFor(t, topology);
-        const token = `tok-${uid()}`;
+        const token = newToken();
         const runIds = await Promise.all(writers.map(() => createRun(world)));
         const results = await race(writers, (w, i) =>
           w(runIds[i]!, ev.hookCreated(newHookId(), token)),

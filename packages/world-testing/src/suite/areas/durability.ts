@@ -2,18 +2,17 @@ import { expect } from 'vitest';
 import { waitFor } from '../../support/wait-for.js';
 import { snapshotRun } from '../assertions.js';
 import type { ConformanceCase } from '../context.js';
+import { allBytes, allEvents, append, createRun, ev } from '../fixtures.js';
 import {
-  allBytes,
-  allEvents,
-  append,
-  createRun,
-  ev,
   newHookId,
   newRunId,
   newStepId,
+  newToken,
   newWaitId,
+  streamName,
   uid,
-} from '../fixtures.js';
+  workflowQueue,
+} from '../names.js';
 
 const requires: ConformanceCase['requires'] = ['durableStorage'];
 
@@ -29,7 +28,7 @@ export const durabilityCases: ConformanceCase[] = [
       await append(before, runId, ev.stepStarted(stepId));
       await append(before, runId, ev.stepRetrying(stepId, new Date(Date.now() + 12_345)));
       const hookId = newHookId();
-      const token = `tok-${uid()}`;
+      const token = newToken();
       await append(
         before,
         runId,
@@ -58,7 +57,7 @@ export const durabilityCases: ConformanceCase[] = [
       const before = await t.openWorld();
       const runId = await createRun(before);
       const stepId = newStepId();
-      const token = `tok-${uid()}`;
+      const token = newToken();
       await append(before, runId, ev.stepCreated(stepId));
       await append(before, runId, ev.hookCreated(newHookId(), token));
       const newest = (await allEvents(before, runId)).at(-1)!.eventId;
@@ -86,8 +85,8 @@ export const durabilityCases: ConformanceCase[] = [
     requires,
     async run(t) {
       const before = await t.openWorld();
-      const name = `strm_${uid()}_user`;
-      const open = `strm_${uid()}_user`;
+      const name = streamName();
+      const open = streamName();
       const runId = newRunId();
       await before.writeToStream(name, runId, allBytes());
       await before.writeToStream(name, runId, 'two');
@@ -116,7 +115,7 @@ export const durabilityCases: ConformanceCase[] = [
     timeoutMs: 60_000,
     async run(t) {
       const before = await t.openWorld();
-      const queueName = `__wkf_workflow_conformance_${uid()}`;
+      const queueName = workflowQueue();
       const received = t.queueApp.listen(queueName);
       const runId = newRunId();
       await before.queue(queueName, { runId }, { idempotencyKey: `key-${uid()}` });

@@ -9,10 +9,8 @@ import {
   createRunWithHook,
   createRunWithStep,
   ev,
-  newHookId,
-  newStepId,
-  uid,
 } from '../fixtures.js';
+import { newHookId, newStepId, newToken, uid } from '../names.js';
 
 const FENCE: ExpectedError = { name: 'EntityConflictError', status: 412, code: 'FENCE_CONFLICT' };
 const PRECONDITION: ExpectedError = { name: 'PreconditionFailedError', status: 412 };
@@ -93,7 +91,7 @@ export const fenceCases: ConformanceCase[] = [
     [
       ['run_completed', () => ev.runCompleted()],
       ['wait_created', () => ev.waitCreated(`wait_${uid()}`, new Date())],
-      ['hook_created', () => ev.hookCreated(newHookId(), `tok-${uid()}`)],
+      ['hook_created', () => ev.hookCreated(newHookId(), newToken())],
       ['run_failed', () => ev.runFailed()],
     ] as const
   ).map(

@@ -7,17 +7,8 @@ import {
   snapshotRun,
 } from '../assertions.js';
 import type { ConformanceCase } from '../context.js';
-import {
-  append,
-  createRun,
-  ev,
-  multiWriter,
-  newHookId,
-  newRunId,
-  newStepId,
-  payload,
-  uid,
-} from '../fixtures.js';
+import { append, createRun, ev, multiWriter, payload } from '../fixtures.js';
+import { newHookId, newRunId, newStepId, newToken, uid, workflowQueue } from '../names.js';
 
 /** A malformed `events.create` on an existing run: a 400 naming `field`, and the run unchanged. */
 function badEvent(
@@ -35,7 +26,7 @@ function badEvent(
       const stepId = newStepId();
       const hookId = newHookId();
       await append(world, runId, ev.stepCreated(stepId));
-      await append(world, runId, ev.hookCreated(hookId, `tok-${uid()}`));
+      await append(world, runId, ev.hookCreated(hookId, newToken()));
       const before = await snapshotRun(world, runId);
       await expectInvalid(
         name,
@@ -106,7 +97,7 @@ function unstorablePayload(
       const stepId = newStepId();
       const hookId = newHookId();
       await append(world, runId, ev.stepCreated(stepId));
-      await append(world, runId, ev.hookCreated(hookId, `tok-${uid()}`));
+      await append(world, runId, ev.hookCreated(hookId, newToken()));
       const error = await expectRejectedWithoutEffect(
         world,
         runId,
@@ -225,8 +216,8 @@ export const inputCases: ConformanceCase[] = [
     eventData: { isWebhook: false },
   })),
   badEvent('hook_created with a non-boolean isWebhook', 'eventData.isWebhook', () => ({
-    ...ev.hookCreated(newHookId(), `tok-${uid()}`),
-    eventData: { token: `tok-${uid()}`, isWebhook: 'yes' },
+    ...ev.hookCreated(newHookId(), newToken()),
+    eventData: { token: newToken(), isWebhook: 'yes' },
   })),
   badEvent('hook_conflict sent by a client', 'eventType', ({ hookId }) => ({
     eventType: 'hook_conflict',
@@ -293,7 +284,7 @@ export const inputCases: ConformanceCase[] = [
         step_completed: ev.stepCompleted(stepId),
         step_failed: ev.stepFailed(stepId),
         step_retrying: ev.stepRetrying(stepId),
-        hook_created: ev.hookCreated(newHookId(), `tok-${uid()}`),
+        hook_created: ev.hookCreated(newHookId(), newToken()),
         hook_received: ev.hookReceived(hookId, 'x'),
         hook_disposed: ev.hookDisposed(hookId, 'x'),
         wait_created: ev.waitCreated(`wait_${uid()}`, new Date()),
@@ -354,8 +345,8 @@ export const inputCases: ConformanceCase[] = [
     eventData: { error: cyclicObject() },
   })),
   unstorablePayload('hook_created with a Promise in its metadata', 'eventData.metadata', () => ({
-    ...ev.hookCreated(newHookId(), `tok-${uid()}`),
-    eventData: { token: `tok-${uid()}`, metadata: { ready: Promise.resolve(true) } },
+    ...ev.hookCreated(newHookId(), newToken()),
+    eventData: { token: newToken(), metadata: { ready: Promise.resolve(true) } },
   })),
   {
     name: 'run_created with a function in its executionContext → 400 naming eventData.executionContext, no run created',
@@ -408,48 +399,37 @@ export const inputCases: ConformanceCase[] = [
         'queueName',
         ['__wkf_workflow_', { runId: newRunId() }],
       ],
-      [
-        'queue() with an undefined payload',
-        'payload',
-        [`__wkf_workflow_conformance_${uid()}`, undefined],
-      ],
+      ['queue() with an undefined payload', 'payload', [workflowQueue(), undefined]],
       [
         'queue() with a numeric idempotencyKey',
         'opts.idempotencyKey',
-        [`__wkf_workflow_conformance_${uid()}`, { runId: newRunId() }, { idempotencyKey: 5 }],
+        [workflowQueue(), { runId: newRunId() }, { idempotencyKey: 5 }],
       ],
       [
         'queue() with a negative delaySeconds',
         'opts.delaySeconds',
-        [`__wkf_workflow_conformance_${uid()}`, { runId: newRunId() }, { delaySeconds: -1 }],
+        [workflowQueue(), { runId: newRunId() }, { delaySeconds: -1 }],
       ],
       [
         'queue() with a NUL character in its deploymentId',
         'opts.deploymentId',
-        [`__wkf_workflow_conformance_${uid()}`, { runId: newRunId() }, { deploymentId: 'd\u0000' }],
+        [workflowQueue(), { runId: newRunId() }, { deploymentId: 'd\u0000' }],
       ],
       [
         'queue() with an empty idempotencyKey',
         'opts.idempotencyKey',
-        [`__wkf_workflow_conformance_${uid()}`, { runId: newRunId() }, { idempotencyKey: '' }],
+        [workflowQueue(), { runId: newRunId() }, { idempotencyKey: '' }],
       ],
       [
         'queue() with a header that is not a string',
         'opts.headers',
-        [`__wkf_workflow_conformance_${uid()}`, { runId: newRunId() }, { headers: { n: 1 } }],
+        [workflowQueue(), { runId: newRunId() }, { headers: { n: 1 } }],
       ],
-      [
-        'queue() with a string payload',
-        'payload',
-        [`__wkf_workflow_conformance_${uid()}`, 'wake up'],
-      ],
+      ['queue() with a string payload', 'payload', [workflowQueue(), 'wake up']],
       [
         'queue() with a payload that holds a function',
         'payload',
-        [
-          `__wkf_workflow_conformance_${uid()}`,
-          { runId: newRunId(), runInput: { input: () => {} } },
-        ],
+        [workflowQueue(), { runId: newRunId(), runInput: { input: () => {} } }],
       ],
     ] as const
   ).map(

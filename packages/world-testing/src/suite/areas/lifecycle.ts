@@ -1,7 +1,8 @@
 import { expect } from 'vitest';
 import { expectRejects } from '../assertions.js';
 import type { ConformanceCase } from '../context.js';
-import { createRun, uid } from '../fixtures.js';
+import { createRun } from '../fixtures.js';
+import { workflowQueue } from '../names.js';
 
 const CAPABILITY_KEYS = [
   'lastKnownEventIdFence',
@@ -137,7 +138,7 @@ export const lifecycleCases: ConformanceCase[] = [
       await expectRejects('events.create after close()', () => createRun(world), closed);
       await expectRejects(
         'queue() after close()',
-        () => world.queue(`__wkf_workflow_conformance_${uid()}`, { runId }),
+        () => world.queue(workflowQueue(), { runId }),
         closed,
       );
       await t.closeWorld(world);

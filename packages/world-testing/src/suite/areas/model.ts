@@ -9,8 +9,9 @@ import fc from 'fast-check';
 import { expect } from 'vitest';
 import { createMemoryWorld } from '../../memory/world.js';
 import type { CaseContext, ConformanceCase } from '../context.js';
-import { allEvents, append, collect, ev, newRunId, payload, uid } from '../fixtures.js';
+import { allEvents, append, collect, ev, payload } from '../fixtures.js';
 import { checkRunInvariants, checkTokenInvariants, type RunView } from '../invariants.js';
+import { newRunId, uid } from '../names.js';
 
 /**
  * Model-based testing: random histories of `events.create` calls over a few runs, steps, hooks,

@@ -1,21 +1,9 @@
 import { expect } from 'vitest';
 import { expectBytes } from '../assertions.js';
 import type { CaseContext, ConformanceCase } from '../context.js';
-import {
-  allBytes,
-  append,
-  createRun,
-  ev,
-  newRunId,
-  newStepId,
-  sleep,
-  uid,
-  workflowName,
-} from '../fixtures.js';
+import { allBytes, append, createRun, ev, sleep } from '../fixtures.js';
+import { newRunId, newStepId, stepQueue, workflowName, workflowQueue } from '../names.js';
 import type { Behaviour, ReceivedMessage } from '../queue-server.js';
-
-const workflowQueue = () => `__wkf_workflow_conformance_${uid()}`;
-const stepQueue = () => `__wkf_step_step//./conformance//s${uid()}`;
 
 /** How long the suite watches for a delivery that must not happen. */
 const quietMs = (t: CaseContext) => Math.max(300, 6 * t.timing.pollIntervalMs);

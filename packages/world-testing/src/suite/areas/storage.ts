@@ -6,20 +6,23 @@ import {
   allBytes,
   allEvents,
   append,
-  ascendingIds,
   collect,
   createRun,
   createRunWithStep,
   dataOf,
   ev,
+  payload,
+} from '../fixtures.js';
+import {
+  ascendingIds,
   newHookId,
   newRunId,
   newStepId,
+  newToken,
   newWaitId,
-  payload,
   uid,
   workflowName,
-} from '../fixtures.js';
+} from '../names.js';
 
 /** A run with one of everything: two steps, a hook, a wait and a received payload. */
 async function busyRun(world: World) {
@@ -27,7 +30,7 @@ async function busyRun(world: World) {
   const stepId = newStepId();
   const hookId = newHookId();
   const waitId = newWaitId();
-  const token = `tok-${uid()}`;
+  const token = newToken();
   await append(world, runId, ev.stepCreated(stepId));
   await append(world, runId, ev.stepStarted(stepId));
   await append(world, runId, ev.stepCompleted(stepId));
@@ -151,7 +154,7 @@ export const storageCases: ConformanceCase[] = [
       await append(world, runId, ev.stepStarted(stepId));
       await append(world, runId, ev.stepCompleted(stepId, empty));
       const hookId = newHookId();
-      const token = `tok-${uid()}`;
+      const token = newToken();
       await append(world, runId, ev.hookCreated(hookId, token, { metadata: bytes }));
       await append(world, runId, ev.hookReceived(hookId, token, bytes));
       await append(world, runId, ev.runCompleted(bytes));
@@ -177,7 +180,7 @@ export const storageCases: ConformanceCase[] = [
       const world = await t.world();
       const runId = await createRun(world);
       const hookId = newHookId();
-      const token = `tok-${uid()}`;
+      const token = newToken();
       const metadata = allBytes();
       await append(world, runId, ev.hookCreated(hookId, token, { metadata }));
       expectBytes((await world.hooks.get(hookId)).metadata, metadata, 'hooks.get metadata');
@@ -276,8 +279,8 @@ export const storageCases: ConformanceCase[] = [
       expect(run.executionContext).toEqual(executionContext);
       const webhook = newHookId();
       const plain = newHookId();
-      await append(world, runId, ev.hookCreated(webhook, `tok-${uid()}`, { isWebhook: true }));
-      await append(world, runId, ev.hookCreated(plain, `tok-${uid()}`, { isWebhook: false }));
+      await append(world, runId, ev.hookCreated(webhook, newToken(), { isWebhook: true }));
+      await append(world, runId, ev.hookCreated(plain, newToken(), { isWebhook: false }));
       const hooks = await world.hooks.list({ runId });
       const byId = new Map(hooks.data.map((hook) => [hook.hookId, hook]));
       expect(byId.get(webhook)?.isWebhook).toBe(true);
@@ -673,9 +676,9 @@ export const storageCases: ConformanceCase[] = [
       const world = await t.world();
       const runId = await createRun(world);
       const other = await createRun(world);
-      const hooks = ascendingIds(5, newHookId).map((hookId) => ({ hookId, token: `tok-${uid()}` }));
+      const hooks = ascendingIds(5, newHookId).map((hookId) => ({ hookId, token: newToken() }));
       for (const hook of hooks) await append(world, runId, ev.hookCreated(hook.hookId, hook.token));
-      await append(world, other, ev.hookCreated(newHookId(), `tok-${uid()}`));
+      await append(world, other, ev.hookCreated(newHookId(), newToken()));
       const listed = await collect((cursor) =>
         world.hooks.list({
           runId,

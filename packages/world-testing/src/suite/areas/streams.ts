@@ -3,10 +3,10 @@ import { expect } from 'vitest';
 import { waitFor } from '../../support/wait-for.js';
 import { expectBytes } from '../assertions.js';
 import type { ConformanceCase } from '../context.js';
-import { allBytes, multiWriter, newRunId, uid } from '../fixtures.js';
+import { allBytes, multiWriter } from '../fixtures.js';
+import { newRunId, streamName } from '../names.js';
 
 const text = (value: string) => new TextEncoder().encode(value);
-const streamName = () => `strm_${uid()}_user`;
 
 /** Reads until the stream ends (or `count` chunks arrived) and returns the chunks as text. */
 async function readAll(stream: ReadableStream<Uint8Array>, count?: number): Promise<string[]> {

@@ -10,13 +10,9 @@ import {
   createRunWithStep,
   dataOf,
   ev,
-  newHookId,
-  newRunId,
-  newStepId,
-  newWaitId,
   payload,
-  uid,
 } from '../fixtures.js';
+import { newHookId, newRunId, newStepId, newToken, newWaitId } from '../names.js';
 
 const CONFLICT: ExpectedError = { name: 'EntityConflictError' };
 const EXPIRED: ExpectedError = { name: 'RunExpiredError' };
@@ -474,7 +470,7 @@ export const transitionCases: ConformanceCase[] = [
       const world = await t.world();
       const runId = await createRun(world);
       const hookId = newHookId();
-      const token = `tok-${uid()}`;
+      const token = newToken();
       const result = await append(world, runId, ev.hookCreated(hookId, token));
       expect(result.event?.eventType).toBe('hook_created');
       expect(result.hook).toMatchObject({ runId, hookId, token });
@@ -550,7 +546,7 @@ export const transitionCases: ConformanceCase[] = [
       await terminate(world, runId, how);
       return {
         runId,
-        write: () => append(world, runId, ev.hookCreated(newHookId(), `tok-${uid()}`)),
+        write: () => append(world, runId, ev.hookCreated(newHookId(), newToken())),
       };
     }),
   ),
@@ -570,7 +566,7 @@ export const transitionCases: ConformanceCase[] = [
     const runId = await createRun(world);
     return {
       runId,
-      write: () => append(world, runId, ev.hookReceived(newHookId(), `tok-${uid()}`)),
+      write: () => append(world, runId, ev.hookReceived(newHookId(), newToken())),
     };
   }),
   refused(
