@@ -21,11 +21,8 @@ import { newRunId, uid } from '../names.js';
  * by entity and event type by event type; ids and times differ and are not compared.
  */
 
-const RUNS = 3;
-const STEPS = 3;
-const HOOKS = 2;
-const WAITS = 2;
-const TOKENS = 3;
+/** The size of each pool a history draws from. */
+const POOL = { runs: 3, steps: 3, hooks: 2, waits: 2, tokens: 3 } as const;
 
 type Fence = 'none' | 'current' | 'stale';
 type Op =
@@ -43,10 +40,10 @@ type Op =
 type Command = Op & { fence: Fence; guard: Fence };
 
 function commandArbitrary(capabilities: WorldCapabilities): fc.Arbitrary<Command> {
-  const run = fc.nat(RUNS - 1);
-  const step = fc.nat(STEPS - 1);
-  const hook = fc.nat(HOOKS - 1);
-  const wait = fc.nat(WAITS - 1);
+  const run = fc.nat(POOL.runs - 1);
+  const step = fc.nat(POOL.steps - 1);
+  const hook = fc.nat(POOL.hooks - 1);
+  const wait = fc.nat(POOL.waits - 1);
   const op: fc.Arbitrary<Op> = fc.oneof(
     { weight: 2, arbitrary: fc.record({ kind: fc.constant('run_created' as const), run }) },
     {
@@ -96,7 +93,7 @@ function commandArbitrary(capabilities: WorldCapabilities): fc.Arbitrary<Command
         kind: fc.constant('hook_created' as const),
         run,
         hook,
-        token: fc.nat(TOKENS - 1),
+        token: fc.nat(POOL.tokens - 1),
       }),
     },
     {
@@ -129,7 +126,7 @@ function commandArbitrary(capabilities: WorldCapabilities): fc.Arbitrary<Command
 function universe() {
   const tag = uid();
   return {
-    runs: Array.from({ length: RUNS }, () => newRunId()),
+    runs: Array.from({ length: POOL.runs }, () => newRunId()),
     step: (run: number, step: number) => `step_${tag}_${run}_${step}`,
     hook: (run: number, hook: number) => `hook_${tag}_${run}_${hook}`,
     wait: (run: number, wait: number) => `wait_${tag}_${run}_${wait}`,
@@ -369,7 +366,7 @@ export const modelCases: ConformanceCase[] = [
                 await stateOf(reference, runId),
               );
             }
-            for (let token = 0; token < TOKENS; token++) {
+            for (let token = 0; token < POOL.tokens; token++) {
               const owner = (w: World) =>
                 w.hooks.getByToken(u.token(token)).then(
                   (h) => h.hookId,
