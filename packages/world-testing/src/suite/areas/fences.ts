@@ -1,4 +1,4 @@
-import { idTime, type World } from '@worldkit/world';
+import { type CreateEventParams, type EventResult, idTime, type World } from '@worldkit/world';
 import { expect } from 'vitest';
 import { type ExpectedError, expectRejectedWithoutEffect } from '../assertions.js';
 import type { ConformanceCase } from '../context.js';
@@ -9,6 +9,7 @@ import {
   createRunWithHook,
   createRunWithStep,
   ev,
+  sleep,
 } from '../fixtures.js';
 import { newHookId, newStepId, newToken, uid } from '../names.js';
 
@@ -25,15 +26,105 @@ async function receiveUnguarded(world: World, runId: string, hookId: string, tok
   return idTime(result.event!.eventId)!;
 }
 
-/** A step_created fenced at `fence` is refused with FENCE_CONFLICT and writes nothing. */
-function expectFencedOut(world: World, runId: string, fence: string, what: string) {
+/** A running run with a hook whose payload arrived unguarded; `marker` is that receive's time. */
+async function signalledRun(world: World) {
+  const hook = await createRunWithHook(world);
+  return { ...hook, marker: await receiveUnguarded(world, hook.runId, hook.hookId, hook.token) };
+}
+
+/** A running run, and a fence that was its newest event until one more was appended. */
+async function runWithStaleFence(world: World) {
+  const runId = await createRun(world);
+  const stale = await newestEventId(world, runId);
+  await append(world, runId, ev.stepCreated(newStepId()));
+  return { runId, stale };
+}
+
+/**
+ * `event` (a step_created by default) written with a stale fence or snapshot in `params` is
+ * refused (FENCE_CONFLICT, or PreconditionFailedError for a snapshot) and writes nothing.
+ */
+function expectStale(
+  world: World,
+  runId: string,
+  params: CreateEventParams,
+  what: string,
+  event: Record<string, unknown> = ev.stepCreated(newStepId()),
+) {
+  const expected = params.lastKnownEventId === undefined ? PRECONDITION : FENCE;
   return expectRejectedWithoutEffect(
     world,
     runId,
     what,
-    () => append(world, runId, ev.stepCreated(newStepId()), { lastKnownEventId: fence }),
-    FENCE,
+    () => append(world, runId, event, params),
+    expected,
   );
+}
+
+interface RacingRun {
+  runId: string;
+  hookId: string;
+  token: string;
+  /** The fence or snapshot the decision is written with. */
+  params: CreateEventParams;
+}
+
+/**
+ * A race repeated for at most 40 rounds, until the decision was refused 3 times: on a run that
+ * `prepare` makes, a hook payload sent through another instance against a step_created decided
+ * from what `prepare` loaded. The signal must always land and `check` judges each decision.
+ * The signal is issued first in every round, so the guard must have fired at least once.
+ */
+function raceCase<T extends RacingRun>(
+  name: string,
+  guard: 'fence' | 'guard',
+  prepare: (world: World) => Promise<T>,
+  check: (world: World, run: T, decision: PromiseSettledResult<EventResult>) => Promise<void>,
+): ConformanceCase {
+  return {
+    name,
+    requires: guard === 'fence' ? fenced : guarded,
+    async run(t) {
+      const world = await t.world();
+      const signaller = await t.openWorld();
+      let refused = 0;
+      for (let round = 0; round < 40 && refused < 3; round++) {
+        const run = await prepare(world);
+        const [signal, decision] = await Promise.allSettled([
+          append(signaller, run.runId, ev.hookReceived(run.hookId, run.token)),
+          append(world, run.runId, ev.stepCreated(newStepId()), run.params),
+        ]);
+        expect(signal.status, 'the unfenced signal must never be dropped').toBe('fulfilled');
+        await check(world, run, decision);
+        if (decision.status === 'rejected') refused++;
+      }
+      expect(refused, `the ${guard} never fired in 40 racing rounds`).toBeGreaterThan(0);
+    },
+  };
+}
+
+/** `write` appends an event that moves the fence: a write fenced before it is refused. */
+async function expectAdvancesFence(
+  world: World,
+  runId: string,
+  write: () => Promise<EventResult>,
+  what: string,
+): Promise<EventResult> {
+  const before = await newestEventId(world, runId);
+  const result = await write();
+  await expectStale(world, runId, { lastKnownEventId: before }, what);
+  return result;
+}
+
+/** A step_created written with `params` is accepted. */
+async function expectAccepted(
+  world: World,
+  runId: string,
+  params: CreateEventParams,
+  message?: string,
+) {
+  const result = await append(world, runId, ev.stepCreated(newStepId()), params);
+  expect(result.event?.eventType, message).toBe('step_created');
 }
 
 const fenced: ConformanceCase['requires'] = ['lastKnownEventIdFence'];
@@ -50,10 +141,7 @@ export const fenceCases: ConformanceCase[] = [
       const first = await append(world, runId, ev.stepCreated(newStepId()), {
         lastKnownEventId: await newestEventId(world, runId),
       });
-      const second = await append(world, runId, ev.stepCreated(newStepId()), {
-        lastKnownEventId: first.event!.eventId,
-      });
-      expect(second.event?.eventType).toBe('step_created');
+      await expectAccepted(world, runId, { lastKnownEventId: first.event!.eventId });
     },
   },
   {
@@ -61,10 +149,13 @@ export const fenceCases: ConformanceCase[] = [
     requires: fenced,
     async run(t) {
       const world = await t.world();
-      const runId = await createRun(world);
-      const stale = await newestEventId(world, runId);
-      await append(world, runId, ev.stepCreated(newStepId()));
-      const error = await expectFencedOut(world, runId, stale, 'step_created with a stale fence');
+      const { runId, stale } = await runWithStaleFence(world);
+      const error = await expectStale(
+        world,
+        runId,
+        { lastKnownEventId: stale },
+        'step_created with a stale fence',
+      );
       expect(String(error.message)).toMatch(/^fence conflict:/);
     },
   },
@@ -74,16 +165,12 @@ export const fenceCases: ConformanceCase[] = [
     async run(t) {
       const world = await t.world();
       const runId = await createRun(world);
-      const other = await createRun(world);
-      await expectRejectedWithoutEffect(
+      const otherRunsFence = await newestEventId(world, await createRun(world));
+      await expectStale(
         world,
         runId,
+        { lastKnownEventId: otherRunsFence },
         'a fence from another run',
-        async () =>
-          append(world, runId, ev.stepCreated(newStepId()), {
-            lastKnownEventId: (await allEvents(world, other)).at(-1)!.eventId,
-          }),
-        FENCE,
       );
     },
   },
@@ -100,15 +187,13 @@ export const fenceCases: ConformanceCase[] = [
       requires: fenced,
       async run(t) {
         const world = await t.world();
-        const runId = await createRun(world);
-        const stale = await newestEventId(world, runId);
-        await append(world, runId, ev.stepCreated(newStepId()));
-        await expectRejectedWithoutEffect(
+        const { runId, stale } = await runWithStaleFence(world);
+        await expectStale(
           world,
           runId,
+          { lastKnownEventId: stale },
           `${type} with a stale fence`,
-          () => append(world, runId, make() as never, { lastKnownEventId: stale }),
-          FENCE,
+          make(),
         );
       },
     }),
@@ -119,9 +204,12 @@ export const fenceCases: ConformanceCase[] = [
     async run(t) {
       const world = await t.world();
       const { runId, hookId, token } = await createRunWithHook(world);
-      const before = await newestEventId(world, runId);
-      await append(world, runId, ev.hookReceived(hookId, token));
-      await expectFencedOut(world, runId, before, 'a write fenced before the signal');
+      await expectAdvancesFence(
+        world,
+        runId,
+        () => append(world, runId, ev.hookReceived(hookId, token)),
+        'a write fenced before the signal',
+      );
     },
   },
   {
@@ -131,11 +219,14 @@ export const fenceCases: ConformanceCase[] = [
       const world = await t.world();
       const holder = await createRunWithHook(world);
       const runId = await createRun(world);
-      const before = await newestEventId(world, runId);
-      const conflict = await append(world, runId, ev.hookCreated(newHookId(), holder.token));
+      const conflict = await expectAdvancesFence(
+        world,
+        runId,
+        () => append(world, runId, ev.hookCreated(newHookId(), holder.token)),
+        'a write fenced before the hook_conflict',
+      );
       expect(conflict.event?.eventType).toBe('hook_conflict');
       expect(await newestEventId(world, runId)).toBe(conflict.event?.eventId);
-      await expectFencedOut(world, runId, before, 'a write fenced before the hook_conflict');
     },
   },
   {
@@ -195,15 +286,8 @@ export const fenceCases: ConformanceCase[] = [
     requires: guarded,
     async run(t) {
       const world = await t.world();
-      const { runId, hookId, token } = await createRunWithHook(world);
-      const marker = await receiveUnguarded(world, runId, hookId, token);
-      await expectRejectedWithoutEffect(
-        world,
-        runId,
-        'a stale snapshot',
-        () => append(world, runId, ev.stepCreated(newStepId()), { stateUpdatedAt: marker - 1 }),
-        PRECONDITION,
-      );
+      const { runId, marker } = await signalledRun(world);
+      await expectStale(world, runId, { stateUpdatedAt: marker - 1 }, 'a stale snapshot');
     },
   },
   {
@@ -211,12 +295,8 @@ export const fenceCases: ConformanceCase[] = [
     requires: guarded,
     async run(t) {
       const world = await t.world();
-      const { runId, hookId, token } = await createRunWithHook(world);
-      const marker = await receiveUnguarded(world, runId, hookId, token);
-      const result = await append(world, runId, ev.stepCreated(newStepId()), {
-        stateUpdatedAt: marker,
-      });
-      expect(result.event?.eventType).toBe('step_created');
+      const { runId, marker } = await signalledRun(world);
+      await expectAccepted(world, runId, { stateUpdatedAt: marker });
     },
   },
   {
@@ -225,8 +305,7 @@ export const fenceCases: ConformanceCase[] = [
     async run(t) {
       const world = await t.world();
       const runId = await createRun(world);
-      const result = await append(world, runId, ev.stepCreated(newStepId()), { stateUpdatedAt: 1 });
-      expect(result.event?.eventType).toBe('step_created');
+      await expectAccepted(world, runId, { stateUpdatedAt: 1 });
     },
   },
   {
@@ -237,15 +316,12 @@ export const fenceCases: ConformanceCase[] = [
       const { runId, stepId } = await createRunWithStep(world, 'running');
       const completed = await append(world, runId, ev.stepCompleted(stepId));
       const marker = idTime(completed.event!.eventId)!;
-      await expectRejectedWithoutEffect(
+      await expectStale(
         world,
         runId,
+        { stateUpdatedAt: marker - 1 },
         'a snapshot older than the step completion',
-        () =>
-          append(world, runId, ev.waitCreated(`wait_${uid()}`, new Date()), {
-            stateUpdatedAt: marker - 1,
-          }),
-        PRECONDITION,
+        ev.waitCreated(`wait_${uid()}`, new Date()),
       );
     },
   },
@@ -254,19 +330,20 @@ export const fenceCases: ConformanceCase[] = [
     requires: guarded,
     async run(t) {
       const world = await t.world();
-      const { runId, hookId, token } = await createRunWithHook(world);
-      const marker = await receiveUnguarded(world, runId, hookId, token);
+      const { runId, hookId, token, marker } = await signalledRun(world);
       // Later events written with a snapshot: the marker must stay at the unguarded receive.
-      await new Promise((resolve) => setTimeout(resolve, 5));
+      await sleep(5);
       await append(world, runId, ev.hookReceived(hookId, token), { stateUpdatedAt: marker });
       const stepId = newStepId();
       await append(world, runId, ev.stepCreated(stepId));
       await append(world, runId, ev.stepStarted(stepId));
       await append(world, runId, ev.stepCompleted(stepId), { stateUpdatedAt: marker });
-      const result = await append(world, runId, ev.stepCreated(newStepId()), {
-        stateUpdatedAt: marker,
-      });
-      expect(result.event?.eventType, 'a guarded event moved the marker').toBe('step_created');
+      await expectAccepted(
+        world,
+        runId,
+        { stateUpdatedAt: marker },
+        'a guarded event moved the marker',
+      );
     },
   },
   {
@@ -274,82 +351,56 @@ export const fenceCases: ConformanceCase[] = [
     requires: guarded,
     async run(t) {
       const world = await t.world();
-      const { runId, hookId, token } = await createRunWithHook(world);
-      const marker = await receiveUnguarded(world, runId, hookId, token);
-      await new Promise((resolve) => setTimeout(resolve, 5));
+      const { runId, marker } = await signalledRun(world);
+      await sleep(5);
       const stepId = newStepId();
       await append(world, runId, ev.stepCreated(stepId));
       await append(world, runId, ev.stepStarted(stepId));
       await append(world, runId, ev.stepFailed(stepId));
       await append(world, runId, ev.waitCreated(`wait_${uid()}`, new Date()));
-      const result = await append(world, runId, ev.stepCreated(newStepId()), {
-        stateUpdatedAt: marker,
-      });
-      expect(result.event?.eventType).toBe('step_created');
+      await expectAccepted(world, runId, { stateUpdatedAt: marker });
     },
   },
 
   // ── real races ───────────────────────────────────────────────────────────────────────────
-  {
-    name: 'race: a replay decides from its log while a hook payload arrives — the fence fires',
-    requires: fenced,
-    async run(t) {
-      const world = await t.world();
-      const signaller = await t.openWorld();
-      let fired = 0;
-      for (let round = 0; round < 40 && fired < 3; round++) {
-        const { runId, hookId, token } = await createRunWithHook(world);
-        // The replay loads the log and decides to create a step from what it saw.
-        const loaded = await allEvents(world, runId);
-        const fence = loaded.at(-1)!.eventId;
-        // A user's signal lands through another instance while the decision is being written.
-        const [signal, decision] = await Promise.allSettled([
-          append(signaller, runId, ev.hookReceived(hookId, token)),
-          append(world, runId, ev.stepCreated(newStepId()), { lastKnownEventId: fence }),
-        ]);
-        expect(signal.status, 'the unfenced signal must never be dropped').toBe('fulfilled');
-        const log = await allEvents(world, runId);
-        const types = log.slice(loaded.length).map((e) => e.eventType);
-        if (decision.status === 'rejected') {
-          expect((decision.reason as { code?: string }).code).toBe('FENCE_CONFLICT');
-          expect(types, 'the refused write left nothing').toEqual(['hook_received']);
-          fired++;
-        } else {
-          expect(types, 'an accepted fenced write must precede the signal').toEqual([
-            'step_created',
-            'hook_received',
-          ]);
-        }
-      }
-      // The signal is issued first in every round, so the fence must have fired at least once.
-      expect(fired, 'the fence never fired in 40 racing rounds').toBeGreaterThan(0);
+  raceCase(
+    'race: a replay decides from its log while a hook payload arrives — the fence fires',
+    'fence',
+    async (world) => {
+      const hook = await createRunWithHook(world);
+      // The replay loads the log and decides to create a step from what it saw.
+      const loaded = await allEvents(world, hook.runId);
+      return { ...hook, loaded, params: { lastKnownEventId: loaded.at(-1)!.eventId } };
     },
-  },
-  {
-    name: 'race: a stale snapshot racing a hook payload — the precondition guard fires',
-    requires: guarded,
-    async run(t) {
-      const world = await t.world();
-      const signaller = await t.openWorld();
-      let fired = 0;
-      for (let round = 0; round < 40 && fired < 3; round++) {
-        const { runId, hookId, token } = await createRunWithHook(world);
-        await receiveUnguarded(world, runId, hookId, token);
-        const snapshot = idTime((await allEvents(world, runId)).at(-1)!.eventId)!;
-        await new Promise((resolve) => setTimeout(resolve, 2));
-        const [signal, decision] = await Promise.allSettled([
-          append(signaller, runId, ev.hookReceived(hookId, token)),
-          append(world, runId, ev.stepCreated(newStepId()), { stateUpdatedAt: snapshot }),
+    async (world, { runId, loaded }, decision) => {
+      const log = await allEvents(world, runId);
+      const types = log.slice(loaded.length).map((e) => e.eventType);
+      if (decision.status === 'rejected') {
+        expect((decision.reason as { code?: string }).code).toBe('FENCE_CONFLICT');
+        expect(types, 'the refused write left nothing').toEqual(['hook_received']);
+      } else {
+        expect(types, 'an accepted fenced write must precede the signal').toEqual([
+          'step_created',
+          'hook_received',
         ]);
-        expect(signal.status).toBe('fulfilled');
-        if (decision.status === 'rejected') {
-          expect((decision.reason as Error).name).toBe('PreconditionFailedError');
-          fired++;
-        }
       }
-      expect(fired, 'the guard never fired in 40 racing rounds').toBeGreaterThan(0);
     },
-  },
+  ),
+  raceCase(
+    'race: a stale snapshot racing a hook payload — the precondition guard fires',
+    'guard',
+    async (world) => {
+      const signalled = await signalledRun(world);
+      const snapshot = idTime((await allEvents(world, signalled.runId)).at(-1)!.eventId)!;
+      await sleep(2);
+      return { ...signalled, params: { stateUpdatedAt: snapshot } };
+    },
+    async (_world, _run, decision) => {
+      if (decision.status === 'rejected') {
+        expect((decision.reason as Error).name).toBe('PreconditionFailedError');
+      }
+    },
+  ),
   {
     name: 'after a fence conflict, reloading from the cursor and retrying succeeds',
     requires: fenced,
@@ -359,13 +410,10 @@ export const fenceCases: ConformanceCase[] = [
       const loaded = await world.events.list({ runId });
       const fence = loaded.data.at(-1)!.eventId;
       await append(world, runId, ev.hookReceived(hookId, token));
-      await expectFencedOut(world, runId, fence, 'the stale decision');
+      await expectStale(world, runId, { lastKnownEventId: fence }, 'the stale decision');
       const newer = await world.events.list({ runId, pagination: { cursor: loaded.cursor! } });
       expect(newer.data.map((e) => e.eventType)).toEqual(['hook_received']);
-      const retried = await append(world, runId, ev.stepCreated(newStepId()), {
-        lastKnownEventId: newer.data.at(-1)!.eventId,
-      });
-      expect(retried.event?.eventType).toBe('step_created');
+      await expectAccepted(world, runId, { lastKnownEventId: newer.data.at(-1)!.eventId });
     },
   },
 ];
