@@ -29,20 +29,68 @@ async function terminate(world: World, runId: string, how: Terminal): Promise<vo
   await append(world, runId, event);
 }
 
-/** A rule whose write must be refused with `expected`, leaving the run exactly as it was. */
-function refused(
+/**
+ * A rule whose write must be refused with `expected`, leaving the run exactly as it was: the
+ * write of `event` to the run that `arrange` made.
+ */
+function refused<T extends { runId: string }>(
   name: string,
   expected: ExpectedError,
-  arrange: (world: World) => Promise<{ runId: string; write: () => Promise<unknown> }>,
+  arrange: (world: World) => Promise<T>,
+  event: (arranged: T) => Record<string, unknown>,
 ): ConformanceCase {
   return {
     name,
     async run(t) {
       const world = await t.world();
-      const { runId, write } = await arrange(world);
-      await expectRejectedWithoutEffect(world, runId, name, write, expected);
+      const arranged = await arrange(world);
+      const write = () => append(world, arranged.runId, event(arranged));
+      await expectRejectedWithoutEffect(world, arranged.runId, name, write, expected);
     },
   };
+}
+
+/** The rule that a run ended each of `hows` refuses `event` with `expected`, a case per end. */
+function refusedOnEndedRuns(
+  eventType: string,
+  expected: ExpectedError,
+  event: () => Record<string, unknown>,
+  hows: readonly Terminal[] = TERMINALS,
+): ConformanceCase[] {
+  return hows.map((how) =>
+    refused(`${eventType} on a ${how} run → ${expected.name}`, expected, endedRun(how), event),
+  );
+}
+
+async function runningRun(world: World) {
+  return { runId: await createRun(world) };
+}
+
+function endedRun(how: Terminal) {
+  return async (world: World) => {
+    const runId = await createRun(world);
+    await terminate(world, runId, how);
+    return { runId };
+  };
+}
+
+function withStep(status: 'pending' | 'running' | 'completed' | 'failed') {
+  return (world: World) => createRunWithStep(world, status);
+}
+
+/** A pending step of a run that then ended `how`. */
+function pendingStepOfEndedRun(how: Terminal) {
+  return async (world: World) => {
+    const arranged = await createRunWithStep(world, 'pending');
+    await terminate(world, arranged.runId, how);
+    return arranged;
+  };
+}
+
+async function disposedHook(world: World) {
+  const arranged = await createRunWithHook(world);
+  await append(world, arranged.runId, ev.hookDisposed(arranged.hookId, arranged.token));
+  return arranged;
 }
 
 async function withWait(world: World) {
@@ -55,10 +103,12 @@ async function withWait(world: World) {
 
 export const transitionCases: ConformanceCase[] = [
   // ── run_created ──────────────────────────────────────────────────────────────────────────
-  refused('run_created on an existing run → EntityConflictError', CONFLICT, async (world) => {
-    const runId = await createRun(world, { started: false });
-    return { runId, write: () => append(world, runId, ev.runCreated()) };
-  }),
+  refused(
+    'run_created on an existing run → EntityConflictError',
+    CONFLICT,
+    async (world) => ({ runId: await createRun(world, { started: false }) }),
+    () => ev.runCreated(),
+  ),
 
   // ── run_started ──────────────────────────────────────────────────────────────────────────
   {
@@ -92,13 +142,7 @@ export const transitionCases: ConformanceCase[] = [
       );
     },
   },
-  ...TERMINALS.map((how) =>
-    refused(`run_started on a ${how} run → RunExpiredError`, EXPIRED, async (world) => {
-      const runId = await createRun(world);
-      await terminate(world, runId, how);
-      return { runId, write: () => append(world, runId, ev.runStarted()) };
-    }),
-  ),
+  ...refusedOnEndedRuns('run_started', EXPIRED, () => ev.runStarted()),
   {
     name: 'run_started on a missing run without creation data → WorkflowRunNotFoundError, nothing written',
     async run(t) {
@@ -130,11 +174,16 @@ export const transitionCases: ConformanceCase[] = [
       expect(result.events?.map((e) => e.eventType)).toEqual(['run_created', 'run_started']);
     },
   },
-  refused('run_created after a bootstrap → EntityConflictError', CONFLICT, async (world) => {
-    const runId = newRunId();
-    await append(world, runId, ev.runStarted({}));
-    return { runId, write: () => append(world, runId, ev.runCreated()) };
-  }),
+  refused(
+    'run_created after a bootstrap → EntityConflictError',
+    CONFLICT,
+    async (world) => {
+      const runId = newRunId();
+      await append(world, runId, ev.runStarted({}));
+      return { runId };
+    },
+    () => ev.runCreated(),
+  ),
 
   // ── run_completed / run_failed / run_cancelled ────────────────────────────────────────────
   {
@@ -197,24 +246,13 @@ export const transitionCases: ConformanceCase[] = [
     },
   },
   ...TERMINALS.flatMap((how) => [
-    refused(`run_completed on a ${how} run → EntityConflictError`, CONFLICT, async (world) => {
-      const runId = await createRun(world);
-      await terminate(world, runId, how);
-      return { runId, write: () => append(world, runId, ev.runCompleted()) };
-    }),
-    refused(`run_failed on a ${how} run → EntityConflictError`, CONFLICT, async (world) => {
-      const runId = await createRun(world);
-      await terminate(world, runId, how);
-      return { runId, write: () => append(world, runId, ev.runFailed()) };
-    }),
+    ...refusedOnEndedRuns('run_completed', CONFLICT, () => ev.runCompleted(), [how]),
+    ...refusedOnEndedRuns('run_failed', CONFLICT, () => ev.runFailed(), [how]),
   ]),
-  ...(['completed', 'failed'] as const).map((how) =>
-    refused(`run_cancelled on a ${how} run → EntityConflictError`, CONFLICT, async (world) => {
-      const runId = await createRun(world);
-      await terminate(world, runId, how);
-      return { runId, write: () => append(world, runId, ev.runCancelled()) };
-    }),
-  ),
+  ...refusedOnEndedRuns('run_cancelled', CONFLICT, () => ev.runCancelled(), [
+    'completed',
+    'failed',
+  ]),
   ...TERMINALS.map(
     (how): ConformanceCase => ({
       name: `a ${how} run releases its hook tokens and deletes its hooks and waits`,
@@ -261,25 +299,16 @@ export const transitionCases: ConformanceCase[] = [
       expect(result.step).toMatchObject({ stepId, runId, status: 'pending', attempt: 0 });
     },
   },
-  refused('step_created twice → EntityConflictError', CONFLICT, async (world) => {
-    const { runId, stepId } = await createRunWithStep(world, 'pending');
-    return { runId, write: () => append(world, runId, ev.stepCreated(stepId)) };
-  }),
+  refused('step_created twice → EntityConflictError', CONFLICT, withStep('pending'), ({ stepId }) =>
+    ev.stepCreated(stepId),
+  ),
   refused(
     'step_created again after the step completed → EntityConflictError',
     CONFLICT,
-    async (world) => {
-      const { runId, stepId } = await createRunWithStep(world, 'completed');
-      return { runId, write: () => append(world, runId, ev.stepCreated(stepId)) };
-    },
+    withStep('completed'),
+    ({ stepId }) => ev.stepCreated(stepId),
   ),
-  ...TERMINALS.map((how) =>
-    refused(`step_created on a ${how} run → EntityConflictError`, CONFLICT, async (world) => {
-      const runId = await createRun(world);
-      await terminate(world, runId, how);
-      return { runId, write: () => append(world, runId, ev.stepCreated(newStepId())) };
-    }),
-  ),
+  ...refusedOnEndedRuns('step_created', CONFLICT, () => ev.stepCreated(newStepId())),
   {
     name: 'step_created on a missing run → WorkflowRunNotFoundError',
     async run(t) {
@@ -294,10 +323,9 @@ export const transitionCases: ConformanceCase[] = [
   },
 
   // ── step_started ─────────────────────────────────────────────────────────────────────────
-  refused('step_started on a missing step → 404 WorkflowWorldError', NOT_FOUND, async (world) => {
-    const runId = await createRun(world);
-    return { runId, write: () => append(world, runId, ev.stepStarted(newStepId())) };
-  }),
+  refused('step_started on a missing step → 404 WorkflowWorldError', NOT_FOUND, runningRun, () =>
+    ev.stepStarted(newStepId()),
+  ),
   {
     name: 'step_started on a running step restarts it: attempt + 1, startedAt kept',
     async run(t) {
@@ -311,20 +339,19 @@ export const transitionCases: ConformanceCase[] = [
     },
   },
   ...(['completed', 'failed'] as const).map((status) =>
-    refused(`step_started on a ${status} step → EntityConflictError`, CONFLICT, async (world) => {
-      const { runId, stepId } = await createRunWithStep(world, status);
-      return { runId, write: () => append(world, runId, ev.stepStarted(stepId)) };
-    }),
+    refused(
+      `step_started on a ${status} step → EntityConflictError`,
+      CONFLICT,
+      withStep(status),
+      (step) => ev.stepStarted(step.stepId),
+    ),
   ),
   ...TERMINALS.map((how) =>
     refused(
       `step_started of a pending step on a ${how} run → RunExpiredError`,
       EXPIRED,
-      async (world) => {
-        const { runId, stepId } = await createRunWithStep(world, 'pending');
-        await terminate(world, runId, how);
-        return { runId, write: () => append(world, runId, ev.stepStarted(stepId)) };
-      },
+      pendingStepOfEndedRun(how),
+      ({ stepId }) => ev.stepStarted(stepId),
     ),
   ),
   {
@@ -379,15 +406,16 @@ export const transitionCases: ConformanceCase[] = [
     },
   },
   ...(['completed', 'failed'] as const).map((status) =>
-    refused(`step_completed on a ${status} step → EntityConflictError`, CONFLICT, async (world) => {
-      const { runId, stepId } = await createRunWithStep(world, status);
-      return { runId, write: () => append(world, runId, ev.stepCompleted(stepId)) };
-    }),
+    refused(
+      `step_completed on a ${status} step → EntityConflictError`,
+      CONFLICT,
+      withStep(status),
+      (step) => ev.stepCompleted(step.stepId),
+    ),
   ),
-  refused('step_completed on a missing step → 404 WorkflowWorldError', NOT_FOUND, async (world) => {
-    const runId = await createRun(world);
-    return { runId, write: () => append(world, runId, ev.stepCompleted(newStepId())) };
-  }),
+  refused('step_completed on a missing step → 404 WorkflowWorldError', NOT_FOUND, runningRun, () =>
+    ev.stepCompleted(newStepId()),
+  ),
   {
     name: 'step_completed of a running step after the run terminated is accepted',
     async run(t) {
@@ -412,19 +440,18 @@ export const transitionCases: ConformanceCase[] = [
     },
   },
   ...(['completed', 'failed'] as const).map((status) =>
-    refused(`step_failed on a ${status} step → EntityConflictError`, CONFLICT, async (world) => {
-      const { runId, stepId } = await createRunWithStep(world, status);
-      return { runId, write: () => append(world, runId, ev.stepFailed(stepId)) };
-    }),
+    refused(
+      `step_failed on a ${status} step → EntityConflictError`,
+      CONFLICT,
+      withStep(status),
+      (step) => ev.stepFailed(step.stepId),
+    ),
   ),
   refused(
     'step_failed of a pending step on a terminal run → RunExpiredError',
     EXPIRED,
-    async (world) => {
-      const { runId, stepId } = await createRunWithStep(world, 'pending');
-      await append(world, runId, ev.runCompleted());
-      return { runId, write: () => append(world, runId, ev.stepFailed(stepId)) };
-    },
+    pendingStepOfEndedRun('completed'),
+    ({ stepId }) => ev.stepFailed(stepId),
   ),
   {
     name: 'step_failed of a running step on a terminal run is accepted',
@@ -435,10 +462,9 @@ export const transitionCases: ConformanceCase[] = [
       expect((await append(world, runId, ev.stepFailed(stepId))).step?.status).toBe('failed');
     },
   },
-  refused('step_failed on a missing step → 404 WorkflowWorldError', NOT_FOUND, async (world) => {
-    const runId = await createRun(world);
-    return { runId, write: () => append(world, runId, ev.stepFailed(newStepId())) };
-  }),
+  refused('step_failed on a missing step → 404 WorkflowWorldError', NOT_FOUND, runningRun, () =>
+    ev.stepFailed(newStepId()),
+  ),
 
   // ── step_retrying ────────────────────────────────────────────────────────────────────────
   {
@@ -454,14 +480,15 @@ export const transitionCases: ConformanceCase[] = [
       expect(result.step?.attempt).toBe(1);
     },
   },
-  refused('step_retrying on a completed step → EntityConflictError', CONFLICT, async (world) => {
-    const { runId, stepId } = await createRunWithStep(world, 'completed');
-    return { runId, write: () => append(world, runId, ev.stepRetrying(stepId)) };
-  }),
-  refused('step_retrying on a missing step → 404 WorkflowWorldError', NOT_FOUND, async (world) => {
-    const runId = await createRun(world);
-    return { runId, write: () => append(world, runId, ev.stepRetrying(newStepId())) };
-  }),
+  refused(
+    'step_retrying on a completed step → EntityConflictError',
+    CONFLICT,
+    withStep('completed'),
+    ({ stepId }) => ev.stepRetrying(stepId),
+  ),
+  refused('step_retrying on a missing step → 404 WorkflowWorldError', NOT_FOUND, runningRun, () =>
+    ev.stepRetrying(newStepId()),
+  ),
 
   // ── hook_created ─────────────────────────────────────────────────────────────────────────
   {
@@ -480,19 +507,14 @@ export const transitionCases: ConformanceCase[] = [
   refused(
     'hook_created twice with the same hook id → EntityConflictError, never hook_conflict',
     CONFLICT,
-    async (world) => {
-      const { runId, hookId, token } = await createRunWithHook(world);
-      return { runId, write: () => append(world, runId, ev.hookCreated(hookId, token)) };
-    },
+    createRunWithHook,
+    ({ hookId, token }) => ev.hookCreated(hookId, token),
   ),
   refused(
     'hook_created again after the hook was disposed → EntityConflictError',
     CONFLICT,
-    async (world) => {
-      const { runId, hookId, token } = await createRunWithHook(world);
-      await append(world, runId, ev.hookDisposed(hookId, token));
-      return { runId, write: () => append(world, runId, ev.hookCreated(hookId, token)) };
-    },
+    disposedHook,
+    ({ hookId, token }) => ev.hookCreated(hookId, token),
   ),
   {
     name: 'hook_created with a token another run holds → a hook_conflict event, not an error',
@@ -540,16 +562,7 @@ export const transitionCases: ConformanceCase[] = [
       expect((await world.hooks.getByToken(token)).runId).toBe(other);
     },
   },
-  ...TERMINALS.map((how) =>
-    refused(`hook_created on a ${how} run → EntityConflictError`, CONFLICT, async (world) => {
-      const runId = await createRun(world);
-      await terminate(world, runId, how);
-      return {
-        runId,
-        write: () => append(world, runId, ev.hookCreated(newHookId(), newToken())),
-      };
-    }),
-  ),
+  ...refusedOnEndedRuns('hook_created', CONFLICT, () => ev.hookCreated(newHookId(), newToken())),
 
   // ── hook_received / hook_disposed ─────────────────────────────────────────────────────────
   {
@@ -562,21 +575,14 @@ export const transitionCases: ConformanceCase[] = [
       expect((await world.hooks.getByToken(token)).hookId).toBe(hookId);
     },
   },
-  refused('hook_received on a missing hook → HookNotFoundError', HOOK_NOT_FOUND, async (world) => {
-    const runId = await createRun(world);
-    return {
-      runId,
-      write: () => append(world, runId, ev.hookReceived(newHookId(), newToken())),
-    };
-  }),
+  refused('hook_received on a missing hook → HookNotFoundError', HOOK_NOT_FOUND, runningRun, () =>
+    ev.hookReceived(newHookId(), newToken()),
+  ),
   refused(
     'hook_received after the hook was disposed → HookNotFoundError',
     HOOK_NOT_FOUND,
-    async (world) => {
-      const { runId, hookId, token } = await createRunWithHook(world);
-      await append(world, runId, ev.hookDisposed(hookId, token));
-      return { runId, write: () => append(world, runId, ev.hookReceived(hookId, token)) };
-    },
+    disposedHook,
+    ({ hookId, token }) => ev.hookReceived(hookId, token),
   ),
   {
     name: 'hook_disposed deletes the hook',
@@ -593,11 +599,9 @@ export const transitionCases: ConformanceCase[] = [
       await expectRejects('hooks.get after dispose', world.hooks.get(hookId), HOOK_NOT_FOUND);
     },
   },
-  refused('hook_disposed twice → HookNotFoundError', HOOK_NOT_FOUND, async (world) => {
-    const { runId, hookId, token } = await createRunWithHook(world);
-    await append(world, runId, ev.hookDisposed(hookId, token));
-    return { runId, write: () => append(world, runId, ev.hookDisposed(hookId, token)) };
-  }),
+  refused('hook_disposed twice → HookNotFoundError', HOOK_NOT_FOUND, disposedHook, (hook) =>
+    ev.hookDisposed(hook.hookId, hook.token),
+  ),
 
   // ── wait_created / wait_completed ────────────────────────────────────────────────────────
   {
@@ -611,24 +615,21 @@ export const transitionCases: ConformanceCase[] = [
       expect(result.wait?.resumeAt?.getTime()).toBe(resumeAt.getTime());
     },
   },
-  refused('wait_created twice → EntityConflictError', CONFLICT, async (world) => {
-    const { runId, waitId, resumeAt } = await withWait(world);
-    return { runId, write: () => append(world, runId, ev.waitCreated(waitId, resumeAt)) };
-  }),
-  ...TERMINALS.map((how) =>
-    refused(`wait_created on a ${how} run → EntityConflictError`, CONFLICT, async (world) => {
-      const runId = await createRun(world);
-      await terminate(world, runId, how);
-      return { runId, write: () => append(world, runId, ev.waitCreated(newWaitId(), new Date())) };
-    }),
+  refused('wait_created twice → EntityConflictError', CONFLICT, withWait, (wait) =>
+    ev.waitCreated(wait.waitId, wait.resumeAt),
   ),
-  refused('wait_completed twice → EntityConflictError', CONFLICT, async (world) => {
-    const { runId, waitId } = await withWait(world);
-    await append(world, runId, ev.waitCompleted(waitId));
-    return { runId, write: () => append(world, runId, ev.waitCompleted(waitId)) };
-  }),
-  refused('wait_completed on a missing wait → 404 WorkflowWorldError', NOT_FOUND, async (world) => {
-    const runId = await createRun(world);
-    return { runId, write: () => append(world, runId, ev.waitCompleted(newWaitId())) };
-  }),
+  ...refusedOnEndedRuns('wait_created', CONFLICT, () => ev.waitCreated(newWaitId(), new Date())),
+  refused(
+    'wait_completed twice → EntityConflictError',
+    CONFLICT,
+    async (world) => {
+      const wait = await withWait(world);
+      await append(world, wait.runId, ev.waitCompleted(wait.waitId));
+      return wait;
+    },
+    ({ waitId }) => ev.waitCompleted(waitId),
+  ),
+  refused('wait_completed on a missing wait → 404 WorkflowWorldError', NOT_FOUND, runningRun, () =>
+    ev.waitCompleted(newWaitId()),
+  ),
 ];
