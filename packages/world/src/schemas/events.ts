@@ -39,25 +39,34 @@ export const CREATION_EVENT_TYPES = ['step_created', 'hook_created', 'wait_creat
 const base = {
   specVersion: z.number().optional(),
 };
+/** A step, hook or wait event: `correlationId` names the entity. */
 const correlated = { ...base, correlationId: z.string() };
 const uncorrelated = { ...base, correlationId: z.string().optional() };
 
-const RunCreatedSchema = z.object({
-  ...uncorrelated,
-  eventType: z.literal('run_created'),
-  eventData: z.object({
+function eventSchema<F extends z.ZodRawShape, T extends string, D extends z.ZodType>(
+  fields: F,
+  eventType: T,
+  eventData: D,
+) {
+  return z.object({ ...fields, eventType: z.literal(eventType), eventData });
+}
+
+const RunCreatedSchema = eventSchema(
+  uncorrelated,
+  'run_created',
+  z.object({
     deploymentId: z.string(),
     workflowName: z.string(),
     input: SerializedDataSchema,
     executionContext: z.record(z.string(), z.any()).optional(),
   }),
-});
+);
 
-const RunStartedSchema = z.object({
-  ...uncorrelated,
-  eventType: z.literal('run_started'),
-  /** Present on a resilient start: enough to create the run if `run_created` never landed. */
-  eventData: z
+/** Data present on a resilient start: enough to create the run if `run_created` never landed. */
+const RunStartedSchema = eventSchema(
+  uncorrelated,
+  'run_started',
+  z
     .object({
       input: SerializedDataSchema.optional(),
       deploymentId: z.string().optional(),
@@ -65,124 +74,104 @@ const RunStartedSchema = z.object({
       executionContext: z.record(z.string(), z.any()).optional(),
     })
     .optional(),
-});
+);
 
-const RunCompletedSchema = z.object({
-  ...uncorrelated,
-  eventType: z.literal('run_completed'),
-  eventData: z.object({ output: SerializedDataSchema.optional() }),
-});
+const RunCompletedSchema = eventSchema(
+  uncorrelated,
+  'run_completed',
+  z.object({ output: SerializedDataSchema.optional() }),
+);
 
-const RunFailedSchema = z.object({
-  ...uncorrelated,
-  eventType: z.literal('run_failed'),
-  eventData: z.object({ error: z.any(), errorCode: z.string().optional() }),
-});
+const RunFailedSchema = eventSchema(
+  uncorrelated,
+  'run_failed',
+  z.object({ error: z.any(), errorCode: z.string().optional() }),
+);
 
-const RunCancelledSchema = z.object({
-  ...uncorrelated,
-  eventType: z.literal('run_cancelled'),
-});
+const RunCancelledSchema = z.object({ ...uncorrelated, eventType: z.literal('run_cancelled') });
 
-const StepCreatedSchema = z.object({
-  ...correlated,
-  eventType: z.literal('step_created'),
-  eventData: z.object({
+const StepCreatedSchema = eventSchema(
+  correlated,
+  'step_created',
+  z.object({
     stepName: z.string(),
     workflowName: z.string().optional(),
     input: SerializedDataSchema,
   }),
-});
+);
 
-const StepStartedSchema = z.object({
-  ...correlated,
-  eventType: z.literal('step_started'),
-  eventData: z
+const StepStartedSchema = eventSchema(
+  correlated,
+  'step_started',
+  z
     .object({
       stepName: z.string().optional(),
       attempt: z.number().optional(),
       workflowName: z.string().optional(),
     })
     .optional(),
-});
+);
 
-const StepCompletedSchema = z.object({
-  ...correlated,
-  eventType: z.literal('step_completed'),
-  eventData: z.object({
+const StepCompletedSchema = eventSchema(
+  correlated,
+  'step_completed',
+  z.object({
     stepName: z.string().optional(),
     workflowName: z.string().optional(),
     result: SerializedDataSchema,
   }),
-});
+);
 
-const StepFailedSchema = z.object({
-  ...correlated,
-  eventType: z.literal('step_failed'),
-  eventData: z.object({
-    stepName: z.string().optional(),
-    error: z.any(),
-    stack: z.string().optional(),
-  }),
-});
+const stepError = { stepName: z.string().optional(), error: z.any(), stack: z.string().optional() };
 
-const StepRetryingSchema = z.object({
-  ...correlated,
-  eventType: z.literal('step_retrying'),
-  eventData: z.object({
-    stepName: z.string().optional(),
-    error: z.any(),
-    stack: z.string().optional(),
-    retryAfter: z.coerce.date().optional(),
-  }),
-});
+const StepFailedSchema = eventSchema(correlated, 'step_failed', z.object(stepError));
 
-export const HookCreatedEventSchema = z.object({
-  ...correlated,
-  eventType: z.literal('hook_created'),
-  eventData: z.object({
+const StepRetryingSchema = eventSchema(
+  correlated,
+  'step_retrying',
+  z.object({ ...stepError, retryAfter: z.coerce.date().optional() }),
+);
+
+export const HookCreatedEventSchema = eventSchema(
+  correlated,
+  'hook_created',
+  z.object({
     token: z.string(),
     metadata: SerializedDataSchema.optional(),
     isWebhook: z.boolean().optional(),
   }),
-});
+);
 
-const HookReceivedSchema = z.object({
-  ...correlated,
-  eventType: z.literal('hook_received'),
-  eventData: z.object({
-    token: z.string().optional(),
-    payload: SerializedDataSchema,
-  }),
-});
+const HookReceivedSchema = eventSchema(
+  correlated,
+  'hook_received',
+  z.object({ token: z.string().optional(), payload: SerializedDataSchema }),
+);
 
-const HookDisposedSchema = z.object({
-  ...correlated,
-  eventType: z.literal('hook_disposed'),
-  eventData: z.object({ token: z.string().optional() }).optional(),
-});
+const HookDisposedSchema = eventSchema(
+  correlated,
+  'hook_disposed',
+  z.object({ token: z.string().optional() }).optional(),
+);
 
 /** Written by the World only, when a `hook_created` asks for a token another hook holds. */
-const HookConflictSchema = z.object({
-  ...correlated,
-  eventType: z.literal('hook_conflict'),
-  eventData: z.object({
-    token: z.string(),
-    conflictingRunId: z.string().optional(),
-  }),
-});
+const HookConflictSchema = eventSchema(
+  correlated,
+  'hook_conflict',
+  z.object({ token: z.string(), conflictingRunId: z.string().optional() }),
+);
 
-const WaitCreatedSchema = z.object({
-  ...correlated,
-  eventType: z.literal('wait_created'),
-  eventData: z.object({ resumeAt: z.coerce.date() }),
-});
+const WaitCreatedSchema = eventSchema(
+  correlated,
+  'wait_created',
+  z.object({ resumeAt: z.coerce.date() }),
+);
 
-const WaitCompletedSchema = z.object({
-  ...correlated,
-  eventType: z.literal('wait_completed'),
-  eventData: z.object({ resumeAt: z.coerce.date().optional() }).optional(),
-});
+const WaitCompletedSchema = eventSchema(
+  correlated,
+  'wait_completed',
+  z.object({ resumeAt: z.coerce.date().optional() }).optional(),
+);
 
 /** Every event a client may ask `events.create` for (`hook_conflict` is the World's alone). */
 const CLIENT_EVENT_SCHEMAS = [

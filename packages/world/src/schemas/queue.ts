@@ -23,6 +23,7 @@ export const RunInputSchema = z.object({
   specVersion: z.number(),
   executionContext: z.record(z.string(), z.any()).optional(),
 });
+export type RunInput = z.infer<typeof RunInputSchema>;
 
 export const WorkflowInvokePayloadSchema = z.object({
   runId: z.string(),
@@ -32,6 +33,7 @@ export const WorkflowInvokePayloadSchema = z.object({
   serverErrorRetryCount: z.number().optional(),
   runInput: RunInputSchema.optional(),
 });
+export type WorkflowInvokePayload = z.infer<typeof WorkflowInvokePayloadSchema>;
 
 export const StepInvokePayloadSchema = z.object({
   workflowName: z.string(),
@@ -41,11 +43,13 @@ export const StepInvokePayloadSchema = z.object({
   traceCarrier: TraceCarrierSchema.optional(),
   requestedAt: z.coerce.date().optional(),
 });
+export type StepInvokePayload = z.infer<typeof StepInvokePayloadSchema>;
 
 export const HealthCheckPayloadSchema = z.object({
   __healthCheck: z.literal(true),
   correlationId: z.string(),
 });
+export type HealthCheckPayload = z.infer<typeof HealthCheckPayloadSchema>;
 
 export const QueuePayloadSchema = z.union([
   WorkflowInvokePayloadSchema,
@@ -53,10 +57,6 @@ export const QueuePayloadSchema = z.union([
   HealthCheckPayloadSchema,
 ]);
 export type QueuePayload = z.infer<typeof QueuePayloadSchema>;
-export type WorkflowInvokePayload = z.infer<typeof WorkflowInvokePayloadSchema>;
-export type StepInvokePayload = z.infer<typeof StepInvokePayloadSchema>;
-export type HealthCheckPayload = z.infer<typeof HealthCheckPayloadSchema>;
-export type RunInput = z.infer<typeof RunInputSchema>;
 
 export interface QueueOptions {
   deploymentId?: string;

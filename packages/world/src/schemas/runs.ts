@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { WithoutPayloads } from './payloads.js';
 import {
   type PaginationOptions,
   type ResolveData,
@@ -67,10 +68,7 @@ export const WorkflowRunSchema = z.discriminatedUnion('status', [
   }),
 ]);
 export type WorkflowRun = z.infer<typeof WorkflowRunSchema>;
-export type WorkflowRunWithoutData = Omit<WorkflowRun, 'input' | 'output'> & {
-  input: undefined;
-  output: undefined;
-};
+export type WorkflowRunWithoutData = WithoutPayloads<WorkflowRun>;
 
 export interface GetWorkflowRunParams {
   resolveData?: ResolveData;

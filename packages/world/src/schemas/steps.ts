@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { WithoutPayloads } from './payloads.js';
 import {
   type PaginationOptions,
   type ResolveData,
@@ -34,10 +35,7 @@ export const StepSchema = z.object({
   specVersion: z.number().optional(),
 });
 export type Step = z.infer<typeof StepSchema>;
-export type StepWithoutData = Omit<Step, 'input' | 'output'> & {
-  input: undefined;
-  output: undefined;
-};
+export type StepWithoutData = WithoutPayloads<Step>;
 
 export interface GetStepParams {
   resolveData?: ResolveData;
