@@ -183,40 +183,45 @@ BEGIN
                ELSE next_event_id(v_last, v_now, p_random) END;
   v_at := from_epoch_ms(ulid_time(v_id));
 
-  CASE left(p_event_type, 5)
-  WHEN 'step_' THEN
-    IF p_event_type = 'step_created' THEN
-      IF NOT rule_allows(p_event_type, v_status, NULL, NULL, v_now) THEN
-        RETURN NEXT rule_refusal(p_event_type, p_run_id, p_correlation_id, v_status, NULL, NULL,
-                                 v_now);
-        RETURN;
-      END IF;
-      INSERT INTO steps (run_id, step_id, step_name, status, input, attempt, created_at,
-                         updated_at, spec_version, created_event_id)
-      VALUES (p_run_id, p_correlation_id, p_step_name, rule_becomes(p_event_type), p_payload, 0,
-              v_at, v_at, p_spec_version, v_id)
-      ON CONFLICT (run_id, step_id) DO NOTHING
-      RETURNING * INTO v_step;
-    ELSE
-      UPDATE steps SET
-        status = rule_becomes(p_event_type),
-        attempt = attempt + CASE WHEN p_event_type = 'step_started' THEN 1 ELSE 0 END,
-        started_at = CASE WHEN p_event_type = 'step_started' THEN coalesce(started_at, v_at)
-                          ELSE started_at END,
-        output = CASE WHEN p_event_type = 'step_completed' THEN p_payload ELSE output END,
-        error = CASE p_event_type WHEN 'step_completed' THEN NULL
-                                  WHEN 'step_started' THEN error
-                                  ELSE p_error END,
-        completed_at = CASE WHEN p_event_type IN ('step_completed', 'step_failed') THEN v_at
-                            ELSE completed_at END,
-        retry_after = CASE WHEN p_event_type = 'step_retrying'
-                           THEN from_epoch_ms(p_retry_after) END,
-        updated_at = v_at
-      WHERE run_id = p_run_id AND step_id = p_correlation_id
-        AND rule_allows(p_event_type, v_status, status, epoch_ms(retry_after), v_now)
-      RETURNING * INTO v_step;
+  CASE p_event_type
+  WHEN 'step_created' THEN
+    IF NOT rule_allows(p_event_type, v_status, NULL, NULL, v_now) THEN
+      RETURN NEXT rule_refusal(p_event_type, p_run_id, p_correlation_id, v_status, NULL, NULL,
+                               v_now);
+      RETURN;
     END IF;
-    IF v_step.run_id IS NULL THEN
+    INSERT INTO steps (run_id, step_id, step_name, status, input, attempt, created_at,
+                       updated_at, spec_version, created_event_id)
+    VALUES (p_run_id, p_correlation_id, p_step_name, rule_becomes(p_event_type), p_payload, 0,
+            v_at, v_at, p_spec_version, v_id)
+    ON CONFLICT (run_id, step_id) DO NOTHING;
+    IF NOT FOUND THEN
+      SELECT status INTO v_entity FROM steps
+      WHERE run_id = p_run_id AND step_id = p_correlation_id;
+      RETURN NEXT rule_refusal(p_event_type, p_run_id, p_correlation_id, v_status, v_entity,
+                               NULL, v_now);
+      RETURN;
+    END IF;
+
+  WHEN 'step_started', 'step_completed', 'step_failed', 'step_retrying' THEN
+    UPDATE steps SET
+      status = rule_becomes(p_event_type),
+      attempt = attempt + CASE WHEN p_event_type = 'step_started' THEN 1 ELSE 0 END,
+      started_at = CASE WHEN p_event_type = 'step_started' THEN coalesce(started_at, v_at)
+                        ELSE started_at END,
+      output = CASE WHEN p_event_type = 'step_completed' THEN p_payload ELSE output END,
+      error = CASE p_event_type WHEN 'step_completed' THEN NULL
+                                WHEN 'step_started' THEN error
+                                ELSE p_error END,
+      completed_at = CASE WHEN p_event_type IN ('step_completed', 'step_failed') THEN v_at
+                          ELSE completed_at END,
+      retry_after = CASE WHEN p_event_type = 'step_retrying'
+                         THEN from_epoch_ms(p_retry_after) END,
+      updated_at = v_at
+    WHERE run_id = p_run_id AND step_id = p_correlation_id
+      AND rule_allows(p_event_type, v_status, status, epoch_ms(retry_after), v_now)
+    RETURNING * INTO v_step;
+    IF NOT FOUND THEN
       SELECT status, epoch_ms(retry_after) INTO v_entity, v_retry_after
       FROM steps WHERE run_id = p_run_id AND step_id = p_correlation_id;
       RETURN NEXT rule_refusal(p_event_type, p_run_id, p_correlation_id, v_status, v_entity,
@@ -224,7 +229,7 @@ BEGIN
       RETURN;
     END IF;
 
-  WHEN 'hook_' THEN
+  WHEN 'hook_created', 'hook_received', 'hook_disposed' THEN
     -- A hook id is used once per run: 'disposed' once its hook was deleted.
     SELECT CASE WHEN EXISTS (SELECT 1 FROM hooks WHERE run_id = p_run_id
                                AND hook_id = p_correlation_id) THEN 'active'
@@ -261,37 +266,35 @@ BEGIN
       DELETE FROM hooks WHERE run_id = p_run_id AND hook_id = p_correlation_id;
     END IF;
 
-  WHEN 'wait_' THEN
-    IF p_event_type = 'wait_created' THEN
-      IF NOT rule_allows(p_event_type, v_status, NULL, NULL, v_now) THEN
-        RETURN NEXT rule_refusal(p_event_type, p_run_id, p_correlation_id, v_status, NULL, NULL,
-                                 v_now);
-        RETURN;
-      END IF;
-      INSERT INTO waits (run_id, correlation_id, status, resume_at, created_at, updated_at,
-                         spec_version)
-      VALUES (p_run_id, p_correlation_id, rule_becomes(p_event_type), from_epoch_ms(p_resume_at),
-              v_at, v_at, p_spec_version)
-      ON CONFLICT (run_id, correlation_id) DO NOTHING
-      RETURNING * INTO v_wait;
-      IF v_wait.run_id IS NULL THEN
-        SELECT status INTO v_entity FROM waits
-        WHERE run_id = p_run_id AND correlation_id = p_correlation_id;
-        RETURN NEXT rule_refusal(p_event_type, p_run_id, p_correlation_id, v_status, v_entity,
-                                 NULL, v_now);
-        RETURN;
-      END IF;
-    ELSE
-      SELECT * INTO v_wait FROM waits
-      WHERE run_id = p_run_id AND correlation_id = p_correlation_id;
-      IF NOT rule_allows(p_event_type, v_status, v_wait.status, NULL, v_now) THEN
-        RETURN NEXT rule_refusal(p_event_type, p_run_id, p_correlation_id, v_status,
-                                 v_wait.status, NULL, v_now);
-        RETURN;
-      END IF;
-      UPDATE waits SET status = rule_becomes(p_event_type), completed_at = v_at, updated_at = v_at
-      WHERE run_id = p_run_id AND correlation_id = p_correlation_id;
+  WHEN 'wait_created' THEN
+    IF NOT rule_allows(p_event_type, v_status, NULL, NULL, v_now) THEN
+      RETURN NEXT rule_refusal(p_event_type, p_run_id, p_correlation_id, v_status, NULL, NULL,
+                               v_now);
+      RETURN;
     END IF;
+    INSERT INTO waits (run_id, correlation_id, status, resume_at, created_at, updated_at,
+                       spec_version)
+    VALUES (p_run_id, p_correlation_id, rule_becomes(p_event_type), from_epoch_ms(p_resume_at),
+            v_at, v_at, p_spec_version)
+    ON CONFLICT (run_id, correlation_id) DO NOTHING;
+    IF NOT FOUND THEN
+      SELECT status INTO v_entity FROM waits
+      WHERE run_id = p_run_id AND correlation_id = p_correlation_id;
+      RETURN NEXT rule_refusal(p_event_type, p_run_id, p_correlation_id, v_status, v_entity,
+                               NULL, v_now);
+      RETURN;
+    END IF;
+
+  WHEN 'wait_completed' THEN
+    SELECT * INTO v_wait FROM waits
+    WHERE run_id = p_run_id AND correlation_id = p_correlation_id;
+    IF NOT rule_allows(p_event_type, v_status, v_wait.status, NULL, v_now) THEN
+      RETURN NEXT rule_refusal(p_event_type, p_run_id, p_correlation_id, v_status,
+                               v_wait.status, NULL, v_now);
+      RETURN;
+    END IF;
+    UPDATE waits SET status = rule_becomes(p_event_type), completed_at = v_at, updated_at = v_at
+    WHERE run_id = p_run_id AND correlation_id = p_correlation_id;
 
   ELSE
     RETURN NEXT refusal('INVALID_EVENT_TYPE', p_event_type);
