@@ -1,6 +1,13 @@
 import { WorldClosedError } from './errors.js';
 import { createQueueHandler } from './queue/handler.js';
 import {
+  type PruneOptions,
+  type PruneReport,
+  type PruneSchedule,
+  type RetentionPolicy,
+  schedulePruning,
+} from './retention.js';
+import {
   type Queue,
   SPEC_VERSION_CURRENT,
   type Storage,
@@ -26,6 +33,13 @@ export interface WorldParts {
   start(): Promise<void>;
   /** Stops consuming and releases the backend. Called once, after any start has settled. */
   close(): Promise<void>;
+  /**
+   * Deletes finished runs older than `options.olderThan` with all they own, one run at a time
+   * under its lock; never a run that is not finished. Worlds that have it declare `retention`.
+   */
+  prune?(options: PruneOptions): Promise<PruneReport>;
+  /** Prune in the background by this policy while the World is started. Needs `prune`. */
+  retention?: RetentionPolicy | undefined;
 }
 
 export type DefinedWorld = World & {
@@ -33,6 +47,8 @@ export type DefinedWorld = World & {
   capabilities: WorldCapabilities;
   start(): Promise<void>;
   close(): Promise<void>;
+  /** Present on Worlds that declare `retention`. */
+  prune?(options: PruneOptions): Promise<PruneReport>;
 };
 
 /**
@@ -45,6 +61,10 @@ export function defineWorld(parts: WorldParts): DefinedWorld {
   const signing = parts.queueSecret === undefined ? {} : { secret: parts.queueSecret };
   let starting: Promise<void> | undefined;
   let closing: Promise<void> | undefined;
+  let pruning: PruneSchedule | undefined;
+  const prune = parts.prune;
+  if (parts.retention !== undefined && prune === undefined)
+    throw new Error('a retention policy needs a World that can prune');
 
   return {
     specVersion: SPEC_VERSION_CURRENT,
@@ -57,19 +77,36 @@ export function defineWorld(parts: WorldParts): DefinedWorld {
 
     start() {
       if (closing !== undefined) return Promise.reject(new WorldClosedError());
-      starting ??= parts.start().catch((error: unknown) => {
-        starting = undefined;
-        throw error;
-      });
+      starting ??= parts.start().then(
+        () => {
+          if (parts.retention !== undefined && prune !== undefined && closing === undefined) {
+            pruning = schedulePruning(prune, parts.retention, (error) =>
+              console.warn(`[worldkit] background prune failed: ${(error as Error)?.message}`),
+            );
+          }
+        },
+        (error: unknown) => {
+          starting = undefined;
+          throw error;
+        },
+      );
       return starting;
     },
 
     close() {
       closing ??= (async () => {
         await starting?.catch(() => {});
+        await pruning?.stop();
         await parts.close();
       })();
       return closing;
     },
+
+    ...(prune === undefined
+      ? {}
+      : {
+          prune: (options: PruneOptions) =>
+            closing === undefined ? prune(options) : Promise.reject(new WorldClosedError()),
+        }),
   };
 }

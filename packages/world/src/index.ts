@@ -19,6 +19,7 @@ export * from './queue/signing.js';
 export * from './recovery.js';
 export * from './refusal.js';
 export * from './resolve-data.js';
+export * from './retention.js';
 export * from './schemas/events.js';
 export * from './schemas/hooks.js';
 export * from './schemas/queue.js';

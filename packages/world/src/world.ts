@@ -150,6 +150,11 @@ export interface WorldCapabilities {
   durableStorage: boolean;
   /** Several processes may share the backend: writes stay atomic and readers tail across them. */
   multiProcess: boolean;
+  /**
+   * `prune()` deletes finished runs older than an age with all they own, one whole run at a
+   * time, and a retention policy does it in the background (see `retention.ts`).
+   */
+  retention?: boolean;
 }
 
 export interface World extends Storage, Queue, Streamer {
