@@ -7,6 +7,7 @@ export * from './errors.js';
 export * from './fenced-write.js';
 export * from './ids.js';
 export * from './pagination.js';
+export * from './prune-command.js';
 export * from './queue/backoff.js';
 export * from './queue/base-url.js';
 export * from './queue/deliverer.js';
