@@ -94,6 +94,15 @@ function assign(target: Record<string, unknown>, name: string, value: unknown): 
   if (value !== undefined) target[name] = value;
 }
 
+/** The fields runs and steps share once started: start and end times, output and error. */
+function assignProgress(target: Record<string, unknown>, fields: Fields): void {
+  assign(target, 'startedAt', date(fields, 'started'));
+  assign(target, 'completedAt', date(fields, 'completed'));
+  // A stored output is returned even when it decodes to undefined.
+  if (fields.has('output')) target.output = blob(fields, 'output');
+  assign(target, 'error', blob(fields, 'error'));
+}
+
 export function runFromFields(runId: string, fields: Fields): WorkflowRun {
   const run: Record<string, unknown> = {
     runId,
@@ -106,10 +115,7 @@ export function runFromFields(runId: string, fields: Fields): WorkflowRun {
     updatedAt: date(fields, 'updated'),
   };
   assign(run, 'executionContext', blob(fields, 'ctx'));
-  assign(run, 'startedAt', date(fields, 'started'));
-  assign(run, 'completedAt', date(fields, 'completed'));
-  if (fields.has('output')) run.output = blob(fields, 'output');
-  assign(run, 'error', blob(fields, 'error'));
+  assignProgress(run, fields);
   return run as WorkflowRun;
 }
 
@@ -125,10 +131,7 @@ export function stepFromFields(runId: string, stepId: string, fields: Fields): S
     updatedAt: date(fields, 'updated'),
     specVersion: Number(text(fields, 'spec')),
   };
-  if (fields.has('output')) step.output = blob(fields, 'output');
-  assign(step, 'error', blob(fields, 'error'));
-  assign(step, 'startedAt', date(fields, 'started'));
-  assign(step, 'completedAt', date(fields, 'completed'));
+  assignProgress(step, fields);
   assign(step, 'retryAfter', date(fields, 'retry'));
   return step as Step;
 }

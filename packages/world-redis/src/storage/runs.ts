@@ -1,8 +1,8 @@
 import {
+  type GetWorkflowRunParams,
   isSafeId,
   type ListWorkflowRunsParams,
   pageOf,
-  type ResolveData,
   runForRead,
   type Storage,
   WorkflowRunNotFoundError,
@@ -16,7 +16,7 @@ import { runFromFields } from './records.js';
 export function runReads(store: StoreContext): Storage['runs'] {
   const { keys } = store;
   return {
-    get: (async (runId: string, params?: { resolveData?: ResolveData }) =>
+    get: (async (runId: string, params?: GetWorkflowRunParams) =>
       transport(async () => {
         const run = isSafeId(runId)
           ? await readEntity(store, keys.run(runId).run, (fields) => runFromFields(runId, fields))

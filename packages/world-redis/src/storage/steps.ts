@@ -1,9 +1,9 @@
 import {
   EntityNotFoundError,
+  type GetStepParams,
   isSafeId,
-  type PaginationOptions,
+  type ListWorkflowRunStepsParams,
   pageOf,
-  type ResolveData,
   type Step,
   type Storage,
   stepForRead,
@@ -18,11 +18,7 @@ import { stepFromFields } from './records.js';
 export function stepReads(store: StoreContext): Storage['steps'] {
   const { keys } = store;
   return {
-    get: (async (
-      runId: string | undefined,
-      stepId: string,
-      params?: { resolveData?: ResolveData },
-    ) =>
+    get: (async (runId: string | undefined, stepId: string, params?: GetStepParams) =>
       transport(async () => {
         const owner = runId ?? (await runOfCorrelation(store, stepId));
         if (owner === undefined || !isSafeId(owner) || !isSafeId(stepId))
@@ -34,11 +30,7 @@ export function stepReads(store: StoreContext): Storage['steps'] {
         return stepForRead(step, params?.resolveData);
       })) as Storage['steps']['get'],
 
-    list: (async (params: {
-      runId: string;
-      pagination?: PaginationOptions;
-      resolveData?: ResolveData;
-    }) =>
+    list: (async (params: ListWorkflowRunStepsParams) =>
       transport(async () => {
         const page = pageOf('steps', params.pagination);
         if (!isSafeId(params.runId)) return emptyPage<Step>(page.cursor);
