@@ -8,6 +8,7 @@ import {
   type GetStepParams,
   type GetWorkflowRunParams,
   type Hook,
+  type HookLookup,
   HookNotFoundError,
   hookForRead,
   InvalidCursorError,
@@ -28,6 +29,7 @@ import {
   type WorkflowRun,
   WorkflowRunNotFoundError,
 } from '@worldkit/world';
+import type { QueryResultRow } from 'pg';
 import type { Database } from '../database.js';
 import {
   EVENT_COLUMNS,
@@ -54,12 +56,13 @@ export async function getRun(
   params: GetWorkflowRunParams = {},
 ): Promise<WorkflowRun> {
   if (!isSafeId(runId)) throw new WorkflowRunNotFoundError(String(runId));
-  const { rows } = await db.query<RunRow>(
+  const row = await theRow<RunRow>(
+    db,
     `SELECT ${runColumns(db.schema)} FROM ${db.schema}.runs WHERE run_id = $1`,
     [runId],
+    () => new WorkflowRunNotFoundError(runId),
   );
-  if (rows[0] === undefined) throw new WorkflowRunNotFoundError(runId);
-  return runForRead(runFromRow(rows[0]), params.resolveData);
+  return runForRead(runFromRow(row), params.resolveData);
 }
 
 export async function listRuns(
@@ -113,18 +116,17 @@ export async function getStep(
   if (!isSafeId(stepId) || (runId !== undefined && !isSafeId(runId))) {
     throw new EntityNotFoundError('step', String(stepId));
   }
-  const { rows } =
+  const [where, values] =
     runId === undefined
-      ? await db.query<StepRow>(
-          `SELECT ${stepColumns(db.schema)} FROM ${db.schema}.steps WHERE step_id = $1 ORDER BY run_id LIMIT 1`,
-          [stepId],
-        )
-      : await db.query<StepRow>(
-          `SELECT ${stepColumns(db.schema)} FROM ${db.schema}.steps WHERE run_id = $1 AND step_id = $2`,
-          [runId, stepId],
-        );
-  if (rows[0] === undefined) throw new EntityNotFoundError('step', stepId);
-  return stepForRead(stepFromRow(rows[0]), params.resolveData);
+      ? ['step_id = $1 ORDER BY run_id LIMIT 1', [stepId]]
+      : ['run_id = $1 AND step_id = $2', [runId, stepId]];
+  const row = await theRow<StepRow>(
+    db,
+    `SELECT ${stepColumns(db.schema)} FROM ${db.schema}.steps WHERE ${where}`,
+    values,
+    () => new EntityNotFoundError('step', stepId),
+  );
+  return stepForRead(stepFromRow(row), params.resolveData);
 }
 
 export async function listSteps(
@@ -155,12 +157,13 @@ export async function getEvent(
   if (!isSafeId(runId) || !isSafeId(eventId))
     throw new EntityNotFoundError('event', String(eventId));
   const resolve = params.resolveData !== 'none';
-  const { rows } = await db.query<EventRow>(
+  const row = await theRow<EventRow>(
+    db,
     `SELECT ${eventColumns('$3')} FROM ${db.schema}.events WHERE run_id = $1 AND event_id = $2`,
     [runId, eventId, resolve],
+    () => new EntityNotFoundError('event', eventId),
   );
-  if (rows[0] === undefined) throw new EntityNotFoundError('event', eventId);
-  return eventForRead(eventFromRow(rows[0]), params.resolveData);
+  return eventForRead(eventFromRow(row), params.resolveData);
 }
 
 export async function listEvents(
@@ -221,12 +224,7 @@ export async function getHook(
   params: GetHookParams = {},
 ): Promise<Hook> {
   if (!isSafeId(hookId)) throw new HookNotFoundError({ hookId: String(hookId) });
-  const { rows } = await db.query<HookRow>(
-    `SELECT ${hookColumns(db.schema)} FROM ${db.schema}.hooks WHERE hook_id = $1 ORDER BY run_id LIMIT 1`,
-    [hookId],
-  );
-  if (rows[0] === undefined) throw new HookNotFoundError({ hookId });
-  return hookForRead(hookFromRow(rows[0]), params.resolveData);
+  return hookWhere(db, 'hook_id = $1 ORDER BY run_id LIMIT 1', { hookId }, params);
 }
 
 export async function getHookByToken(
@@ -236,12 +234,23 @@ export async function getHookByToken(
 ): Promise<Hook> {
   // No hook holds a token the shared rule refuses; PostgreSQL would refuse a NUL in the query.
   if (!isHookToken(token)) throw new HookNotFoundError({ token: String(token) });
-  const { rows } = await db.query<HookRow>(
-    `SELECT ${hookColumns(db.schema)} FROM ${db.schema}.hooks WHERE md5(token) = md5($1) AND token = $1`,
-    [token],
+  return hookWhere(db, 'md5(token) = md5($1) AND token = $1', { token }, params);
+}
+
+/** The hook `where` finds with `$1` the id or token looked up. */
+async function hookWhere(
+  db: Database,
+  where: string,
+  lookup: HookLookup,
+  params: GetHookParams,
+): Promise<Hook> {
+  const row = await theRow<HookRow>(
+    db,
+    `SELECT ${hookColumns(db.schema)} FROM ${db.schema}.hooks WHERE ${where}`,
+    ['hookId' in lookup ? lookup.hookId : lookup.token],
+    () => new HookNotFoundError(lookup),
   );
-  if (rows[0] === undefined) throw new HookNotFoundError({ token });
-  return hookForRead(hookFromRow(rows[0]), params.resolveData);
+  return hookForRead(hookFromRow(row), params.resolveData);
 }
 
 export async function listHooks(
@@ -265,6 +274,18 @@ export async function listHooks(
     (row) => hookForRead(hookFromRow(row), params.resolveData),
     (row) => `${row.created_event_id}.${row.run_id}`,
   );
+}
+
+/** The row a `get` reads; `notFound()` is thrown when there is none. */
+async function theRow<Row extends QueryResultRow>(
+  db: Database,
+  sql: string,
+  values: unknown[],
+  notFound: () => Error,
+): Promise<Row> {
+  const { rows } = await db.query<Row>(sql, values);
+  if (rows[0] === undefined) throw notFound();
+  return rows[0];
 }
 
 /** The operator that keeps the rows after a cursor, in a page's order. */
