@@ -45,6 +45,24 @@ function badEvent(
   };
 }
 
+/** A malformed `events.create` params on a valid step_created: a 400 naming `field`. */
+function badParams(name: string, field: string, params: Record<string, unknown>): ConformanceCase {
+  return badEvent(name, field, () => ev.stepCreated(newStepId()), params);
+}
+
+/** A valid event of every correlated type, on the run of a `badEvent` case. */
+const VALID_CORRELATED: Record<string, (ids: { stepId: string; hookId: string }) => object> = {
+  step_started: ({ stepId }) => ev.stepStarted(stepId),
+  step_completed: ({ stepId }) => ev.stepCompleted(stepId),
+  step_failed: ({ stepId }) => ev.stepFailed(stepId),
+  step_retrying: ({ stepId }) => ev.stepRetrying(stepId),
+  hook_created: () => ev.hookCreated(newHookId(), newToken()),
+  hook_received: ({ hookId }) => ev.hookReceived(hookId, 'x'),
+  hook_disposed: ({ hookId }) => ev.hookDisposed(hookId, 'x'),
+  wait_created: () => ev.waitCreated(`wait_${uid()}`, new Date()),
+  wait_completed: () => ev.waitCompleted(`wait_${uid()}`),
+};
+
 /** A malformed `run_created`: a 400 naming `field`, and no run created. */
 function badRunCreated(
   name: string,
@@ -237,25 +255,13 @@ export const inputCases: ConformanceCase[] = [
     ...ev.stepCreated(newStepId()),
     specVersion: 2.5,
   })),
-  badEvent(
-    'a non-numeric stateUpdatedAt',
-    'params.stateUpdatedAt',
-    () => ev.stepCreated(newStepId()),
-    {
-      stateUpdatedAt: 'yesterday',
-    },
-  ),
-  badEvent(
-    'a malformed lastKnownEventId',
-    'params.lastKnownEventId',
-    () => ev.stepCreated(newStepId()),
-    {
-      lastKnownEventId: 'evnt_/../x',
-    },
-  ),
-  badEvent('an unknown resolveData', 'params.resolveData', () => ev.stepCreated(newStepId()), {
-    resolveData: 'some',
+  badParams('a non-numeric stateUpdatedAt', 'params.stateUpdatedAt', {
+    stateUpdatedAt: 'yesterday',
   }),
+  badParams('a malformed lastKnownEventId', 'params.lastKnownEventId', {
+    lastKnownEventId: 'evnt_/../x',
+  }),
+  badParams('an unknown resolveData', 'params.resolveData', { resolveData: 'some' }),
   badEvent(
     'a run id with a path separator on a step event',
     'runId',
@@ -265,33 +271,11 @@ export const inputCases: ConformanceCase[] = [
   ),
 
   // Every correlated event type refuses an empty or unsafe correlation id.
-  ...(
-    [
-      'step_started',
-      'step_completed',
-      'step_failed',
-      'step_retrying',
-      'hook_created',
-      'hook_received',
-      'hook_disposed',
-      'wait_created',
-      'wait_completed',
-    ] as const
-  ).map((eventType) =>
-    badEvent(`${eventType} with an empty correlationId`, 'correlationId', ({ stepId, hookId }) => {
-      const valid = {
-        step_started: ev.stepStarted(stepId),
-        step_completed: ev.stepCompleted(stepId),
-        step_failed: ev.stepFailed(stepId),
-        step_retrying: ev.stepRetrying(stepId),
-        hook_created: ev.hookCreated(newHookId(), newToken()),
-        hook_received: ev.hookReceived(hookId, 'x'),
-        hook_disposed: ev.hookDisposed(hookId, 'x'),
-        wait_created: ev.waitCreated(`wait_${uid()}`, new Date()),
-        wait_completed: ev.waitCompleted(`wait_${uid()}`),
-      }[eventType];
-      return { ...valid, correlationId: '' };
-    }),
+  ...Object.entries(VALID_CORRELATED).map(([eventType, valid]) =>
+    badEvent(`${eventType} with an empty correlationId`, 'correlationId', (ids) => ({
+      ...valid(ids),
+      correlationId: '',
+    })),
   ),
   badEvent('step_completed without a result', 'eventData', ({ stepId }) => ({
     eventType: 'step_completed',
