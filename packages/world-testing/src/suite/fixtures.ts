@@ -20,6 +20,20 @@ export function allBytes(): Uint8Array {
   return bytes;
 }
 
+/** An event of a step, hook or wait, which `correlationId` names. */
+function correlatedEvent<T extends string, D extends object>(
+  eventType: T,
+  correlationId: string,
+  eventData: D,
+) {
+  return { eventType, specVersion: 3, correlationId, eventData };
+}
+
+/** A step's event, with the step's name in its data as the runtime writes it. */
+function stepEvent<T extends string, D extends object>(eventType: T, stepId: string, data: D) {
+  return correlatedEvent(eventType, stepId, { stepName: 'step//./conformance//work', ...data });
+}
+
 export const ev = {
   runCreated(
     options: { workflowName?: string; input?: Uint8Array; executionContext?: object } = {},
@@ -66,88 +80,42 @@ export const ev = {
     return { eventType: 'run_cancelled' as const, specVersion: 3 };
   },
   stepCreated(stepId: string, input: Uint8Array = payload()) {
-    return {
-      eventType: 'step_created' as const,
-      specVersion: 3,
-      correlationId: stepId,
-      eventData: { stepName: 'step//./conformance//work', input },
-    };
+    return stepEvent('step_created', stepId, { input });
   },
   stepStarted(stepId: string) {
-    return {
-      eventType: 'step_started' as const,
-      specVersion: 3,
-      correlationId: stepId,
-      eventData: { stepName: 'step//./conformance//work' },
-    };
+    return stepEvent('step_started', stepId, {});
   },
   stepCompleted(stepId: string, result: Uint8Array = payload()) {
-    return {
-      eventType: 'step_completed' as const,
-      specVersion: 3,
-      correlationId: stepId,
-      eventData: { stepName: 'step//./conformance//work', result },
-    };
+    return stepEvent('step_completed', stepId, { result });
   },
   stepFailed(stepId: string, error = 'step broke') {
-    return {
-      eventType: 'step_failed' as const,
-      specVersion: 3,
-      correlationId: stepId,
-      eventData: { stepName: 'step//./conformance//work', error, stack: `Error: ${error}` },
-    };
+    return stepEvent('step_failed', stepId, { error, stack: `Error: ${error}` });
   },
   stepRetrying(stepId: string, retryAfter?: Date, error = 'try again') {
-    return {
-      eventType: 'step_retrying' as const,
-      specVersion: 3,
-      correlationId: stepId,
-      eventData: {
-        stepName: 'step//./conformance//work',
-        error,
-        ...(retryAfter === undefined ? {} : { retryAfter }),
-      },
-    };
+    return stepEvent('step_retrying', stepId, {
+      error,
+      ...(retryAfter === undefined ? {} : { retryAfter }),
+    });
   },
   hookCreated(
     hookId: string,
     token: string,
     options: { metadata?: Uint8Array; isWebhook?: boolean } = {},
   ) {
-    return {
-      eventType: 'hook_created' as const,
-      specVersion: 3,
-      correlationId: hookId,
-      eventData: {
-        token,
-        ...(options.metadata === undefined ? {} : { metadata: options.metadata }),
-        isWebhook: options.isWebhook ?? false,
-      },
-    };
+    return correlatedEvent('hook_created', hookId, {
+      token,
+      ...(options.metadata === undefined ? {} : { metadata: options.metadata }),
+      isWebhook: options.isWebhook ?? false,
+    });
   },
   hookReceived(hookId: string, token: string, data: Uint8Array = payload()) {
-    return {
-      eventType: 'hook_received' as const,
-      specVersion: 3,
-      correlationId: hookId,
-      eventData: { token, payload: data },
-    };
+    return correlatedEvent('hook_received', hookId, { token, payload: data });
   },
   hookDisposed(hookId: string, token: string) {
-    return {
-      eventType: 'hook_disposed' as const,
-      specVersion: 3,
-      correlationId: hookId,
-      eventData: { token },
-    };
+    return correlatedEvent('hook_disposed', hookId, { token });
   },
   waitCreated(waitId: string, resumeAt: Date) {
-    return {
-      eventType: 'wait_created' as const,
-      specVersion: 3,
-      correlationId: waitId,
-      eventData: { resumeAt },
-    };
+    return correlatedEvent('wait_created', waitId, { resumeAt });
   },
   waitCompleted(waitId: string, resumeAt?: Date) {
     return {
