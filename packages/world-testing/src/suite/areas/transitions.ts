@@ -1,4 +1,4 @@
-import type { World } from '@worldkit/world';
+import type { EventResult, World } from '@worldkit/world';
 import { expect } from 'vitest';
 import { type ExpectedError, expectRejectedWithoutEffect, expectRejects } from '../assertions.js';
 import type { ConformanceCase } from '../context.js';
@@ -29,25 +29,67 @@ async function terminate(world: World, runId: string, how: Terminal): Promise<vo
   await append(world, runId, event);
 }
 
-/**
- * A rule whose write must be refused with `expected`, leaving the run exactly as it was: the
- * write of `event` to the run that `arrange` made.
- */
-function refused<T extends { runId: string }>(
+/** `event` written to a run id no run has is refused; returns that run id. */
+async function expectNoSuchRun(world: World, what: string, event: Record<string, unknown>) {
+  const runId = newRunId();
+  await expectRejects(what, append(world, runId, event), RUN_NOT_FOUND);
+  return runId;
+}
+
+/** A rule's case: `event` written to the run that `arrange` made, and `judge` of the write. */
+function ruleCase<T extends { runId: string }>(
   name: string,
-  expected: ExpectedError,
   arrange: (world: World) => Promise<T>,
   event: (arranged: T) => Record<string, unknown>,
+  judge: (write: () => Promise<EventResult>, arranged: T, world: World) => Promise<void>,
 ): ConformanceCase {
   return {
     name,
     async run(t) {
       const world = await t.world();
       const arranged = await arrange(world);
-      const write = () => append(world, arranged.runId, event(arranged));
-      await expectRejectedWithoutEffect(world, arranged.runId, name, write, expected);
+      await judge(() => append(world, arranged.runId, event(arranged)), arranged, world);
     },
   };
+}
+
+/** A rule whose write must be refused with `expected`, leaving the run exactly as it was. */
+function refused<T extends { runId: string }>(
+  name: string,
+  expected: ExpectedError,
+  arrange: (world: World) => Promise<T>,
+  event: (arranged: T) => Record<string, unknown>,
+): ConformanceCase {
+  return ruleCase(name, arrange, event, async (write, { runId }, world) => {
+    await expectRejectedWithoutEffect(world, runId, name, write, expected);
+  });
+}
+
+/** A rule whose write is accepted: `check` judges what events.create returned. */
+function accepted<T extends { runId: string }>(
+  name: string,
+  arrange: (world: World) => Promise<T>,
+  event: (arranged: T) => Record<string, unknown>,
+  check: (result: EventResult, arranged: T, world: World) => Promise<void> | void,
+): ConformanceCase {
+  return ruleCase(name, arrange, event, async (write, arranged, world) => {
+    await check(await write(), arranged, world);
+  });
+}
+
+/** The rule that a completed or failed step refuses `event` with EntityConflictError. */
+function refusedOnEndedSteps(
+  eventType: string,
+  event: (stepId: string) => Record<string, unknown>,
+): ConformanceCase[] {
+  return (['completed', 'failed'] as const).map((status) =>
+    refused(
+      `${eventType} on a ${status} step → EntityConflictError`,
+      CONFLICT,
+      withStep(status),
+      ({ stepId }) => event(stepId),
+    ),
+  );
 }
 
 /** The rule that a run ended each of `hows` refuses `event` with `expected`, a case per end. */
@@ -60,6 +102,10 @@ function refusedOnEndedRuns(
   return hows.map((how) =>
     refused(`${eventType} on a ${how} run → ${expected.name}`, expected, endedRun(how), event),
   );
+}
+
+async function pendingRun(world: World) {
+  return { runId: await createRun(world, { started: false }) };
 }
 
 async function runningRun(world: World) {
@@ -78,10 +124,10 @@ function withStep(status: 'pending' | 'running' | 'completed' | 'failed') {
   return (world: World) => createRunWithStep(world, status);
 }
 
-/** A pending step of a run that then ended `how`. */
-function pendingStepOfEndedRun(how: Terminal) {
+/** A step taken to `status` in a run that then ended `how`. */
+function stepOfEndedRun(status: 'pending' | 'running', how: Terminal) {
   return async (world: World) => {
-    const arranged = await createRunWithStep(world, 'pending');
+    const arranged = await createRunWithStep(world, status);
     await terminate(world, arranged.runId, how);
     return arranged;
   };
@@ -103,20 +149,16 @@ async function withWait(world: World) {
 
 export const transitionCases: ConformanceCase[] = [
   // ── run_created ──────────────────────────────────────────────────────────────────────────
-  refused(
-    'run_created on an existing run → EntityConflictError',
-    CONFLICT,
-    async (world) => ({ runId: await createRun(world, { started: false }) }),
-    () => ev.runCreated(),
+  refused('run_created on an existing run → EntityConflictError', CONFLICT, pendingRun, () =>
+    ev.runCreated(),
   ),
 
   // ── run_started ──────────────────────────────────────────────────────────────────────────
-  {
-    name: 'run_started on a pending run → running, startedAt set, one event appended',
-    async run(t) {
-      const world = await t.world();
-      const runId = await createRun(world, { started: false });
-      const result = await append(world, runId, ev.runStarted());
+  accepted(
+    'run_started on a pending run → running, startedAt set, one event appended',
+    pendingRun,
+    () => ev.runStarted(),
+    async (result, { runId }, world) => {
       expect(result.event?.eventType).toBe('run_started');
       expect(result.run?.status).toBe('running');
       expect(result.run?.startedAt).toBeInstanceOf(Date);
@@ -125,15 +167,16 @@ export const transitionCases: ConformanceCase[] = [
         'run_started',
       ]);
     },
-  },
-  {
-    name: 'run_started on a running run is idempotent: no event, same startedAt',
-    async run(t) {
-      const world = await t.world();
+  ),
+  accepted(
+    'run_started on a running run is idempotent: no event, same startedAt',
+    async (world) => {
       const runId = await createRun(world);
       const before = await allEvents(world, runId);
-      const startedAt = (await world.runs.get(runId)).startedAt?.getTime();
-      const result = await append(world, runId, ev.runStarted());
+      return { runId, before, startedAt: (await world.runs.get(runId)).startedAt?.getTime() };
+    },
+    () => ev.runStarted(),
+    async (result, { runId, before, startedAt }, world) => {
       expect(result.event, 'an idempotent run_started must not append').toBeUndefined();
       expect(result.run?.status).toBe('running');
       expect(result.run?.startedAt?.getTime()).toBe(startedAt);
@@ -141,28 +184,21 @@ export const transitionCases: ConformanceCase[] = [
         before.map((e) => e.eventId),
       );
     },
-  },
+  ),
   ...refusedOnEndedRuns('run_started', EXPIRED, () => ev.runStarted()),
   {
     name: 'run_started on a missing run without creation data → WorkflowRunNotFoundError, nothing written',
     async run(t) {
       const world = await t.world();
-      const runId = newRunId();
-      await expectRejects(
-        'run_started(missing run)',
-        append(world, runId, ev.runStarted()),
-        RUN_NOT_FOUND,
-      );
+      const runId = await expectNoSuchRun(world, 'run_started(missing run)', ev.runStarted());
       await expectRejects('runs.get after the refusal', world.runs.get(runId), RUN_NOT_FOUND);
     },
   },
-  {
-    name: 'run_started on a missing run with creation data bootstraps it (resilient start)',
-    async run(t) {
-      const world = await t.world();
-      const runId = newRunId();
-      const input = payload();
-      const result = await append(world, runId, ev.runStarted({ input }));
+  accepted(
+    'run_started on a missing run with creation data bootstraps it (resilient start)',
+    async () => ({ runId: newRunId(), input: payload() }),
+    ({ input }) => ev.runStarted({ input }),
+    async (result, { runId, input }, world) => {
       expect(result.run?.status).toBe('running');
       expect(Buffer.from(result.run?.input as Uint8Array).equals(Buffer.from(input))).toBe(true);
       const events = await allEvents(world, runId);
@@ -173,7 +209,7 @@ export const transitionCases: ConformanceCase[] = [
       ).toBeUndefined();
       expect(result.events?.map((e) => e.eventType)).toEqual(['run_created', 'run_started']);
     },
-  },
+  ),
   refused(
     'run_created after a bootstrap → EntityConflictError',
     CONFLICT,
@@ -186,65 +222,49 @@ export const transitionCases: ConformanceCase[] = [
   ),
 
   // ── run_completed / run_failed / run_cancelled ────────────────────────────────────────────
-  {
-    name: 'run_completed → completed with output and completedAt',
-    async run(t) {
-      const world = await t.world();
-      const runId = await createRun(world);
-      const output = payload();
-      const result = await append(world, runId, ev.runCompleted(output));
-      expect(result.run?.status).toBe('completed');
-      expect(Buffer.from(result.run?.output as Uint8Array).equals(Buffer.from(output))).toBe(true);
-      expect(result.run?.completedAt).toBeInstanceOf(Date);
+  accepted(
+    'run_completed → completed with output and completedAt',
+    async (world) => ({ runId: await createRun(world), output: payload() }),
+    ({ output }) => ev.runCompleted(output),
+    ({ run }, { output }) => {
+      expect(run?.status).toBe('completed');
+      expect(Buffer.from(run?.output as Uint8Array).equals(Buffer.from(output))).toBe(true);
+      expect(run?.completedAt).toBeInstanceOf(Date);
     },
-  },
-  {
-    name: 'run_failed → failed with error {message, stack, code}',
-    async run(t) {
-      const world = await t.world();
-      const runId = await createRun(world);
-      const result = await append(world, runId, ev.runFailed('kaput', 'RUNTIME_ERROR'));
-      expect(result.run?.status).toBe('failed');
-      expect(result.run?.error).toMatchObject({ message: 'kaput', code: 'RUNTIME_ERROR' });
-      expect(result.run?.error?.stack).toContain('kaput');
+  ),
+  accepted(
+    'run_failed → failed with error {message, stack, code}',
+    runningRun,
+    () => ev.runFailed('kaput', 'RUNTIME_ERROR'),
+    ({ run }) => {
+      expect(run?.status).toBe('failed');
+      expect(run?.error).toMatchObject({ message: 'kaput', code: 'RUNTIME_ERROR' });
+      expect(run?.error?.stack).toContain('kaput');
     },
-  },
-  {
-    name: 'run_failed with a string error stores it as the message',
-    async run(t) {
-      const world = await t.world();
-      const runId = await createRun(world);
-      const result = await append(world, runId, {
-        eventType: 'run_failed',
-        specVersion: 3,
-        eventData: { error: 'plain text' },
-      });
-      expect(result.run?.error?.message).toBe('plain text');
+  ),
+  accepted(
+    'run_failed with a string error stores it as the message',
+    runningRun,
+    () => ({ eventType: 'run_failed', specVersion: 3, eventData: { error: 'plain text' } }),
+    ({ run }) => expect(run?.error?.message).toBe('plain text'),
+  ),
+  accepted('run_cancelled on a pending run → cancelled', pendingRun, ev.runCancelled, ({ run }) => {
+    expect(run?.status).toBe('cancelled');
+    expect(run?.completedAt).toBeInstanceOf(Date);
+  }),
+  accepted(
+    'run_cancelled on a cancelled run is idempotent: no event',
+    async (world) => {
+      const { runId } = await endedRun('cancelled')(world);
+      return { runId, before: await allEvents(world, runId) };
     },
-  },
-  {
-    name: 'run_cancelled on a pending run → cancelled',
-    async run(t) {
-      const world = await t.world();
-      const runId = await createRun(world, { started: false });
-      const result = await append(world, runId, ev.runCancelled());
-      expect(result.run?.status).toBe('cancelled');
-      expect(result.run?.completedAt).toBeInstanceOf(Date);
-    },
-  },
-  {
-    name: 'run_cancelled on a cancelled run is idempotent: no event',
-    async run(t) {
-      const world = await t.world();
-      const runId = await createRun(world);
-      await append(world, runId, ev.runCancelled());
-      const before = await allEvents(world, runId);
-      const result = await append(world, runId, ev.runCancelled());
+    ev.runCancelled,
+    async (result, { runId, before }, world) => {
       expect(result.event).toBeUndefined();
       expect(result.run?.status).toBe('cancelled');
       expect((await allEvents(world, runId)).length).toBe(before.length);
     },
-  },
+  ),
   ...TERMINALS.flatMap((how) => [
     ...refusedOnEndedRuns('run_completed', CONFLICT, () => ev.runCompleted(), [how]),
     ...refusedOnEndedRuns('run_failed', CONFLICT, () => ev.runFailed(), [how]),
@@ -288,17 +308,15 @@ export const transitionCases: ConformanceCase[] = [
   ),
 
   // ── step_created ─────────────────────────────────────────────────────────────────────────
-  {
-    name: 'step_created → pending step, attempt 0',
-    async run(t) {
-      const world = await t.world();
-      const runId = await createRun(world);
-      const stepId = newStepId();
-      const result = await append(world, runId, ev.stepCreated(stepId));
+  accepted(
+    'step_created → pending step, attempt 0',
+    async (world) => ({ runId: await createRun(world), stepId: newStepId() }),
+    ({ stepId }) => ev.stepCreated(stepId),
+    (result, { runId, stepId }) => {
       expect(result.event?.eventType).toBe('step_created');
       expect(result.step).toMatchObject({ stepId, runId, status: 'pending', attempt: 0 });
     },
-  },
+  ),
   refused('step_created twice → EntityConflictError', CONFLICT, withStep('pending'), ({ stepId }) =>
     ev.stepCreated(stepId),
   ),
@@ -313,12 +331,7 @@ export const transitionCases: ConformanceCase[] = [
     name: 'step_created on a missing run → WorkflowRunNotFoundError',
     async run(t) {
       const world = await t.world();
-      const runId = newRunId();
-      await expectRejects(
-        'step_created(missing run)',
-        append(world, runId, ev.stepCreated(newStepId())),
-        RUN_NOT_FOUND,
-      );
+      await expectNoSuchRun(world, 'step_created(missing run)', ev.stepCreated(newStepId()));
     },
   },
 
@@ -326,44 +339,34 @@ export const transitionCases: ConformanceCase[] = [
   refused('step_started on a missing step → 404 WorkflowWorldError', NOT_FOUND, runningRun, () =>
     ev.stepStarted(newStepId()),
   ),
-  {
-    name: 'step_started on a running step restarts it: attempt + 1, startedAt kept',
-    async run(t) {
-      const world = await t.world();
-      const { runId, stepId } = await createRunWithStep(world, 'running');
-      const first = await world.steps.get(runId, stepId);
-      const result = await append(world, runId, ev.stepStarted(stepId));
-      expect(result.step?.attempt).toBe(2);
-      expect(result.step?.status).toBe('running');
-      expect(result.step?.startedAt?.getTime()).toBe(first.startedAt?.getTime());
+  accepted(
+    'step_started on a running step restarts it: attempt + 1, startedAt kept',
+    async (world) => {
+      const step = await createRunWithStep(world, 'running');
+      return { ...step, first: await world.steps.get(step.runId, step.stepId) };
     },
-  },
-  ...(['completed', 'failed'] as const).map((status) =>
-    refused(
-      `step_started on a ${status} step → EntityConflictError`,
-      CONFLICT,
-      withStep(status),
-      (step) => ev.stepStarted(step.stepId),
-    ),
+    ({ stepId }) => ev.stepStarted(stepId),
+    ({ step }, { first }) => {
+      expect(step?.attempt).toBe(2);
+      expect(step?.status).toBe('running');
+      expect(step?.startedAt?.getTime()).toBe(first.startedAt?.getTime());
+    },
   ),
+  ...refusedOnEndedSteps('step_started', (stepId) => ev.stepStarted(stepId)),
   ...TERMINALS.map((how) =>
     refused(
       `step_started of a pending step on a ${how} run → RunExpiredError`,
       EXPIRED,
-      pendingStepOfEndedRun(how),
+      stepOfEndedRun('pending', how),
       ({ stepId }) => ev.stepStarted(stepId),
     ),
   ),
-  {
-    name: 'step_started of a running step on a terminal run is accepted',
-    async run(t) {
-      const world = await t.world();
-      const { runId, stepId } = await createRunWithStep(world, 'running');
-      await append(world, runId, ev.runCancelled());
-      const result = await append(world, runId, ev.stepStarted(stepId));
-      expect(result.step?.attempt).toBe(2);
-    },
-  },
+  accepted(
+    'step_started of a running step on a terminal run is accepted',
+    stepOfEndedRun('running', 'cancelled'),
+    ({ stepId }) => ev.stepStarted(stepId),
+    ({ step }) => expect(step?.attempt).toBe(2),
+  ),
   {
     name: 'step_started before retryAfter → TooEarlyError with retryAfter seconds, nothing written',
     async run(t) {
@@ -381,105 +384,86 @@ export const transitionCases: ConformanceCase[] = [
       expect(error.retryAfter).toBeLessThanOrEqual(31);
     },
   },
-  {
-    name: 'step_started after retryAfter passed → running, retryAfter cleared',
-    async run(t) {
-      const world = await t.world();
-      const { runId, stepId } = await createRunWithStep(world, 'running');
-      await append(world, runId, ev.stepRetrying(stepId, new Date(Date.now() - 1000)));
-      const result = await append(world, runId, ev.stepStarted(stepId));
-      expect(result.step?.status).toBe('running');
-      expect(result.step?.retryAfter).toBeUndefined();
+  accepted(
+    'step_started after retryAfter passed → running, retryAfter cleared',
+    async (world) => {
+      const step = await createRunWithStep(world, 'running');
+      await append(world, step.runId, ev.stepRetrying(step.stepId, new Date(Date.now() - 1000)));
+      return step;
     },
-  },
+    ({ stepId }) => ev.stepStarted(stepId),
+    ({ step }) => {
+      expect(step?.status).toBe('running');
+      expect(step?.retryAfter).toBeUndefined();
+    },
+  ),
 
   // ── step_completed ───────────────────────────────────────────────────────────────────────
-  {
-    name: 'step_completed → completed with output and completedAt',
-    async run(t) {
-      const world = await t.world();
-      const { runId, stepId } = await createRunWithStep(world, 'running');
-      const result = await append(world, runId, ev.stepCompleted(stepId));
-      expect(result.step?.status).toBe('completed');
-      expect(result.step?.output).toBeInstanceOf(Uint8Array);
-      expect(result.step?.completedAt).toBeInstanceOf(Date);
+  accepted(
+    'step_completed → completed with output and completedAt',
+    withStep('running'),
+    ({ stepId }) => ev.stepCompleted(stepId),
+    ({ step }) => {
+      expect(step?.status).toBe('completed');
+      expect(step?.output).toBeInstanceOf(Uint8Array);
+      expect(step?.completedAt).toBeInstanceOf(Date);
     },
-  },
-  ...(['completed', 'failed'] as const).map((status) =>
-    refused(
-      `step_completed on a ${status} step → EntityConflictError`,
-      CONFLICT,
-      withStep(status),
-      (step) => ev.stepCompleted(step.stepId),
-    ),
   ),
+  ...refusedOnEndedSteps('step_completed', (stepId) => ev.stepCompleted(stepId)),
   refused('step_completed on a missing step → 404 WorkflowWorldError', NOT_FOUND, runningRun, () =>
     ev.stepCompleted(newStepId()),
   ),
-  {
-    name: 'step_completed of a running step after the run terminated is accepted',
-    async run(t) {
-      const world = await t.world();
-      const { runId, stepId } = await createRunWithStep(world, 'running');
-      await append(world, runId, ev.runCancelled());
-      expect((await append(world, runId, ev.stepCompleted(stepId))).step?.status).toBe('completed');
-    },
-  },
+  accepted(
+    'step_completed of a running step after the run terminated is accepted',
+    stepOfEndedRun('running', 'cancelled'),
+    ({ stepId }) => ev.stepCompleted(stepId),
+    ({ step }) => expect(step?.status).toBe('completed'),
+  ),
 
   // ── step_failed ──────────────────────────────────────────────────────────────────────────
-  {
-    name: 'step_failed → failed with error {message, stack}',
-    async run(t) {
-      const world = await t.world();
-      const { runId, stepId } = await createRunWithStep(world, 'running');
-      const result = await append(world, runId, ev.stepFailed(stepId, 'exploded'));
-      expect(result.step?.status).toBe('failed');
-      expect(result.step?.error?.message).toBe('exploded');
-      expect(result.step?.error?.stack).toContain('exploded');
-      expect(result.step?.completedAt).toBeInstanceOf(Date);
+  accepted(
+    'step_failed → failed with error {message, stack}',
+    withStep('running'),
+    ({ stepId }) => ev.stepFailed(stepId, 'exploded'),
+    ({ step }) => {
+      expect(step?.status).toBe('failed');
+      expect(step?.error?.message).toBe('exploded');
+      expect(step?.error?.stack).toContain('exploded');
+      expect(step?.completedAt).toBeInstanceOf(Date);
     },
-  },
-  ...(['completed', 'failed'] as const).map((status) =>
-    refused(
-      `step_failed on a ${status} step → EntityConflictError`,
-      CONFLICT,
-      withStep(status),
-      (step) => ev.stepFailed(step.stepId),
-    ),
   ),
+  ...refusedOnEndedSteps('step_failed', (stepId) => ev.stepFailed(stepId)),
   refused(
     'step_failed of a pending step on a terminal run → RunExpiredError',
     EXPIRED,
-    pendingStepOfEndedRun('completed'),
+    stepOfEndedRun('pending', 'completed'),
     ({ stepId }) => ev.stepFailed(stepId),
   ),
-  {
-    name: 'step_failed of a running step on a terminal run is accepted',
-    async run(t) {
-      const world = await t.world();
-      const { runId, stepId } = await createRunWithStep(world, 'running');
-      await append(world, runId, ev.runFailed());
-      expect((await append(world, runId, ev.stepFailed(stepId))).step?.status).toBe('failed');
-    },
-  },
+  accepted(
+    'step_failed of a running step on a terminal run is accepted',
+    stepOfEndedRun('running', 'failed'),
+    ({ stepId }) => ev.stepFailed(stepId),
+    ({ step }) => expect(step?.status).toBe('failed'),
+  ),
   refused('step_failed on a missing step → 404 WorkflowWorldError', NOT_FOUND, runningRun, () =>
     ev.stepFailed(newStepId()),
   ),
 
   // ── step_retrying ────────────────────────────────────────────────────────────────────────
-  {
-    name: 'step_retrying → pending with error and retryAfter',
-    async run(t) {
-      const world = await t.world();
-      const { runId, stepId } = await createRunWithStep(world, 'running');
-      const retryAfter = new Date(Date.now() + 5000);
-      const result = await append(world, runId, ev.stepRetrying(stepId, retryAfter, 'later'));
-      expect(result.step?.status).toBe('pending');
-      expect(result.step?.error?.message).toBe('later');
-      expect(result.step?.retryAfter?.getTime()).toBe(retryAfter.getTime());
-      expect(result.step?.attempt).toBe(1);
+  accepted(
+    'step_retrying → pending with error and retryAfter',
+    async (world) => ({
+      ...(await createRunWithStep(world, 'running')),
+      retryAfter: new Date(Date.now() + 5000),
+    }),
+    ({ stepId, retryAfter }) => ev.stepRetrying(stepId, retryAfter, 'later'),
+    ({ step }, { retryAfter }) => {
+      expect(step?.status).toBe('pending');
+      expect(step?.error?.message).toBe('later');
+      expect(step?.retryAfter?.getTime()).toBe(retryAfter.getTime());
+      expect(step?.attempt).toBe(1);
     },
-  },
+  ),
   refused(
     'step_retrying on a completed step → EntityConflictError',
     CONFLICT,
@@ -491,19 +475,16 @@ export const transitionCases: ConformanceCase[] = [
   ),
 
   // ── hook_created ─────────────────────────────────────────────────────────────────────────
-  {
-    name: 'hook_created → hook claimed with its token',
-    async run(t) {
-      const world = await t.world();
-      const runId = await createRun(world);
-      const hookId = newHookId();
-      const token = newToken();
-      const result = await append(world, runId, ev.hookCreated(hookId, token));
+  accepted(
+    'hook_created → hook claimed with its token',
+    async (world) => ({ runId: await createRun(world), hookId: newHookId(), token: newToken() }),
+    ({ hookId, token }) => ev.hookCreated(hookId, token),
+    async (result, { runId, hookId, token }, world) => {
       expect(result.event?.eventType).toBe('hook_created');
       expect(result.hook).toMatchObject({ runId, hookId, token });
       expect((await world.hooks.getByToken(token)).hookId).toBe(hookId);
     },
-  },
+  ),
   refused(
     'hook_created twice with the same hook id → EntityConflictError, never hook_conflict',
     CONFLICT,
@@ -516,14 +497,15 @@ export const transitionCases: ConformanceCase[] = [
     disposedHook,
     ({ hookId, token }) => ev.hookCreated(hookId, token),
   ),
-  {
-    name: 'hook_created with a token another run holds → a hook_conflict event, not an error',
-    async run(t) {
-      const world = await t.world();
-      const holder = await createRunWithHook(world);
-      const runId = await createRun(world);
-      const hookId = newHookId();
-      const result = await append(world, runId, ev.hookCreated(hookId, holder.token));
+  accepted(
+    'hook_created with a token another run holds → a hook_conflict event, not an error',
+    async (world) => ({
+      holder: await createRunWithHook(world),
+      runId: await createRun(world),
+      hookId: newHookId(),
+    }),
+    ({ holder, hookId }) => ev.hookCreated(hookId, holder.token),
+    async (result, { holder, runId, hookId }, world) => {
       expect(result.event?.eventType, 'a token conflict is reported as an event').toBe(
         'hook_conflict',
       );
@@ -539,42 +521,40 @@ export const transitionCases: ConformanceCase[] = [
       expect((await world.hooks.list({ runId })).data).toEqual([]);
       expect((await allEvents(world, runId)).at(-1)?.eventType).toBe('hook_conflict');
     },
-  },
-  {
-    name: 'hook_created with a token another hook of the same run holds → hook_conflict',
-    async run(t) {
-      const world = await t.world();
-      const { runId, token } = await createRunWithHook(world);
-      const result = await append(world, runId, ev.hookCreated(newHookId(), token));
+  ),
+  accepted(
+    'hook_created with a token another hook of the same run holds → hook_conflict',
+    createRunWithHook,
+    ({ token }) => ev.hookCreated(newHookId(), token),
+    (result, { runId, token }) => {
       expect(result.event?.eventType).toBe('hook_conflict');
       expect(dataOf(result.event)).toMatchObject({ token, conflictingRunId: runId });
     },
-  },
-  {
-    name: 'a disposed hook releases its token for another run',
-    async run(t) {
-      const world = await t.world();
-      const { runId, hookId, token } = await createRunWithHook(world);
-      await append(world, runId, ev.hookDisposed(hookId, token));
-      const other = await createRun(world);
-      const result = await append(world, other, ev.hookCreated(newHookId(), token));
-      expect(result.event?.eventType).toBe('hook_created');
-      expect((await world.hooks.getByToken(token)).runId).toBe(other);
+  ),
+  accepted(
+    'a disposed hook releases its token for another run',
+    async (world) => {
+      const { token } = await disposedHook(world);
+      return { runId: await createRun(world), token };
     },
-  },
+    ({ token }) => ev.hookCreated(newHookId(), token),
+    async (result, { runId, token }, world) => {
+      expect(result.event?.eventType).toBe('hook_created');
+      expect((await world.hooks.getByToken(token)).runId).toBe(runId);
+    },
+  ),
   ...refusedOnEndedRuns('hook_created', CONFLICT, () => ev.hookCreated(newHookId(), newToken())),
 
   // ── hook_received / hook_disposed ─────────────────────────────────────────────────────────
-  {
-    name: 'hook_received appends an event and keeps the hook',
-    async run(t) {
-      const world = await t.world();
-      const { runId, hookId, token } = await createRunWithHook(world);
-      const result = await append(world, runId, ev.hookReceived(hookId, token));
+  accepted(
+    'hook_received appends an event and keeps the hook',
+    createRunWithHook,
+    ({ hookId, token }) => ev.hookReceived(hookId, token),
+    async (result, { hookId, token }, world) => {
       expect(result.event?.eventType).toBe('hook_received');
       expect((await world.hooks.getByToken(token)).hookId).toBe(hookId);
     },
-  },
+  ),
   refused('hook_received on a missing hook → HookNotFoundError', HOOK_NOT_FOUND, runningRun, () =>
     ev.hookReceived(newHookId(), newToken()),
   ),
@@ -584,37 +564,32 @@ export const transitionCases: ConformanceCase[] = [
     disposedHook,
     ({ hookId, token }) => ev.hookReceived(hookId, token),
   ),
-  {
-    name: 'hook_disposed deletes the hook',
-    async run(t) {
-      const world = await t.world();
-      const { runId, hookId, token } = await createRunWithHook(world);
-      const result = await append(world, runId, ev.hookDisposed(hookId, token));
+  accepted(
+    'hook_disposed deletes the hook',
+    createRunWithHook,
+    (hook) => ev.hookDisposed(hook.hookId, hook.token),
+    async (result, hook, world) => {
       expect(result.event?.eventType).toBe('hook_disposed');
-      await expectRejects(
-        'getByToken after dispose',
-        world.hooks.getByToken(token),
-        HOOK_NOT_FOUND,
-      );
-      await expectRejects('hooks.get after dispose', world.hooks.get(hookId), HOOK_NOT_FOUND);
+      const byToken = world.hooks.getByToken(hook.token);
+      await expectRejects('getByToken after dispose', byToken, HOOK_NOT_FOUND);
+      await expectRejects('hooks.get after dispose', world.hooks.get(hook.hookId), HOOK_NOT_FOUND);
     },
-  },
+  ),
   refused('hook_disposed twice → HookNotFoundError', HOOK_NOT_FOUND, disposedHook, (hook) =>
     ev.hookDisposed(hook.hookId, hook.token),
   ),
 
   // ── wait_created / wait_completed ────────────────────────────────────────────────────────
-  {
-    name: 'wait_created then wait_completed → the wait completes with resumeAt kept',
-    async run(t) {
-      const world = await t.world();
-      const { runId, waitId, resumeAt } = await withWait(world);
-      const result = await append(world, runId, ev.waitCompleted(waitId, resumeAt));
+  accepted(
+    'wait_created then wait_completed → the wait completes with resumeAt kept',
+    withWait,
+    ({ waitId, resumeAt }) => ev.waitCompleted(waitId, resumeAt),
+    (result, { resumeAt }) => {
       expect(result.event?.eventType).toBe('wait_completed');
       expect(result.wait?.status).toBe('completed');
       expect(result.wait?.resumeAt?.getTime()).toBe(resumeAt.getTime());
     },
-  },
+  ),
   refused('wait_created twice → EntityConflictError', CONFLICT, withWait, (wait) =>
     ev.waitCreated(wait.waitId, wait.resumeAt),
   ),
