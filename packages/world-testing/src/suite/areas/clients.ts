@@ -1,4 +1,4 @@
-import type { World } from '@worldkit/world';
+import type { ResolveData, World } from '@worldkit/world';
 import { expect } from 'vitest';
 import type { ConformanceCase } from '../context.js';
 import { append, createRun, ev, payload } from '../fixtures.js';
@@ -124,18 +124,47 @@ function expectNoPayloads(data: object[], fields: string[]) {
   }
 }
 
-const CLI_FIRST_PAGE = { sortOrder: 'desc' as const, cursor: '', limit: 20 };
+interface PageAsked {
+  sortOrder?: 'asc' | 'desc';
+  cursor?: string;
+  limit?: number;
+}
+
+/**
+ * What the CLI's `inspect` commands send besides their filters: a page, by default the first
+ * (`--cursor` defaults to '') of 20, newest first, without payloads unless `--withData`.
+ */
+function cliQuery<T extends object>(
+  filters: T,
+  page: PageAsked = {},
+  resolveData: ResolveData = 'none',
+) {
+  const pagination = { sortOrder: 'desc' as const, cursor: '', limit: 20, ...page };
+  return { ...filters, pagination, resolveData };
+}
+
+/** What the web UI sends besides its filters: a page (from `cursor: undefined` at first). */
+function webQuery<T extends object>(
+  filters: T,
+  limit: number,
+  sortOrder: 'asc' | 'desc',
+  options: { cursor?: string; resolveData?: ResolveData } = {},
+) {
+  const pagination = { cursor: options.cursor, limit, sortOrder };
+  return { ...filters, pagination, resolveData: options.resolveData ?? ('none' as const) };
+}
+
+/** The event types of an entity's timeline as the web UI lists it after acting on it. */
+async function timelineOf(world: World, correlationId: string): Promise<string[]> {
+  const page = await world.events.listByCorrelationId({ correlationId, pagination: { limit: 10 } });
+  return page.data.map((event) => event.eventType);
+}
 
 const calls: ClientCall[] = [
   {
     client: 'workflow inspect runs',
     async run(world, fleet) {
-      const page = await world.runs.list({
-        workflowName: undefined,
-        status: undefined,
-        pagination: CLI_FIRST_PAGE,
-        resolveData: 'none',
-      });
+      const page = await world.runs.list(cliQuery({ workflowName: undefined, status: undefined }));
       expectNewestFirst(page, fleet);
       expectNoPayloads(page.data, ['input', 'output']);
     },
@@ -143,11 +172,7 @@ const calls: ClientCall[] = [
   {
     client: 'workflow inspect runs --withData',
     async run(world, fleet) {
-      const page = await world.runs.list({
-        pagination: CLI_FIRST_PAGE,
-        resolveData: 'all',
-        workflowName: fleet.workflowName,
-      });
+      const page = await world.runs.list(cliQuery({ workflowName: fleet.workflowName }, {}, 'all'));
       expect(page.data.length).toBe(3);
       for (const run of page.data)
         expect(run.input, 'input with --withData').toBeInstanceOf(Uint8Array);
@@ -156,11 +181,7 @@ const calls: ClientCall[] = [
   {
     client: 'workflow inspect runs --status completed',
     async run(world, fleet) {
-      const page = await world.runs.list({
-        status: 'completed',
-        pagination: CLI_FIRST_PAGE,
-        resolveData: 'none',
-      });
+      const page = await world.runs.list(cliQuery({ status: 'completed' }));
       expect(ids(page.data, 'runId')).toContain(fleet.done);
       expect(ids(page.data, 'runId')).not.toContain(fleet.waiting);
       for (const run of page.data) expect(run.status).toBe('completed');
@@ -169,11 +190,7 @@ const calls: ClientCall[] = [
   {
     client: 'workflow inspect runs --status pending',
     async run(world, fleet) {
-      const page = await world.runs.list({
-        status: 'pending',
-        pagination: CLI_FIRST_PAGE,
-        resolveData: 'none',
-      });
+      const page = await world.runs.list(cliQuery({ status: 'pending' }));
       expect(ids(page.data, 'runId')).toContain(fleet.pending);
       for (const run of page.data) expect(run.status).toBe('pending');
     },
@@ -181,11 +198,7 @@ const calls: ClientCall[] = [
   {
     client: 'workflow inspect runs --workflowName <name>',
     async run(world, fleet) {
-      const page = await world.runs.list({
-        workflowName: fleet.workflowName,
-        pagination: CLI_FIRST_PAGE,
-        resolveData: 'none',
-      });
+      const page = await world.runs.list(cliQuery({ workflowName: fleet.workflowName }));
       expect(ids(page.data, 'runId')).toEqual([...fleet.runIds].reverse());
       expect(page.hasMore).toBe(false);
     },
@@ -193,18 +206,13 @@ const calls: ClientCall[] = [
   {
     client: 'workflow inspect runs --limit 2, then the next page with the returned cursor',
     async run(world, fleet) {
-      const first = await world.runs.list({
-        workflowName: fleet.workflowName,
-        pagination: { sortOrder: 'desc', cursor: '', limit: 2 },
-        resolveData: 'none',
-      });
+      const filters = { workflowName: fleet.workflowName };
+      const first = await world.runs.list(cliQuery(filters, { limit: 2 }));
       expect(ids(first.data, 'runId')).toEqual([fleet.pending, fleet.waiting]);
       expect(first.hasMore).toBe(true);
-      const next = await world.runs.list({
-        workflowName: fleet.workflowName,
-        pagination: { sortOrder: 'desc', cursor: first.cursor || undefined, limit: 2 },
-        resolveData: 'none',
-      });
+      const next = await world.runs.list(
+        cliQuery(filters, { cursor: first.cursor || undefined, limit: 2 }),
+      );
       expect(ids(next.data, 'runId')).toEqual([fleet.done]);
       expect(next.hasMore).toBe(false);
     },
@@ -212,11 +220,9 @@ const calls: ClientCall[] = [
   {
     client: 'workflow inspect runs --sort asc',
     async run(world, fleet) {
-      const page = await world.runs.list({
-        workflowName: fleet.workflowName,
-        pagination: { sortOrder: 'asc', cursor: '', limit: 20 },
-        resolveData: 'none',
-      });
+      const page = await world.runs.list(
+        cliQuery({ workflowName: fleet.workflowName }, { sortOrder: 'asc' }),
+      );
       expect(ids(page.data, 'runId')).toEqual(fleet.runIds);
     },
   },
@@ -252,11 +258,7 @@ const calls: ClientCall[] = [
   {
     client: 'workflow inspect steps -r <id>',
     async run(world, fleet) {
-      const page = await world.steps.list({
-        runId: fleet.done,
-        pagination: CLI_FIRST_PAGE,
-        resolveData: 'none',
-      });
+      const page = await world.steps.list(cliQuery({ runId: fleet.done }));
       expect(ids(page.data, 'stepId')).toEqual([...fleet.steps].reverse());
       expectNoPayloads(page.data, ['input', 'output']);
     },
@@ -264,17 +266,11 @@ const calls: ClientCall[] = [
   {
     client: 'workflow inspect steps -r <id> --limit 1, then the next page',
     async run(world, fleet) {
-      const first = await world.steps.list({
-        runId: fleet.done,
-        pagination: { sortOrder: 'desc', cursor: '', limit: 1 },
-        resolveData: 'none',
-      });
+      const first = await world.steps.list(cliQuery({ runId: fleet.done }, { limit: 1 }));
       expect(first.hasMore).toBe(true);
-      const next = await world.steps.list({
-        runId: fleet.done,
-        pagination: { sortOrder: 'desc', cursor: first.cursor || undefined, limit: 1 },
-        resolveData: 'none',
-      });
+      const next = await world.steps.list(
+        cliQuery({ runId: fleet.done }, { cursor: first.cursor || undefined, limit: 1 }),
+      );
       expect([...ids(first.data, 'stepId'), ...ids(next.data, 'stepId')]).toEqual(
         [...fleet.steps].reverse(),
       );
@@ -291,11 +287,7 @@ const calls: ClientCall[] = [
   {
     client: 'workflow inspect events -r <id> (table and --json)',
     async run(world, fleet) {
-      const page = await world.events.list({
-        runId: fleet.done,
-        pagination: CLI_FIRST_PAGE,
-        resolveData: 'none',
-      });
+      const page = await world.events.list(cliQuery({ runId: fleet.done }));
       expect(page.data[0]?.eventType, 'newest first').toBe('run_completed');
       expect(page.data.at(-1)?.eventType).toBe('run_created');
       expect(page.data).toHaveLength(fleet.doneEvents);
@@ -307,11 +299,7 @@ const calls: ClientCall[] = [
       const seen: string[] = [];
       let cursor: string | undefined = '';
       for (let pages = 0; pages < 10; pages++) {
-        const page = await world.events.list({
-          runId: fleet.done,
-          pagination: { sortOrder: 'desc', cursor, limit: 5 },
-          resolveData: 'none',
-        });
+        const page = await world.events.list(cliQuery({ runId: fleet.done }, { cursor, limit: 5 }));
         seen.push(...ids(page.data, 'eventId'));
         if (!page.hasMore) break;
         cursor = page.cursor || undefined;
@@ -339,22 +327,14 @@ const calls: ClientCall[] = [
   {
     client: 'workflow inspect hooks -r <id>',
     async run(world, fleet) {
-      const page = await world.hooks.list({
-        runId: fleet.waiting,
-        pagination: CLI_FIRST_PAGE,
-        resolveData: 'none',
-      });
+      const page = await world.hooks.list(cliQuery({ runId: fleet.waiting }));
       expect(ids(page.data, 'hookId')).toEqual([fleet.hook.hookId]);
     },
   },
   {
     client: 'workflow inspect hooks (every run)',
     async run(world, fleet) {
-      const page = await world.hooks.list({
-        runId: undefined,
-        pagination: CLI_FIRST_PAGE,
-        resolveData: 'none',
-      });
+      const page = await world.hooks.list(cliQuery({ runId: undefined }));
       expect(ids(page.data, 'hookId')).toContain(fleet.hook.hookId);
     },
   },
@@ -410,49 +390,36 @@ const calls: ClientCall[] = [
   {
     client: 'web UI: runs list (first page, then the next with the returned cursor)',
     async run(world, fleet) {
-      const first = await world.runs.list({
-        pagination: { cursor: undefined, limit: 2, sortOrder: 'desc' },
-        resolveData: 'none',
-      });
+      const first = await world.runs.list(webQuery({}, 2, 'desc'));
       expect(ids(first.data, 'runId')).toEqual([fleet.other, fleet.pending]);
-      const next = await world.runs.list({
-        pagination: { cursor: first.cursor ?? undefined, limit: 2, sortOrder: 'desc' },
-        resolveData: 'none',
-      });
+      const next = await world.runs.list(
+        webQuery({}, 2, 'desc', { cursor: first.cursor ?? undefined }),
+      );
       expect(ids(next.data, 'runId')).toEqual([fleet.waiting, fleet.done]);
     },
   },
   {
     client: 'web UI: runs list filtered by workflow and status',
     async run(world, fleet) {
-      const page = await world.runs.list({
-        workflowName: fleet.workflowName,
-        status: 'running',
-        pagination: { cursor: undefined, limit: 10, sortOrder: 'desc' },
-        resolveData: 'none',
-      });
+      const page = await world.runs.list(
+        webQuery({ workflowName: fleet.workflowName, status: 'running' }, 10, 'desc'),
+      );
       expect(ids(page.data, 'runId')).toEqual([fleet.waiting]);
     },
   },
   {
     client: 'web UI: run page steps',
     async run(world, fleet) {
-      const page = await world.steps.list({
-        runId: fleet.done,
-        pagination: { cursor: undefined, limit: 100, sortOrder: 'asc' },
-        resolveData: 'none',
-      });
+      const page = await world.steps.list(webQuery({ runId: fleet.done }, 100, 'asc'));
       expect(ids(page.data, 'stepId')).toEqual(fleet.steps);
     },
   },
   {
     client: 'web UI: run page events, and one event opened',
     async run(world, fleet) {
-      const page = await world.events.list({
-        runId: fleet.done,
-        pagination: { cursor: undefined, limit: 1000, sortOrder: 'asc' },
-        resolveData: 'all',
-      });
+      const page = await world.events.list(
+        webQuery({ runId: fleet.done }, 1000, 'asc', { resolveData: 'all' }),
+      );
       expect(page.data[0]?.eventType).toBe('run_created');
       expect(page.data).toHaveLength(fleet.doneEvents);
       const completed = page.data.find((event) => event.eventType === 'step_completed')!;
@@ -464,12 +431,11 @@ const calls: ClientCall[] = [
   {
     client: 'web UI: a step or hook timeline (events by correlation id, with the run id)',
     async run(world, fleet) {
-      const page = await world.events.listByCorrelationId({
-        correlationId: fleet.steps[1]!,
-        runId: fleet.done,
-        pagination: { cursor: undefined, limit: 100, sortOrder: 'asc' },
-        resolveData: 'none',
-      } as Parameters<World['events']['listByCorrelationId']>[0]);
+      const page = await world.events.listByCorrelationId(
+        webQuery({ correlationId: fleet.steps[1]!, runId: fleet.done }, 100, 'asc') as Parameters<
+          World['events']['listByCorrelationId']
+        >[0],
+      );
       expect(page.data.map((event) => event.eventType)).toEqual([
         'step_created',
         'step_started',
@@ -480,16 +446,9 @@ const calls: ClientCall[] = [
   {
     client: 'web UI: hooks list, with and without a run, and one hook opened',
     async run(world, fleet) {
-      const all = await world.hooks.list({
-        pagination: { cursor: undefined, limit: 10, sortOrder: 'desc' },
-        resolveData: 'none',
-      });
+      const all = await world.hooks.list(webQuery({}, 10, 'desc'));
       expect(ids(all.data, 'hookId')).toContain(fleet.hook.hookId);
-      const ofRun = await world.hooks.list({
-        runId: fleet.waiting,
-        pagination: { cursor: undefined, limit: 10, sortOrder: 'desc' },
-        resolveData: 'none',
-      });
+      const ofRun = await world.hooks.list(webQuery({ runId: fleet.waiting }, 10, 'desc'));
       expect(ids(ofRun.data, 'hookId')).toEqual([fleet.hook.hookId]);
       const hook = await world.hooks.get(fleet.hook.hookId, { resolveData: 'all' });
       expect(hook.token).toBe(fleet.hook.token);
@@ -548,11 +507,7 @@ const calls: ClientCall[] = [
         },
         { v1Compat: false },
       );
-      const after = await world.events.listByCorrelationId({
-        correlationId: fleet.pendingWait,
-        pagination: { limit: 10 },
-      });
-      expect(after.data.map((event) => event.eventType)).toEqual([
+      expect(await timelineOf(world, fleet.pendingWait)).toEqual([
         'wait_created',
         'wait_completed',
       ]);
@@ -569,14 +524,7 @@ const calls: ClientCall[] = [
         correlationId: hook.hookId,
         eventData: { payload: payload() },
       });
-      const events = await world.events.listByCorrelationId({
-        correlationId: hook.hookId,
-        pagination: { limit: 10 },
-      });
-      expect(events.data.map((event) => event.eventType)).toEqual([
-        'hook_created',
-        'hook_received',
-      ]);
+      expect(await timelineOf(world, hook.hookId)).toEqual(['hook_created', 'hook_received']);
     },
   },
 ];
