@@ -1,4 +1,4 @@
-import type { Event, EventResult } from '@worldkit/world';
+import type { Event, EventResult, World } from '@worldkit/world';
 import { expect } from 'vitest';
 import type { CaseContext, ConformanceCase } from '../context.js';
 import { allEvents, append, createRun, ev, sleep } from '../fixtures.js';
@@ -30,12 +30,24 @@ async function writersFor(t: CaseContext, topology: Topology): Promise<Writer[]>
   );
 }
 
-/** The World to read from, the racing writers, and a fresh run for them to race on. */
-async function raceOnNewRun(t: CaseContext, topology: Topology) {
+/**
+ * The World to read from, the racing writers, and a fresh run for them to race on, holding the
+ * `before` events.
+ */
+async function raceOnNewRun(
+  t: CaseContext,
+  topology: Topology,
+  before: Record<string, unknown>[] = [],
+) {
   const world = await t.world();
   const writers = await writersFor(t, topology);
-  return { world, writers, runId: await createRun(world) };
+  const runId = await createRun(world);
+  for (const event of before) await append(world, runId, event);
+  return { world, writers, runId };
 }
+
+/** A step created and started, ready to end. */
+const startedStep = (stepId: string) => [ev.stepCreated(stepId), ev.stepStarted(stepId)];
 
 const requirementsOf = (topology: Topology): ConformanceCase['requires'] =>
   topology === 'separate processes' ? ['multiProcess'] : [];
@@ -72,6 +84,25 @@ function expectOneWinner(
   }
 }
 
+/**
+ * Every writer makes the same write of an entity's event (each its own, built by `write`):
+ * exactly one must win, and the log must hold the event once. Returns the log.
+ */
+async function expectWrittenOnce(
+  world: World,
+  writers: Writer[],
+  runId: string,
+  write: () => { eventType: string; correlationId: string },
+  loserNames?: string[],
+): Promise<Event[]> {
+  const events = writers.map(() => write());
+  const { eventType, correlationId } = events[0]!;
+  expectOneWinner(await race(writers, (w, i) => w(runId, events[i]!)), eventType, loserNames);
+  const log = await allEvents(world, runId);
+  expect(countOf(log, eventType, correlationId)).toBe(1);
+  return log;
+}
+
 function countOf(events: Event[], type: string, correlationId?: string) {
   return events.filter(
     (e) =>
@@ -98,13 +129,9 @@ function casesFor(topology: Topology): ConformanceCase[] {
       async run(t) {
         const { world, writers, runId } = await raceOnNewRun(t, topology);
         const stepId = newStepId();
-        expectOneWinner(
-          await race(writers, (w) => w(runId, ev.stepCreated(stepId))),
-          'step_created',
+        expectOrderedLog(
+          await expectWrittenOnce(world, writers, runId, () => ev.stepCreated(stepId)),
         );
-        const log = await allEvents(world, runId);
-        expect(countOf(log, 'step_created', stepId)).toBe(1);
-        expectOrderedLog(log);
       },
     },
     {
@@ -114,11 +141,7 @@ function casesFor(topology: Topology): ConformanceCase[] {
         const { world, writers, runId } = await raceOnNewRun(t, topology);
         const waitId = newWaitId();
         const resumeAt = new Date(Date.now() + 60_000);
-        expectOneWinner(
-          await race(writers, (w) => w(runId, ev.waitCreated(waitId, resumeAt))),
-          'wait_created',
-        );
-        expect(countOf(await allEvents(world, runId), 'wait_created', waitId)).toBe(1);
+        await expectWrittenOnce(world, writers, runId, () => ev.waitCreated(waitId, resumeAt));
       },
     },
     {
@@ -126,14 +149,9 @@ function casesFor(topology: Topology): ConformanceCase[] {
       requires,
       async run(t) {
         const { world, writers, runId } = await raceOnNewRun(t, topology);
-        const hookId = newHookId();
-        const token = newToken();
-        expectOneWinner(
-          await race(writers, (w) => w(runId, ev.hookCreated(hookId, token))),
-          'hook_created',
-        );
-        const log = await allEvents(world, runId);
-        expect(countOf(log, 'hook_created', hookId)).toBe(1);
+        const hook = { hookId: newHookId(), token: newToken() };
+        const created = () => ev.hookCreated(hook.hookId, hook.token);
+        const log = await expectWrittenOnce(world, writers, runId, created);
         expect(countOf(log, 'hook_conflict'), 'a duplicate became a conflict with itself').toBe(0);
       },
     },
@@ -141,25 +159,17 @@ function casesFor(topology: Topology): ConformanceCase[] {
       name: named('concurrent step_completed: exactly one winner'),
       requires,
       async run(t) {
-        const { world, writers, runId } = await raceOnNewRun(t, topology);
         const stepId = newStepId();
-        await append(world, runId, ev.stepCreated(stepId));
-        await append(world, runId, ev.stepStarted(stepId));
-        expectOneWinner(
-          await race(writers, (w) => w(runId, ev.stepCompleted(stepId))),
-          'step_completed',
-        );
-        expect(countOf(await allEvents(world, runId), 'step_completed', stepId)).toBe(1);
+        const { world, writers, runId } = await raceOnNewRun(t, topology, startedStep(stepId));
+        await expectWrittenOnce(world, writers, runId, () => ev.stepCompleted(stepId));
       },
     },
     {
       name: named('step_completed racing step_failed: exactly one terminal step event'),
       requires,
       async run(t) {
-        const { world, writers, runId } = await raceOnNewRun(t, topology);
         const stepId = newStepId();
-        await append(world, runId, ev.stepCreated(stepId));
-        await append(world, runId, ev.stepStarted(stepId));
+        const { world, writers, runId } = await raceOnNewRun(t, topology, startedStep(stepId));
         expectOneWinner(
           await race(writers, (w, i) =>
             w(runId, i % 2 ? ev.stepFailed(stepId) : ev.stepCompleted(stepId)),
@@ -176,30 +186,24 @@ function casesFor(topology: Topology): ConformanceCase[] {
       name: named('concurrent wait_completed: exactly one winner'),
       requires,
       async run(t) {
-        const { world, writers, runId } = await raceOnNewRun(t, topology);
         const waitId = newWaitId();
-        await append(world, runId, ev.waitCreated(waitId, new Date()));
-        expectOneWinner(
-          await race(writers, (w) => w(runId, ev.waitCompleted(waitId))),
-          'wait_completed',
-        );
-        expect(countOf(await allEvents(world, runId), 'wait_completed', waitId)).toBe(1);
+        const before = [ev.waitCreated(waitId, new Date())];
+        const { world, writers, runId } = await raceOnNewRun(t, topology, before);
+        await expectWrittenOnce(world, writers, runId, () => ev.waitCompleted(waitId));
       },
     },
     {
       name: named('concurrent hook_disposed: exactly one winner'),
       requires,
       async run(t) {
-        const { world, writers, runId } = await raceOnNewRun(t, topology);
-        const hookId = newHookId();
-        const token = newToken();
-        await append(world, runId, ev.hookCreated(hookId, token));
-        expectOneWinner(
-          await race(writers, (w) => w(runId, ev.hookDisposed(hookId, token))),
-          'hook_disposed',
-          ['EntityConflictError', 'HookNotFoundError'],
-        );
-        expect(countOf(await allEvents(world, runId), 'hook_disposed', hookId)).toBe(1);
+        const hook = { hookId: newHookId(), token: newToken() };
+        const before = [ev.hookCreated(hook.hookId, hook.token)];
+        const { world, writers, runId } = await raceOnNewRun(t, topology, before);
+        const disposed = () => ev.hookDisposed(hook.hookId, hook.token);
+        await expectWrittenOnce(world, writers, runId, disposed, [
+          'EntityConflictError',
+          'HookNotFoundError',
+        ]);
       },
     },
     {
