@@ -148,14 +148,15 @@ export async function createRun(
   return runId;
 }
 
-/** A running run with one step, taken to `status`. */
+/** A running run with one step (created with `input`), taken to `status`. */
 export async function createRunWithStep(
   world: World,
   status: 'pending' | 'running' | 'completed' | 'failed',
+  input?: Uint8Array,
 ) {
   const runId = await createRun(world);
   const stepId = newStepId();
-  await append(world, runId, ev.stepCreated(stepId));
+  await append(world, runId, ev.stepCreated(stepId, input));
   if (status !== 'pending') await append(world, runId, ev.stepStarted(stepId));
   if (status === 'completed') await append(world, runId, ev.stepCompleted(stepId));
   if (status === 'failed') await append(world, runId, ev.stepFailed(stepId));
@@ -163,11 +164,11 @@ export async function createRunWithStep(
 }
 
 /** A running run with an active hook, as a workflow waiting for a signal. */
-export async function createRunWithHook(world: World) {
+export async function createRunWithHook(world: World, options?: { metadata?: Uint8Array }) {
   const runId = await createRun(world);
   const hookId = newHookId();
   const token = newToken();
-  await append(world, runId, ev.hookCreated(hookId, token));
+  await append(world, runId, ev.hookCreated(hookId, token, options));
   return { runId, hookId, token };
 }
 

@@ -8,6 +8,7 @@ import {
   append,
   collect,
   createRun,
+  createRunWithHook,
   createRunWithStep,
   dataOf,
   ev,
@@ -178,11 +179,8 @@ export const storageCases: ConformanceCase[] = [
     name: 'hook metadata round-trips byte-exactly through hooks.get and getByToken',
     async run(t) {
       const world = await t.world();
-      const runId = await createRun(world);
-      const hookId = newHookId();
-      const token = newToken();
       const metadata = allBytes();
-      await append(world, runId, ev.hookCreated(hookId, token, { metadata }));
+      const { hookId, token } = await createRunWithHook(world, { metadata });
       expectBytes((await world.hooks.get(hookId)).metadata, metadata, 'hooks.get metadata');
       expectBytes((await world.hooks.getByToken(token)).metadata, metadata, 'getByToken metadata');
     },
@@ -598,10 +596,8 @@ export const storageCases: ConformanceCase[] = [
     name: 'steps.get with and without runId; a missing step is a 404 WorkflowWorldError',
     async run(t) {
       const world = await t.world();
-      const runId = await createRun(world);
-      const stepId = newStepId();
       const input = payload();
-      await append(world, runId, ev.stepCreated(stepId, input));
+      const { runId, stepId } = await createRunWithStep(world, 'pending', input);
       const step = await world.steps.get(runId, stepId);
       expect(step).toMatchObject({
         runId,
@@ -699,10 +695,8 @@ export const storageCases: ConformanceCase[] = [
     name: 'step_started returns the full step: input, attempt, startedAt, error',
     async run(t) {
       const world = await t.world();
-      const runId = await createRun(world);
-      const stepId = newStepId();
       const input = payload();
-      await append(world, runId, ev.stepCreated(stepId, input));
+      const { runId, stepId } = await createRunWithStep(world, 'pending', input);
       const first = await append(world, runId, ev.stepStarted(stepId));
       expect(first.step?.status).toBe('running');
       expect(first.step?.attempt).toBe(1);
