@@ -10,9 +10,6 @@
 -- status (a compare-and-set), and only when it matches nothing is the step read to say why.
 -- Every refusal is decided before the statement's first write.
 
-DROP FUNCTION append_events(text[], text[], text[], integer[], bytea[], bytea[], bytea[], text[],
-  boolean[], text[], bigint[], bigint[], text[], text[], bytea[], double precision[], text[],
-  text[]);
 DROP FUNCTION append_event(text, text, text, integer, bytea, bytea, bytea, text, boolean, text,
   bigint, bigint, text, text, bytea, double precision, text, text);
 DROP FUNCTION append_run_event(text, text, text, integer, bytea, bytea, bytea, text, text, bytea,
@@ -20,54 +17,15 @@ DROP FUNCTION append_run_event(text, text, text, integer, bytea, bytea, bytea, t
 DROP FUNCTION step_refusal(text, text, text, text, bigint);
 DROP FUNCTION run_refusal(text, integer, bigint, text, double precision, text);
 DROP FUNCTION refusal(text, text);
-DROP TYPE append_result;
 
--- What append_event() returns: rows of kind 'event' (the preloaded log of a run_started), then
--- one row of kind 'result': a refusal, or the outcome with what only the database knows (the new
--- event id, and the run, step or wait as stored). Times are epoch ms.
-CREATE TYPE append_result AS (
-  batch_index integer,           -- position in an append_events() batch (1-based)
-  row_kind text,
-  code text,                     -- refusal code, NULL when applied or unchanged
-  message text,
-  detail text,                   -- TOO_EARLY: seconds; FENCE_CONFLICT: the newest event id;
-                                 -- RUN_NOT_SUPPORTED: the run's spec version
-  outcome text,                  -- 'applied' | 'unchanged'
-  ev_id text,
-  ev_type text,
-  ev_correlation_id text,
-  ev_spec_version integer,
-  ev_data bytea,
-  ev_payload bytea,
-  conflicting_run_id text,
-  rn_status text,
-  rn_deployment_id text,
-  rn_workflow_name text,
-  rn_spec_version integer,
-  rn_execution_context bytea,
-  rn_input bytea,
-  rn_output bytea,
-  rn_error bytea,
-  rn_created_at bigint,
-  rn_updated_at bigint,
-  rn_started_at bigint,
-  rn_completed_at bigint,
-  st_name text,
-  st_status text,
-  st_input bytea,
-  st_output bytea,
-  st_error bytea,
-  st_attempt integer,
-  st_started_at bigint,
-  st_completed_at bigint,
-  st_created_at bigint,
-  st_updated_at bigint,
-  st_retry_after bigint,
-  st_spec_version integer,
-  wt_resume_at bigint,
-  wt_created_at bigint,
-  wt_spec_version integer
-);
+-- A refusal carries one detail for the codes that have one (TOO_EARLY: seconds to wait;
+-- FENCE_CONFLICT: the run's newest event id; RUN_NOT_SUPPORTED: the run's spec version), in
+-- place of a column per code. append_events() (0002) returns the rows of append_event() as
+-- they are, so it stays.
+ALTER TYPE append_result
+  DROP ATTRIBUTE retry_after_s,
+  DROP ATTRIBUTE fence_actual,
+  ADD ATTRIBUTE detail text;
 
 -- A refusal: the result row carrying only its code, message and detail.
 CREATE FUNCTION refusal(p_code text, p_message text DEFAULT NULL, p_detail text DEFAULT NULL)
@@ -307,14 +265,14 @@ BEGIN
                       data, payload, external)
   VALUES (p_run_id, v_id, v_type, p_correlation_id, p_spec_version, v_at, p_data, p_payload,
           p_state_updated_at IS NULL AND rule_external(v_type));
-  RETURN QUERY SELECT NULL::integer, 'result', NULL::text, NULL::text, NULL::text, 'applied',
+  RETURN QUERY SELECT NULL::integer, 'result', NULL::text, NULL::text, 'applied',
     v_id, v_type, p_correlation_id, NULL::integer, NULL::bytea, NULL::bytea, v_holder,
     NULL::text, NULL::text, NULL::text, NULL::integer, NULL::bytea, NULL::bytea, NULL::bytea,
     NULL::bytea, NULL::bigint, NULL::bigint, NULL::bigint, NULL::bigint,
     v_step.step_name, v_step.status, v_step.input, v_step.output, v_step.error, v_step.attempt,
     epoch_ms(v_step.started_at), epoch_ms(v_step.completed_at), epoch_ms(v_step.created_at),
     epoch_ms(v_step.updated_at), epoch_ms(v_step.retry_after), v_step.spec_version,
-    epoch_ms(v_wait.resume_at), epoch_ms(v_wait.created_at), v_wait.spec_version;
+    epoch_ms(v_wait.resume_at), epoch_ms(v_wait.created_at), v_wait.spec_version, NULL::text;
 END $$;
 
 -- The run events (created, started, completed, failed, cancelled): a run's first and last
@@ -449,18 +407,18 @@ BEGIN
 
     IF p_event_type = 'run_started' THEN
       -- The run's whole log, ascending, with data: the replay needs nothing else.
-      RETURN QUERY SELECT NULL::integer, 'event', NULL::text, NULL::text, NULL::text, NULL::text,
+      RETURN QUERY SELECT NULL::integer, 'event', NULL::text, NULL::text, NULL::text,
         e.event_id, e.event_type, e.correlation_id, e.spec_version, e.data, e.payload,
         NULL::text, NULL::text, NULL::text, NULL::text, NULL::integer, NULL::bytea, NULL::bytea,
         NULL::bytea, NULL::bytea, NULL::bigint, NULL::bigint, NULL::bigint, NULL::bigint,
         NULL::text, NULL::text, NULL::bytea, NULL::bytea, NULL::bytea, NULL::integer,
         NULL::bigint, NULL::bigint, NULL::bigint, NULL::bigint, NULL::bigint, NULL::integer,
-        NULL::bigint, NULL::bigint, NULL::integer
+        NULL::bigint, NULL::bigint, NULL::integer, NULL::text
       FROM events e WHERE e.run_id = p_run_id ORDER BY e.event_id;
     END IF;
   END IF;
 
-  RETURN QUERY SELECT NULL::integer, 'result', NULL::text, NULL::text, NULL::text,
+  RETURN QUERY SELECT NULL::integer, 'result', NULL::text, NULL::text,
     CASE WHEN v_unchanged THEN 'unchanged' ELSE 'applied' END,
     CASE WHEN v_unchanged THEN NULL ELSE v_last END,
     CASE WHEN v_unchanged THEN NULL ELSE p_event_type END,
@@ -472,47 +430,5 @@ BEGIN
     epoch_ms(v_run.completed_at),
     NULL::text, NULL::text, NULL::bytea, NULL::bytea, NULL::bytea, NULL::integer,
     NULL::bigint, NULL::bigint, NULL::bigint, NULL::bigint, NULL::bigint, NULL::integer,
-    NULL::bigint, NULL::bigint, NULL::integer;
-END $$;
-
--- Several appends in one statement and one transaction, in the given order (callers sort them
--- by run, so concurrent batches take the runs' locks in one order). Each append is decided on its
--- own, as append_event() decides it; its rows carry its 1-based position.
-CREATE FUNCTION append_events(
-  p_run_id text[],
-  p_event_type text[],
-  p_correlation_id text[],
-  p_spec_version integer[],
-  p_data bytea[],
-  p_payload bytea[],
-  p_error bytea[],
-  p_token text[],
-  p_is_webhook boolean[],
-  p_step_name text[],
-  p_resume_at bigint[],
-  p_retry_after bigint[],
-  p_deployment_id text[],
-  p_workflow_name text[],
-  p_execution_context bytea[],
-  p_state_updated_at double precision[],
-  p_last_known_event_id text[],
-  p_random text[]
-) RETURNS SETOF append_result
-LANGUAGE plpgsql
-SET search_path FROM CURRENT
-AS $$
-DECLARE
-  v_row append_result;
-BEGIN
-  FOR i IN 1 .. cardinality(p_run_id) LOOP
-    FOR v_row IN
-      SELECT * FROM append_event(p_run_id[i], p_event_type[i], p_correlation_id[i],
-        p_spec_version[i], p_data[i], p_payload[i], p_error[i], p_token[i], p_is_webhook[i],
-        p_step_name[i], p_resume_at[i], p_retry_after[i], p_deployment_id[i], p_workflow_name[i],
-        p_execution_context[i], p_state_updated_at[i], p_last_known_event_id[i], p_random[i])
-    LOOP
-      v_row.batch_index := i;
-      RETURN NEXT v_row;
-    END LOOP;
-  END LOOP;
+    NULL::bigint, NULL::bigint, NULL::integer, NULL::text;
 END $$;
