@@ -11,19 +11,17 @@ import {
   type EventRule,
   type RuleDialect,
   type RuleFact,
+  snakeCaseFact,
 } from '@worldkit/world';
 
 export const RULES_SQL_PATH = 'sql/repeatable/event_rules.sql';
 
-const FACTS: Record<RuleFact, string> = {
-  runId: 'p_run_id',
-  correlationId: 'p_correlation_id',
-  runStatus: 'p_run_status',
-  entityStatus: 'p_entity_status',
-  retryAfter: 'p_retry_after',
-  now: 'p_now',
-  retryAfterSeconds: 'greatest(1, ceil((p_retry_after - p_now) / 1000.0))::integer::text',
-};
+/** Seconds until a step may start again, never less than 1. */
+const RETRY_AFTER_SECONDS = 'greatest(1, ceil((p_retry_after - p_now) / 1000.0))::integer::text';
+
+/** Each fact is the rule functions' parameter of that name (`p_run_status`). */
+const factOf = (name: RuleFact) =>
+  name === 'retryAfterSeconds' ? RETRY_AFTER_SECONDS : `p_${snakeCaseFact(name)}`;
 
 const literal = (text: string) => `'${text.replace(/'/g, "''")}'`;
 
@@ -31,7 +29,7 @@ const literal = (text: string) => `'${text.replace(/'/g, "''")}'`;
 // that came out NULL would silently match nothing.
 const sql: RuleDialect = {
   literal,
-  fact: (name) => FACTS[name],
+  fact: factOf,
   isAbsent: (expression) => `${expression} IS NULL`,
   isPresent: (expression) => `${expression} IS NOT NULL`,
   oneOf: (expression, values) =>
@@ -96,7 +94,7 @@ function refusalFunction(): string {
       [
         `    IF ${compileCondition(refusal.when, sql)} THEN`,
         `      RETURN refusal(${literal(refusal.code)}, ${compileMessage(refusal.message, sql)}${
-          refusal.code === 'TOO_EARLY' ? `, ${FACTS.retryAfterSeconds}` : ''
+          refusal.code === 'TOO_EARLY' ? `, ${RETRY_AFTER_SECONDS}` : ''
         });`,
         '    END IF;',
       ].join('\n'),

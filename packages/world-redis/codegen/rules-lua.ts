@@ -10,23 +10,21 @@ import {
   type EventRule,
   type RuleDialect,
   type RuleFact,
+  snakeCaseFact,
 } from '@worldkit/world';
 
 export const RULES_LUA_PATH = 'lua/includes/rules.lua';
 
-const FACTS: Record<RuleFact, string> = {
-  runId: 'run_id',
-  correlationId: 'correlation_id',
-  runStatus: 'run_status',
-  entityStatus: 'entity_status',
-  retryAfter: 'retry_after',
-  now: 'now',
-  retryAfterSeconds: 'tostring(math.max(1, math.ceil((retry_after - now) / 1000)))',
-};
+/** Seconds until a step may start again, never less than 1. */
+const RETRY_AFTER_SECONDS = 'tostring(math.max(1, math.ceil((retry_after - now) / 1000)))';
+
+/** Each fact is `rule_refusal`'s argument of that name (`run_status`). */
+const factOf = (name: RuleFact) =>
+  name === 'retryAfterSeconds' ? RETRY_AFTER_SECONDS : snakeCaseFact(name);
 
 const lua: RuleDialect = {
   literal: (text) => `'${text.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`,
-  fact: (name) => FACTS[name],
+  fact: factOf,
   isAbsent: (expression) => `${expression} == nil`,
   isPresent: (expression) => `${expression} ~= nil`,
   oneOf: (expression, values) =>
@@ -64,7 +62,7 @@ function refusalFunction(): string[] {
     rule.refusals.flatMap((refusal) => [
       `if ${compileCondition(refusal.when, lua)} then`,
       `  return ${lua.literal(refusal.code)}, ${compileMessage(refusal.message, lua)}, ${
-        refusal.code === 'TOO_EARLY' ? FACTS.retryAfterSeconds : "''"
+        refusal.code === 'TOO_EARLY' ? RETRY_AFTER_SECONDS : "''"
       }`,
       'end',
     ]),

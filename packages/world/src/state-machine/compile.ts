@@ -17,6 +17,11 @@ export type RuleFact =
   | 'now'
   | 'retryAfterSeconds';
 
+/** A fact's name in snake case (`runStatus` → `run_status`), as SQL and Lua name variables. */
+export function snakeCaseFact(fact: RuleFact): string {
+  return fact.replace(/[A-Z]/g, (letter) => `_${letter.toLowerCase()}`);
+}
+
 export interface RuleDialect {
   /** A string literal. */
   literal(text: string): string;
