@@ -165,7 +165,16 @@ export async function createRunWithStep(
 
 /** A running run with an active hook, as a workflow waiting for a signal. */
 export async function createRunWithHook(world: World, options?: { metadata?: Uint8Array }) {
-  const runId = await createRun(world);
+  return addHook(world, await createRun(world), options);
+}
+
+/** A running run with a pending step and an active hook: an entity of each kind to write to. */
+export async function createRunWithStepAndHook(world: World) {
+  const { runId, stepId } = await createRunWithStep(world, 'pending');
+  return { stepId, ...(await addHook(world, runId)) };
+}
+
+async function addHook(world: World, runId: string, options?: { metadata?: Uint8Array }) {
   const hookId = newHookId();
   const token = newToken();
   await append(world, runId, ev.hookCreated(hookId, token, options));

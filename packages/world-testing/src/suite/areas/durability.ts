@@ -2,17 +2,16 @@ import { expect } from 'vitest';
 import { waitFor } from '../../support/wait-for.js';
 import { snapshotRun } from '../assertions.js';
 import type { ConformanceCase } from '../context.js';
-import { allBytes, allEvents, append, createRun, ev } from '../fixtures.js';
 import {
-  newHookId,
-  newRunId,
-  newStepId,
-  newToken,
-  newWaitId,
-  streamName,
-  uid,
-  workflowQueue,
-} from '../names.js';
+  allBytes,
+  allEvents,
+  append,
+  createRun,
+  createRunWithStepAndHook,
+  ev,
+} from '../fixtures.js';
+import { newHookId, newRunId, newStepId, newToken, newWaitId, streamName, uid } from '../names.js';
+import { enqueuedBeforeClose } from '../queue-fixtures.js';
 
 const requires: ConformanceCase['requires'] = ['durableStorage'];
 
@@ -55,11 +54,7 @@ export const durabilityCases: ConformanceCase[] = [
     requires,
     async run(t) {
       const before = await t.openWorld();
-      const runId = await createRun(before);
-      const stepId = newStepId();
-      const token = newToken();
-      await append(before, runId, ev.stepCreated(stepId));
-      await append(before, runId, ev.hookCreated(newHookId(), token));
+      const { runId, stepId, token } = await createRunWithStepAndHook(before);
       const newest = (await allEvents(before, runId)).at(-1)!.eventId;
       await t.closeWorld(before);
 
@@ -114,12 +109,7 @@ export const durabilityCases: ConformanceCase[] = [
     requires: ['durableStorage', 'durableQueue'],
     timeoutMs: 60_000,
     async run(t) {
-      const before = await t.openWorld();
-      const queueName = workflowQueue();
-      const received = t.queueApp.listen(queueName);
-      const runId = newRunId();
-      await before.queue(queueName, { runId }, { idempotencyKey: `key-${uid()}` });
-      await t.closeWorld(before);
+      const { runId, received } = await enqueuedBeforeClose(t, { idempotencyKey: `key-${uid()}` });
       const after = await t.openWorld();
       t.queueApp.useHandlersOf(after);
       await after.start?.();

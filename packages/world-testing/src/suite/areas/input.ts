@@ -7,7 +7,14 @@ import {
   snapshotRun,
 } from '../assertions.js';
 import type { ConformanceCase } from '../context.js';
-import { append, createRun, ev, multiWriter, payload } from '../fixtures.js';
+import {
+  append,
+  createRun,
+  createRunWithStepAndHook,
+  ev,
+  multiWriter,
+  payload,
+} from '../fixtures.js';
 import { newHookId, newRunId, newStepId, newToken, uid, workflowQueue } from '../names.js';
 
 /** A malformed `events.create` on an existing run: a 400 naming `field`, and the run unchanged. */
@@ -22,11 +29,7 @@ function badEvent(
     name,
     async run(t) {
       const world = await t.world();
-      const runId = await createRun(world);
-      const stepId = newStepId();
-      const hookId = newHookId();
-      await append(world, runId, ev.stepCreated(stepId));
-      await append(world, runId, ev.hookCreated(hookId, newToken()));
+      const { runId, stepId, hookId } = await createRunWithStepAndHook(world);
       const before = await snapshotRun(world, runId);
       await expectInvalid(
         name,

@@ -3,17 +3,36 @@ import { expectBytes } from '../assertions.js';
 import type { CaseContext, ConformanceCase } from '../context.js';
 import { allBytes, append, createRun, ev, sleep } from '../fixtures.js';
 import { newRunId, newStepId, stepQueue, workflowName, workflowQueue } from '../names.js';
+import { enqueuedBeforeClose } from '../queue-fixtures.js';
 import type { Behaviour, ReceivedMessage } from '../queue-server.js';
 
 /** How long the suite watches for a delivery that must not happen. */
 const quietMs = (t: CaseContext) => Math.max(300, 6 * t.timing.pollIntervalMs);
 
-/** A started World serving the queue app with its own handlers, as an app at boot. */
-async function startedWorld(t: CaseContext) {
+/**
+ * The case's World serving the queue app with its own handlers, started as an app at boot unless
+ * the case starts it later.
+ */
+async function servingWorld(t: CaseContext, started = true) {
   const world = await t.world();
   t.queueApp.useHandlersOf(world);
-  await world.start?.();
+  if (started) await world.start?.();
   return world;
+}
+
+/** A serving World (started unless `started: false`), a new queue and the deliveries to it. */
+async function servedQueue(
+  t: CaseContext,
+  options: { behaviour?: Behaviour; queueName?: string; started?: boolean } = {},
+) {
+  const world = await servingWorld(t, options.started);
+  const queueName = options.queueName ?? workflowQueue();
+  return { world, queueName, received: t.queueApp.listen(queueName, options.behaviour) };
+}
+
+/** A handler whose first delivery asks to be redelivered after `seconds`. */
+function redeliverFirstAfter(seconds: number): Behaviour {
+  return (_, all) => (all.length === 1 ? { timeoutSeconds: seconds } : undefined);
 }
 
 /**
@@ -47,7 +66,7 @@ async function arrivals(
   }
 }
 
-/** A handler that blocks until released, to hold a delivery in flight. */
+/** A handler that blocks the first delivery until released, to hold it in flight. */
 function gate(): { behaviour: Behaviour; release: () => void; entered: Promise<void> } {
   let release!: () => void;
   let entered!: () => void;
@@ -58,7 +77,8 @@ function gate(): { behaviour: Behaviour; release: () => void; entered: Promise<v
     entered = resolve;
   });
   return {
-    behaviour: async () => {
+    behaviour: async (_, all) => {
+      if (all.length > 1) return;
       entered();
       await released;
     },
@@ -71,9 +91,7 @@ export const queueCases: ConformanceCase[] = [
   {
     name: 'a message is delivered to the handler with its queue name, message id and attempt 1',
     async run(t) {
-      const world = await startedWorld(t);
-      const queueName = workflowQueue();
-      const received = t.queueApp.listen(queueName);
+      const { world, queueName, received } = await servedQueue(t);
       const runId = newRunId();
       const { messageId } = await world.queue(queueName, { runId });
       const [delivery] = await arrivals(received, 1, queueName);
@@ -86,9 +104,7 @@ export const queueCases: ConformanceCase[] = [
   {
     name: 'step messages reach the step route with their payload intact',
     async run(t) {
-      const world = await startedWorld(t);
-      const queueName = stepQueue();
-      const received = t.queueApp.listen(queueName);
+      const { world, queueName, received } = await servedQueue(t, { queueName: stepQueue() });
       const payload = {
         workflowName: 'workflow//./conformance//wf',
         workflowRunId: newRunId(),
@@ -104,9 +120,7 @@ export const queueCases: ConformanceCase[] = [
   {
     name: 'Uint8Array in runInput.input survives the transport byte-exactly',
     async run(t) {
-      const world = await startedWorld(t);
-      const queueName = workflowQueue();
-      const received = t.queueApp.listen(queueName);
+      const { world, queueName, received } = await servedQueue(t);
       const input = allBytes();
       await world.queue(queueName, {
         runId: newRunId(),
@@ -121,10 +135,7 @@ export const queueCases: ConformanceCase[] = [
     name: 'queue() works without start() and nothing is consumed before start()',
     timeoutMs: 60_000,
     async run(t) {
-      const world = await t.world();
-      t.queueApp.useHandlersOf(world);
-      const queueName = workflowQueue();
-      const received = t.queueApp.listen(queueName);
+      const { world, queueName, received } = await servedQueue(t, { started: false });
       const result = await world.queue(queueName, { runId: newRunId() });
       expect(result.messageId === null || typeof result.messageId === 'string').toBe(true);
       await sleep(quietMs(t));
@@ -136,11 +147,9 @@ export const queueCases: ConformanceCase[] = [
   {
     name: '{timeoutSeconds: 0} redelivers the same payload at once, attempt reset to 1',
     async run(t) {
-      const world = await startedWorld(t);
-      const queueName = workflowQueue();
-      const received = t.queueApp.listen(queueName, (_, all) =>
-        all.length === 1 ? { timeoutSeconds: 0 } : undefined,
-      );
+      const { world, queueName, received } = await servedQueue(t, {
+        behaviour: redeliverFirstAfter(0),
+      });
       const runId = newRunId();
       await world.queue(queueName, { runId });
       const [first, second] = await arrivals(received, 2, `${queueName} after {timeoutSeconds: 0}`);
@@ -151,11 +160,9 @@ export const queueCases: ConformanceCase[] = [
   {
     name: '{timeoutSeconds: 1} redelivers after the delay',
     async run(t) {
-      const world = await startedWorld(t);
-      const queueName = workflowQueue();
-      const received = t.queueApp.listen(queueName, (_, all) =>
-        all.length === 1 ? { timeoutSeconds: 1 } : undefined,
-      );
+      const { world, queueName, received } = await servedQueue(t, {
+        behaviour: redeliverFirstAfter(1),
+      });
       await world.queue(queueName, { runId: newRunId() });
       const [first, second] = await arrivals(
         received,
@@ -175,12 +182,11 @@ export const queueCases: ConformanceCase[] = [
     name: 'a throwing handler is redelivered with attempt + 1 past attempt 48',
     timeoutMs: 120_000,
     async run(t) {
-      const world = await startedWorld(t);
-      const queueName = workflowQueue();
-      const received = t.queueApp.listen(queueName, (delivery) => {
+      const failing: Behaviour = (delivery) => {
         if (delivery.meta.attempt < 50)
           throw new Error(`transient failure ${delivery.meta.attempt}`);
-      });
+      };
+      const { world, queueName, received } = await servedQueue(t, { behaviour: failing });
       await world.queue(queueName, { runId: newRunId() });
       const deliveries = await arrivals(received, 50, `${queueName} failing 49 times`, {
         timeoutMs: 100_000,
@@ -193,11 +199,12 @@ export const queueCases: ConformanceCase[] = [
   {
     name: 'a redelivery after {timeoutSeconds} resets the attempt counter after failures',
     async run(t) {
-      const world = await startedWorld(t);
-      const queueName = workflowQueue();
-      const received = t.queueApp.listen(queueName, (_, all) => {
+      const failingThenRedelivered: Behaviour = (_, all) => {
         if (all.length <= 2) throw new Error('transient');
         if (all.length === 3) return { timeoutSeconds: 0 };
+      };
+      const { world, queueName, received } = await servedQueue(t, {
+        behaviour: failingThenRedelivered,
       });
       await world.queue(queueName, { runId: newRunId() });
       const deliveries = await arrivals(received, 4, queueName);
@@ -208,10 +215,10 @@ export const queueCases: ConformanceCase[] = [
     name: 'idempotencyKey deduplicates while the message is pending',
     timeoutMs: 60_000,
     async run(t) {
-      const world = await t.world();
-      t.queueApp.useHandlersOf(world);
-      const queueName = stepQueue();
-      const received = t.queueApp.listen(queueName);
+      const { world, queueName, received } = await servedQueue(t, {
+        queueName: stepQueue(),
+        started: false,
+      });
       const key = newStepId();
       const first = await world.queue(queueName, { runId: newRunId() }, { idempotencyKey: key });
       // Longer than any short dedup TTL: the key must hold for as long as the message is pending.
@@ -229,12 +236,11 @@ export const queueCases: ConformanceCase[] = [
     name: 'idempotencyKey deduplicates while the message is in flight',
     timeoutMs: 60_000,
     async run(t) {
-      const world = await startedWorld(t);
-      const queueName = stepQueue();
       const held = gate();
-      const received = t.queueApp.listen(queueName, (delivery, all) =>
-        all.length === 1 ? held.behaviour(delivery, all) : undefined,
-      );
+      const { world, queueName, received } = await servedQueue(t, {
+        behaviour: held.behaviour,
+        queueName: stepQueue(),
+      });
       const key = newStepId();
       await world.queue(queueName, { runId: newRunId() }, { idempotencyKey: key });
       await held.entered;
@@ -256,11 +262,10 @@ export const queueCases: ConformanceCase[] = [
     name: 'idempotencyKey deduplicates while the message waits for its {timeoutSeconds} redelivery',
     timeoutMs: 60_000,
     async run(t) {
-      const world = await startedWorld(t);
-      const queueName = stepQueue();
-      const received = t.queueApp.listen(queueName, (_, all) =>
-        all.length === 1 ? { timeoutSeconds: 2 } : undefined,
-      );
+      const { world, queueName, received } = await servedQueue(t, {
+        behaviour: redeliverFirstAfter(2),
+        queueName: stepQueue(),
+      });
       const key = newStepId();
       const runId = newRunId();
       await world.queue(queueName, { runId }, { idempotencyKey: key });
@@ -276,9 +281,7 @@ export const queueCases: ConformanceCase[] = [
   {
     name: 'delaySeconds defers the first delivery',
     async run(t) {
-      const world = await startedWorld(t);
-      const queueName = workflowQueue();
-      const received = t.queueApp.listen(queueName);
+      const { world, queueName, received } = await servedQueue(t);
       const sent = Date.now();
       await world.queue(queueName, { runId: newRunId() }, { delaySeconds: 1 });
       const [delivery] = await arrivals(received, 1, queueName);
@@ -288,9 +291,7 @@ export const queueCases: ConformanceCase[] = [
   {
     name: 'many messages are all delivered exactly once when acknowledged',
     async run(t) {
-      const world = await startedWorld(t);
-      const queueName = workflowQueue();
-      const received = t.queueApp.listen(queueName);
+      const { world, queueName, received } = await servedQueue(t);
       const runIds = Array.from({ length: 25 }, () => newRunId());
       await Promise.all(runIds.map((runId) => world.queue(queueName, { runId })));
       await arrivals(received, 25, queueName);
@@ -328,13 +329,8 @@ export const queueCases: ConformanceCase[] = [
     requires: ['durableQueue'],
     timeoutMs: 60_000,
     async run(t) {
-      const before = await t.openWorld();
-      const queueName = workflowQueue();
-      const received = t.queueApp.listen(queueName);
-      const runId = newRunId();
-      await before.queue(queueName, { runId });
-      await t.closeWorld(before);
-      const after = await startedWorld(t);
+      const { queueName, received, runId } = await enqueuedBeforeClose(t);
+      const after = await servingWorld(t);
       expect(after).toBeTruthy();
       const [delivery] = await arrivals(received, 1, queueName);
       expect(delivery!.message).toMatchObject({ runId });
@@ -349,13 +345,11 @@ export const queueCases: ConformanceCase[] = [
       t.queueApp.useHandlersOf(first);
       await first.start?.();
       const queueName = workflowQueue();
-      const received = t.queueApp.listen(queueName, (_, all) =>
-        all.length === 1 ? { timeoutSeconds: 2 } : undefined,
-      );
+      const received = t.queueApp.listen(queueName, redeliverFirstAfter(2));
       await first.queue(queueName, { runId: newRunId() });
       await arrivals(received, 1, queueName);
       await t.closeWorld(first);
-      await startedWorld(t);
+      await servingWorld(t);
       await arrivals(received, 2, `${queueName} after the restart`, { stallMs: 30_000 });
     },
   },
@@ -364,13 +358,11 @@ export const queueCases: ConformanceCase[] = [
     requires: ['durableQueue', 'multiProcess'],
     timeoutMs: 90_000,
     async run(t) {
-      const world = await t.world();
-      t.queueApp.useHandlersOf(world);
-      const queueName = workflowQueue();
       const held = gate();
-      const received = t.queueApp.listen(queueName, (delivery, all) =>
-        all.length === 1 ? held.behaviour(delivery, all) : undefined,
-      );
+      const { world, queueName, received } = await servedQueue(t, {
+        behaviour: held.behaviour,
+        started: false,
+      });
       const child = await t.spawnProcess({ fresh: true });
       await t.startProcess(child);
       const runId = newRunId();
