@@ -1,5 +1,5 @@
 import { availableParallelism } from 'node:os';
-import { InvalidInputError } from '@worldkit/world';
+import { InvalidInputError, type RetentionPolicy } from '@worldkit/world';
 import type { Pool } from 'pg';
 
 /** Factory options; every one has an environment variable or a default. */
@@ -47,6 +47,12 @@ export interface PostgresWorldOptions {
   recoverActiveRuns?: boolean;
   /** `getDeploymentId()`. Default: `WORKFLOW_DEPLOYMENT_ID` or `postgres`. */
   deploymentId?: string;
+  /**
+   * Prune finished runs in the background while started (see `prune()`). Default:
+   * `WORKFLOW_RETENTION` (an age: `30d`), `WORKFLOW_RETENTION_INTERVAL` and
+   * `WORKFLOW_RETENTION_BATCH_SIZE`; none when unset.
+   */
+  retention?: RetentionPolicy;
 }
 
 export interface ResolvedConfig {

@@ -1,7 +1,10 @@
 import {
   createDeliverer,
   defineWorld,
+  type PruneOptions,
+  type PruneReport,
   recoverActiveRuns,
+  retentionFromEnv,
   type World,
   type WorldCapabilities,
 } from '@worldkit/world';
@@ -9,6 +12,7 @@ import { type PostgresWorldOptions, resolveConfig } from './config.js';
 import { Database } from './database.js';
 import { migrate } from './migrate.js';
 import { Notifications } from './notifications.js';
+import { pruneRuns } from './prune.js';
 import { QueueConsumer } from './queue/consumer.js';
 import { enqueue, hasLiveMessage } from './queue/enqueue.js';
 import { retrying } from './retry.js';
@@ -22,6 +26,8 @@ export interface PostgresWorld extends World {
   close(): Promise<void>;
   /** Applies pending migrations now (start() and first use do it unless `migrate` is off). */
   migrate(): Promise<void>;
+  /** Deletes finished runs older than `options.olderThan` with everything they own. */
+  prune(options: PruneOptions): Promise<PruneReport>;
 }
 
 const CAPABILITIES: WorldCapabilities = {
@@ -30,6 +36,7 @@ const CAPABILITIES: WorldCapabilities = {
   durableQueue: true,
   durableStorage: true,
   multiProcess: true,
+  retention: true,
 };
 
 /**
@@ -97,6 +104,8 @@ export function createWorld(options: PostgresWorldOptions = {}): PostgresWorld {
     getDeploymentId: async () => config.deploymentId,
     enqueue: enqueueMessage,
     queueSecret: config.queueSecret,
+    prune: (pruneOptions) => pruneRuns(db, pruneOptions),
+    retention: options.retention ?? retentionFromEnv(),
     async start() {
       try {
         await startConsuming();
@@ -117,6 +126,8 @@ export function createWorld(options: PostgresWorldOptions = {}): PostgresWorld {
 
   return {
     ...world,
+    // defineWorld exposes prune() (refused once closed) because the parts above bring one.
+    prune: world.prune!,
     async migrate() {
       await migrate(db.pool, config.schema);
     },

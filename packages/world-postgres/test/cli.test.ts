@@ -1,7 +1,8 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { DATABASE_URL, dropSchema, randomSchema } from './helpers.js';
+import { createWorld } from '../src/index.js';
+import { adminClient, DATABASE_URL, dropSchema, randomSchema } from './helpers.js';
 
 const cli = fileURLToPath(new URL('../dist/cli.cjs', import.meta.url));
 
@@ -42,6 +43,7 @@ describe('worldkit-postgres', { timeout: 60_000 }, () => {
     async (line) => {
       const { code, stdout, stderr } = await run(line.split(' '));
       expect(stdout).toContain('Usage: worldkit-postgres <command>');
+      expect(stdout).toContain('prune --older-than <age>');
       expect(stderr).toBe('');
       expect(code).toBe(0);
     },
@@ -78,5 +80,76 @@ describe('worldkit-postgres', { timeout: 60_000 }, () => {
     expect(status.stdout).toMatch(/^applied {2}0001_storage\.sql$/m);
     expect(status.stdout).not.toContain('pending');
     expect(status.code).toBe(0);
+  });
+
+  it('prune --dry-run lists the finished runs older than the age, and prune deletes them', async () => {
+    const world = createWorld({ connectionString: DATABASE_URL, schema });
+    const admin = await adminClient();
+    try {
+      const created = await world.events.create(null, {
+        eventType: 'run_created',
+        eventData: { deploymentId: 'd', workflowName: 'wf', input: new Uint8Array([1]) },
+      });
+      const runId = created.run!.runId;
+      await world.events.create(runId, { eventType: 'run_cancelled' });
+      await admin.query(
+        `UPDATE "${schema}".runs SET completed_at = completed_at - interval '3 days' WHERE run_id = $1`,
+        [runId],
+      );
+      const connection = ['--url', DATABASE_URL, '--schema', schema];
+
+      const dry = await run(['prune', '--older-than', '2d', '--dry-run', ...connection]);
+      expect(dry.stdout).toMatch(/^would delete 1 run\(s\) finished before \S+Z$/m);
+      expect(dry.stdout).toContain(`\n${runId}\n`);
+      expect(dry.code).toBe(0);
+      await expect(world.runs.get(runId)).resolves.toMatchObject({ status: 'cancelled' });
+
+      const pruned = await run(['prune', ...connection, '--older-than', '2d', '--batch-size', '5']);
+      expect(pruned.stdout).toMatch(/^deleted 1 run\(s\) finished before /);
+      expect(pruned.code).toBe(0);
+      const { rows } = await admin.query(
+        `SELECT count(*)::int AS n FROM "${schema}".events WHERE run_id = $1`,
+        [runId],
+      );
+      expect(rows[0].n).toBe(0);
+      await expect(world.runs.get(runId)).rejects.toMatchObject({
+        name: 'WorkflowRunNotFoundError',
+      });
+    } finally {
+      await admin.end();
+      await world.close();
+    }
+  });
+
+  it('prune without --older-than prints its usage on stderr and exits 2', async () => {
+    const { code, stdout, stderr } = await run(['prune', '--url', DATABASE_URL]);
+    expect(stderr).toContain('prune needs --older-than');
+    expect(stderr).toContain('Usage: prune --older-than <age>');
+    expect(stdout).toBe('');
+    expect(code).toBe(2);
+  });
+
+  it('prune never migrates: a schema not migrated yet says to run migrate', async () => {
+    const unmigrated = randomSchema();
+    const { code, stdout, stderr } = await run([
+      'prune',
+      '--older-than',
+      '30d',
+      '--url',
+      DATABASE_URL,
+      '--schema',
+      unmigrated,
+    ]);
+    expect(stderr).toContain(`schema "${unmigrated}" is missing or not fully migrated`);
+    expect(stderr).toContain('worldkit-postgres migrate');
+    expect(stdout).toBe('');
+    expect(code).toBe(1);
+    const admin = await adminClient();
+    try {
+      const { rows } = await admin.query('SELECT to_regnamespace($1) AS found', [unmigrated]);
+      expect(rows[0].found).toBeNull();
+    } finally {
+      await admin.end();
+    }
   });
 });
