@@ -290,6 +290,7 @@ elseif rule_ends_run(event_type) then
     redis.call('HSET', run_key, 'error', ARGV[9])
   end
   set_run_status(run.status, becomes)
+  redis.call('ZADD', G .. 'finished', ms, run_id)
   release_run_resources()
   return applied('run', run_key)
 elseif event_type == 'step_created' then

@@ -1,4 +1,4 @@
-import { retryDelayMs } from '@worldkit/world';
+import { type RetentionPolicy, retentionFromEnv, retryDelayMs } from '@worldkit/world';
 
 /** Factory options; each falls back to an environment variable, then to a default. */
 export interface RedisWorldOptions {
@@ -42,6 +42,12 @@ export interface RedisWorldOptions {
   queueSecret?: string;
   /** Receives warnings (persistence off, delivery failures); default `console.warn`. */
   logger?: { warn(message: string): void };
+  /**
+   * Prune finished runs in the background while started (see `prune()`). Default:
+   * `WORKFLOW_RETENTION` (an age: `30d`), `WORKFLOW_RETENTION_INTERVAL` and
+   * `WORKFLOW_RETENTION_BATCH_SIZE`; none when unset.
+   */
+  retention?: RetentionPolicy;
 }
 
 export interface RedisWorldConfig {
@@ -61,6 +67,7 @@ export interface RedisWorldConfig {
   maxEvents: number | undefined;
   queueSecret: string | undefined;
   logger: { warn(message: string): void };
+  retention: RetentionPolicy | undefined;
 }
 
 const DEFAULT_URL = 'redis://127.0.0.1:6379';
@@ -88,6 +95,7 @@ export function resolveConfig(
     maxEvents: options.maxEvents,
     queueSecret: options.queueSecret ?? env.WORKFLOW_QUEUE_SECRET,
     logger: options.logger ?? console,
+    retention: options.retention ?? retentionFromEnv(env),
   };
 }
 

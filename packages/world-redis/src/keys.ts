@@ -1,8 +1,8 @@
 /**
  * The key layout. Keys fall in four scopes, each under one hash tag:
  * - run scope, `<prefix>:run:{<runId>}:…`: the run, its log and its entities;
- * - global scope, `<prefix>:{index}:…`: directories across runs (runs by status, tokens, hooks,
- *   correlation ids);
+ * - global scope, `<prefix>:{index}:…`: directories across runs (runs by status, finished runs,
+ *   tokens, hooks, correlation ids);
  * - queue scope, `<prefix>:{queue}:…`: messages, the pending and in-flight sets, the wake list;
  * - stream scope, `<prefix>:stream:{<name>}:…`: one Redis Stream per stream name.
  * With `keyTags: 'single'` every scope shares the tag `{<prefix>}` (one slot on Redis Cluster).
@@ -13,6 +13,8 @@
 export class KeyLayout {
   readonly globalScope: string;
   readonly queueScope: string;
+  /** The stream scope around the name: scripts that get stream names build their keys from it. */
+  readonly streamScopeParts: readonly [before: string, after: string];
 
   constructor(
     readonly prefix: string,
@@ -20,6 +22,8 @@ export class KeyLayout {
   ) {
     this.globalScope = tags === 'single' ? `${prefix}:{${prefix}}:index:` : `${prefix}:{index}:`;
     this.queueScope = tags === 'single' ? `${prefix}:{${prefix}}:queue:` : `${prefix}:{queue}:`;
+    this.streamScopeParts =
+      tags === 'single' ? [`${prefix}:{${prefix}}:stream:`, ':'] : [`${prefix}:stream:{`, '}:'];
   }
 
   runScope(runId: string): string {
@@ -29,9 +33,8 @@ export class KeyLayout {
   }
 
   streamScope(name: string): string {
-    return this.tags === 'single'
-      ? `${this.prefix}:{${this.prefix}}:stream:${name}:`
-      : `${this.prefix}:stream:{${name}}:`;
+    const [before, after] = this.streamScopeParts;
+    return `${before}${name}${after}`;
   }
 
   run(runId: string) {
@@ -60,6 +63,8 @@ export class KeyLayout {
       hooks: `${scope}hooks`,
       /** correlation id → run id, for lookups without a run id. */
       correlation: `${scope}corr`,
+      /** Finished run ids scored by completion time (epoch ms): what `prune` looks up. */
+      finished: `${scope}finished`,
     };
   }
 

@@ -18,6 +18,7 @@ export const SCRIPT_NAMES = [
   'reclaim',
   'streamAppend',
   'streamClose',
+  'pruneRun',
 ] as const;
 export type ScriptName = (typeof SCRIPT_NAMES)[number];
 
@@ -58,6 +59,32 @@ export function runScript(
     buffers ? `${name}Buffer` : name
   ]!;
   return command.call(client, keys.length, ...keys, ...args.map(wireArg));
+}
+
+/** One call of a script: its keys and arguments. */
+export interface ScriptCall {
+  keys: string[];
+  args: Arg[];
+}
+
+/**
+ * Runs a script once per call in one pipeline (one round trip), each call atomic on its own;
+ * the replies in call order. The first failed call fails the batch.
+ */
+export async function runScriptPipeline(
+  client: Redis,
+  name: ScriptName,
+  calls: ScriptCall[],
+): Promise<unknown[]> {
+  const pipeline = client.pipeline();
+  const command = (pipeline as unknown as Record<string, (...a: unknown[]) => unknown>)[name]!;
+  for (const { keys, args } of calls)
+    command.call(pipeline, keys.length, ...keys, ...args.map(wireArg));
+  const results = (await pipeline.exec()) ?? [];
+  return results.map(([error, reply]) => {
+    if (error !== null) throw error;
+    return reply;
+  });
 }
 
 /** ioredis sends Buffers as bytes but stringifies any other Uint8Array ("0,255"): wrap them. */

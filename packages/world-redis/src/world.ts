@@ -9,11 +9,13 @@ import { KeyLayout } from './keys.js';
 import { persistenceWarning, readPersistence } from './persistence.js';
 import { QueueConsumer } from './queue/consumer.js';
 import { enqueue, hasLiveWorkflowMessage } from './queue/enqueue.js';
+import { pruneRuns } from './retention/prune.js';
 import { createStorage } from './storage/index.js';
 import { StoreContext } from './store-context.js';
 import { RedisStreams } from './streams/streams.js';
 
-export type RedisWorld = DefinedWorld;
+/** A World on Redis; it can always `prune()`. */
+export type RedisWorld = DefinedWorld & Required<Pick<DefinedWorld, 'prune'>>;
 
 const DEFAULT_DEPLOYMENT_ID = 'redis';
 
@@ -23,6 +25,7 @@ const CAPABILITIES: WorldCapabilities = {
   durableQueue: true,
   durableStorage: true,
   multiProcess: true,
+  retention: true,
 };
 
 /**
@@ -66,6 +69,7 @@ export function createWorld(options: RedisWorldOptions = {}): RedisWorld {
     });
   }
 
+  // defineWorld exposes `prune` whenever a World brings one, as this one does.
   return defineWorld({
     capabilities: CAPABILITIES,
     storage,
@@ -84,10 +88,12 @@ export function createWorld(options: RedisWorldOptions = {}): RedisWorld {
     enqueue: (queueName, payload, opts) => enqueue(store, queueName, payload, opts),
     queueSecret: config.queueSecret,
     start,
+    prune: (options) => pruneRuns(store, options),
+    retention: config.retention,
     async close() {
       await consumer?.stop();
       await streams.closeAll();
       await store.close();
     },
-  });
+  }) as RedisWorld;
 }

@@ -1,74 +1,23 @@
-import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { describeWorldConformance, waitFor } from '@worldkit/world-testing';
-import { Cluster } from 'ioredis';
+import { describeWorldConformance } from '@worldkit/world-testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createWorld } from '../src/index.js';
 import { testPrefix } from './helpers.js';
-import { PrivateRedis } from './private-redis.js';
+import { PrivateCluster } from './private-cluster.js';
+import { describeRetention } from './retention-cases.js';
 
 /**
  * The World on a Redis Cluster of three primaries the test starts itself: every key of a World
  * shares one slot (`keyTags: 'single'`), so every script runs where the cluster routes it.
  */
-const nodes: PrivateRedis[] = [];
+let cluster: PrivateCluster;
 let seeds = '';
 
-async function startCluster(): Promise<void> {
-  for (let i = 0; i < 3; i++) {
-    nodes.push(
-      await PrivateRedis.start(['--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf']),
-    );
-  }
-  const created = spawnSync(
-    'redis-cli',
-    [
-      '--cluster',
-      'create',
-      ...nodes.map((node) => `127.0.0.1:${node.port}`),
-      '--cluster-replicas',
-      '0',
-      '--cluster-yes',
-    ],
-    { encoding: 'utf8' },
-  );
-  if (created.status !== 0)
-    throw new Error(`redis-cli --cluster create failed: ${created.stdout}${created.stderr}`);
-  seeds = nodes.map((node) => node.url).join(',');
-  const probe = new Cluster(nodes.map((node) => ({ host: '127.0.0.1', port: node.port })));
-  await waitFor(
-    async () => ((await probe.cluster('INFO')) as string).includes('cluster_state:ok') || undefined,
-    {
-      what: 'the cluster to form',
-    },
-  );
-  probe.disconnect();
-}
-
-/** A cluster client that has loaded the slot map, so `nodes('master')` lists every primary. */
-async function clusterClient(): Promise<Cluster> {
-  const client = new Cluster(nodes.map((node) => ({ host: '127.0.0.1', port: node.port })));
-  await client.ping();
-  return client;
-}
-
-async function deleteClusterKeys(prefix: string): Promise<void> {
-  const client = await clusterClient();
-  for (const node of client.nodes('master')) {
-    let cursor = '0';
-    do {
-      const [next, keys] = await node.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-      cursor = next;
-      for (const key of keys) await node.unlink(key);
-    } while (cursor !== '0');
-  }
-  client.disconnect();
-}
-
-beforeAll(startCluster, 60_000);
-afterAll(async () => {
-  await Promise.all(nodes.map((node) => node.stop()));
-});
+beforeAll(async () => {
+  cluster = await PrivateCluster.start();
+  seeds = cluster.url;
+}, 60_000);
+afterAll(() => cluster.stop());
 
 describe('on Redis Cluster', () => {
   it('keeps every key of a World in one slot, so each script runs on one node', async () => {
@@ -83,14 +32,13 @@ describe('on Redis Cluster', () => {
     await world.queue('__wkf_workflow_w', { runId });
     await world.writeToStream('strm_cluster', runId, 'chunk');
     await world.close();
-    const client = await clusterClient();
-    const keys: string[] = [];
-    for (const node of client.nodes('master')) keys.push(...(await node.keys(`${prefix}:*`)));
+    const keys = await cluster.keys(prefix);
+    const client = await cluster.client();
     const slots = new Set(await Promise.all(keys.map((key) => client.cluster('KEYSLOT', key))));
     client.disconnect();
     expect(keys.length).toBeGreaterThan(5);
     expect(slots.size).toBe(1);
-    await deleteClusterKeys(prefix);
+    await cluster.deleteKeys(prefix);
   });
 });
 
@@ -123,7 +71,17 @@ describeWorldConformance({
           WORKFLOW_REDIS_PREFIX: prefix,
         },
       },
-      teardown: () => deleteClusterKeys(prefix),
+      teardown: () => cluster.deleteKeys(prefix),
     };
   },
+});
+
+describeRetention({
+  name: 'Redis Cluster',
+  keyTags: 'single',
+  createWorld: (prefix, options) =>
+    createWorld({ url: seeds, cluster: true, prefix, logger: { warn() {} }, ...options }),
+  client: () => cluster.client(),
+  keys: (prefix) => cluster.keys(prefix),
+  deleteKeys: (prefix) => cluster.deleteKeys(prefix),
 });

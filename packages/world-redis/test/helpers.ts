@@ -35,17 +35,32 @@ export async function assertRedisReachable(url = REDIS_URL): Promise<void> {
   }
 }
 
-/** Deletes every key under a prefix (SCAN + UNLINK). */
-export async function deleteKeys(prefix: string, url = REDIS_URL): Promise<void> {
+/** Every key under a prefix (SCAN). */
+export async function scanKeys(prefix: string, url = REDIS_URL): Promise<string[]> {
   const client = new Redis(url, { lazyConnect: true });
   client.on('error', () => {});
   try {
+    const keys: string[] = [];
     let cursor = '0';
     do {
-      const [next, keys] = await client.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+      const [next, found] = await client.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
       cursor = next;
-      if (keys.length > 0) await client.unlink(...keys);
+      keys.push(...found);
     } while (cursor !== '0');
+    return keys;
+  } finally {
+    await client.quit().catch(() => client.disconnect());
+  }
+}
+
+/** Deletes every key under a prefix (SCAN + UNLINK). */
+export async function deleteKeys(prefix: string, url = REDIS_URL): Promise<void> {
+  const keys = await scanKeys(prefix, url);
+  if (keys.length === 0) return;
+  const client = new Redis(url, { lazyConnect: true });
+  client.on('error', () => {});
+  try {
+    for (let i = 0; i < keys.length; i += 1000) await client.unlink(...keys.slice(i, i + 1000));
   } finally {
     await client.quit().catch(() => client.disconnect());
   }
