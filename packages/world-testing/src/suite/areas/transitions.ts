@@ -8,7 +8,6 @@ import {
   createRun,
   createRunWithHook,
   createRunWithStep,
-  dataOf,
   ev,
   payload,
 } from '../fixtures.js';
@@ -510,9 +509,8 @@ export const transitionCases: ConformanceCase[] = [
         'hook_conflict',
       );
       expect(result.event?.correlationId).toBe(hookId);
-      expect(dataOf(result.event)).toMatchObject({
-        token: holder.token,
-        conflictingRunId: holder.runId,
+      expect(result.event).toMatchObject({
+        eventData: { token: holder.token, conflictingRunId: holder.runId },
       });
       expect(result.hook).toBeUndefined();
       expect((await world.hooks.getByToken(holder.token)).runId, 'the holder keeps the token').toBe(
@@ -528,7 +526,7 @@ export const transitionCases: ConformanceCase[] = [
     ({ token }) => ev.hookCreated(newHookId(), token),
     (result, { runId, token }) => {
       expect(result.event?.eventType).toBe('hook_conflict');
-      expect(dataOf(result.event)).toMatchObject({ token, conflictingRunId: runId });
+      expect(result.event).toMatchObject({ eventData: { token, conflictingRunId: runId } });
     },
   ),
   accepted(
