@@ -8,7 +8,11 @@ import {
   type Event,
   type EventResult,
   InvalidCursorError,
+  isTerminalRunStatus,
+  type PruneOptions,
+  type PruneReport,
   type QueueHandler,
+  retentionAgeMs,
   WorkflowWorldError,
   type World,
 } from '@worldkit/world';
@@ -83,6 +87,26 @@ function withReads(backend: MemoryBackend, map: (leaf: Uint8Array | Date) => unk
     hooks: wrapGroup(world.hooks),
   };
 }
+
+type Prune = (options: PruneOptions) => Promise<PruneReport>;
+
+/** The memory World with its `prune` wrapped. */
+function withPrune(backend: MemoryBackend, wrap: (prune: Prune) => Prune): World {
+  const world = createMemoryWorld({ backend });
+  return { ...world, prune: wrap(world.prune!) } as World;
+}
+
+/** Runs `prune`, then puts back what `keep` took from the backend before it. */
+function pruneKeeping(backend: MemoryBackend, keep: () => () => void): World {
+  return withPrune(backend, (prune) => async (options) => {
+    const restore = keep();
+    const report = await prune(options);
+    restore();
+    return report;
+  });
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** The log of a run inside the memory backend, for the Worlds that corrupt it on purpose. */
 function logOf(
@@ -523,6 +547,156 @@ export const BROKEN_WORLDS: BrokenWorld[] = [
           hooks: { ...world.hooks, list: refuseEmpty(world.hooks.list.bind(world.hooks)) },
           events: { list: refuseEmpty(world.events.list.bind(world.events)) },
         } as Partial<World>;
+      }),
+  },
+  {
+    name: 'prune deletes unfinished runs',
+    breaks:
+      'deletes every run created before the cutoff, whatever its status (pruning by age alone)',
+    area: 'retention',
+    caughtBy: ['pending, running and waiting runs are never deleted'],
+    make: (backend) =>
+      withPrune(backend, (prune) => async (options) => {
+        const report = await prune(options);
+        for (const { state } of [...backend.store.runs.values()]) {
+          if (!isTerminalRunStatus(state.run.status) && state.run.createdAt < report.cutoff) {
+            backend.store.runs.delete(state.run.runId);
+          }
+        }
+        return report;
+      }),
+  },
+  {
+    name: 'prune leaves events behind',
+    breaks:
+      'deletes the run but not its entries in the correlation index, so its events still list',
+    area: 'retention',
+    caughtBy: [
+      'a completed run older than the cutoff is deleted',
+      'a failed run older than the cutoff is deleted',
+      'a cancelled run older than the cutoff is deleted',
+    ],
+    make: (backend) =>
+      pruneKeeping(backend, () => {
+        const entries = new Map(backend.store.byCorrelation);
+        return () => {
+          for (const [correlationId, entry] of entries)
+            backend.store.byCorrelation.set(correlationId, entry);
+        };
+      }),
+  },
+  {
+    name: 'prune leaves streams behind',
+    breaks: "deletes the run's records but not its streams, which stay listed and readable",
+    area: 'retention',
+    caughtBy: ['a completed run older than the cutoff is deleted'],
+    make: (backend) =>
+      pruneKeeping(backend, () => {
+        const streams = new Map(backend.streams.streams);
+        const names = new Map(backend.streams.namesByRun);
+        return () => {
+          for (const [name, stream] of streams) backend.streams.streams.set(name, stream);
+          for (const [runId, runNames] of names) backend.streams.namesByRun.set(runId, runNames);
+        };
+      }),
+  },
+  {
+    name: 'prune keeps the tokens of pruned runs',
+    breaks: 'leaves the token index naming the hooks of deleted runs, so their tokens stay taken',
+    area: 'retention',
+    caughtBy: ["a pruned run's hook token misses in getByToken and a new run can claim it"],
+    make: (backend) =>
+      pruneKeeping(backend, () => {
+        const claims: [string, { runId: string; hookId: string }][] = [];
+        for (const { events } of backend.store.runs.values()) {
+          for (const event of events) {
+            if (event.eventType !== 'hook_created') continue;
+            claims.push([
+              event.eventData.token,
+              { runId: event.runId, hookId: event.correlationId },
+            ]);
+          }
+        }
+        return () => {
+          for (const [token, holder] of claims) {
+            if (!backend.store.runs.get(holder.runId)) backend.store.tokens.set(token, holder);
+          }
+        };
+      }),
+  },
+  {
+    name: 'prune ignores olderThan',
+    breaks: 'deletes every finished run, however recently it finished',
+    area: 'retention',
+    caughtBy: ['finished runs younger than olderThan are kept whole'],
+    make: (backend) =>
+      withPrune(backend, (prune) => (options) => prune({ ...options, olderThan: 0 })),
+  },
+  {
+    name: 'an unreadable age taken as 0',
+    breaks: "reads olderThan: 'soon' as no age at all and deletes every finished run",
+    area: 'retention',
+    caughtBy: ['bad options are refused with InvalidInputError'],
+    make: (backend) =>
+      withPrune(backend, (prune) => (options) => {
+        try {
+          retentionAgeMs(options.olderThan);
+          return prune(options);
+        } catch {
+          return prune({ ...options, olderThan: 0 });
+        }
+      }),
+  },
+  {
+    name: 'dry run deletes',
+    breaks: 'reports what it would delete, and deletes it',
+    area: 'retention',
+    caughtBy: ['dryRun lists the runs that would go'],
+    make: (backend) =>
+      withPrune(backend, (prune) => async (options) => {
+        const report = await prune(options);
+        if (options.dryRun) await prune({ ...options, dryRun: false });
+        return report;
+      }),
+  },
+  {
+    name: 'prune stops after one batch',
+    breaks: 'deletes one batch and returns, leaving the rest of the qualifying runs',
+    area: 'retention',
+    caughtBy: ['a batchSize below the number of runs that qualify'],
+    make: (backend) =>
+      withPrune(
+        backend,
+        (prune) => (options) =>
+          prune({ ...options, limit: Math.min(options.limit ?? 100, options.batchSize ?? 100) }),
+      ),
+  },
+  {
+    name: 'prune ignores limit',
+    breaks: 'deletes every qualifying run whatever the limit',
+    area: 'retention',
+    caughtBy: ['limit stops after that many runs'],
+    make: (backend) =>
+      withPrune(backend, (prune) => (options) => prune({ ...options, limit: undefined })),
+  },
+  {
+    name: 'prune deletes a run piece by piece',
+    breaks:
+      "removes a run's events one at a time before the run itself, so readers see part of a log",
+    area: 'retention',
+    caughtBy: ['a reader during a prune sees each run whole or not at all'],
+    make: (backend) =>
+      withPrune(backend, (prune) => async (options) => {
+        if (options.dryRun) return prune(options);
+        const { runIds } = await prune({ ...options, dryRun: true });
+        for (const runId of runIds) {
+          const log = logOf(backend, runId);
+          while (log.events.length > 0) {
+            log.positions.delete(log.events.pop()!.eventId);
+            await sleep(1);
+          }
+        }
+        return prune(options);
       }),
   },
 ];

@@ -80,6 +80,19 @@ export class MemoryQueue {
     return false;
   }
 
+  /** Drops every message of the run, pending, delayed or in flight: a pruned run needs none. */
+  forgetRun(runId: string): void {
+    for (const message of [...this.messages.values()]) {
+      if (runIdOf(message.payload) !== runId) continue;
+      this.messages.delete(message.id);
+      if (
+        message.idempotencyKey !== undefined &&
+        this.byKey.get(message.idempotencyKey) === message.id
+      )
+        this.byKey.delete(message.idempotencyKey);
+    }
+  }
+
   addConsumer(consumer: Consumer): void {
     this.consumers.add(consumer);
     this.pump();
@@ -141,6 +154,12 @@ export class MemoryQueue {
       outcome = { kind: 'failed', message: (error as Error).message };
     }
     message.inFlight = false;
+    // A message forgotten while in flight (its run was pruned) has nothing left to settle.
+    if (this.messages.get(message.id) === message) this.settle(message, consumer, outcome);
+    this.pump();
+  }
+
+  private settle(message: Message, consumer: Consumer, outcome: DeliveryOutcome): void {
     if (consumer.signal.aborted) {
       // The consumer stopped mid-delivery: the message is due again for whoever consumes next.
       message.dueAt = Date.now();
@@ -156,11 +175,16 @@ export class MemoryQueue {
       message.attempt += 1;
       message.dueAt = Date.now() + delay;
     }
-    this.pump();
   }
 
   private pickConsumer(): Consumer | undefined {
     const live = [...this.consumers].filter((consumer) => !consumer.signal.aborted);
     return live[Math.floor(Math.random() * live.length)];
   }
+}
+
+/** The run a message is for: a workflow message's `runId`, a step message's `workflowRunId`. */
+function runIdOf(payload: unknown): unknown {
+  const fields = payload as { runId?: unknown; workflowRunId?: unknown } | null;
+  return fields?.runId ?? fields?.workflowRunId;
 }

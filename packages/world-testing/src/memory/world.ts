@@ -2,11 +2,14 @@ import {
   createDeliverer,
   type DefinedWorld,
   defineWorld,
+  type RetentionPolicy,
   recoverActiveRuns,
+  retentionFromEnv,
   retryDelayMs,
   type WorldCapabilities,
   WorldClosedError,
 } from '@worldkit/world';
+import { pruneMemoryBackend } from './prune.js';
 import { type Consumer, MemoryQueue, type RetryDelay } from './queue.js';
 import { createMemoryStorage, MemoryStore } from './storage.js';
 import { createMemoryStreamer, MemoryStreams } from './streams.js';
@@ -40,15 +43,18 @@ export interface MemoryWorldOptions {
   maxEvents?: number;
   /** `getDeploymentId()`: default `WORKFLOW_DEPLOYMENT_ID`, then `dpl_memory`. */
   deploymentId?: string;
+  /** Prune finished runs in the background once started; default `retentionFromEnv()`. */
+  retention?: RetentionPolicy;
 }
 
-/** What the memory World guarantees: both fences; nothing survives the process. */
+/** What the memory World guarantees: both fences and retention; nothing survives the process. */
 export const MEMORY_CAPABILITIES: WorldCapabilities = Object.freeze({
   lastKnownEventIdFence: true,
   stateUpdatedAtGuard: true,
   durableQueue: false,
   durableStorage: false,
   multiProcess: false,
+  retention: true,
 });
 
 export function createMemoryBackend(
@@ -96,6 +102,11 @@ export function createMemoryWorld(options: MemoryWorldOptions = {}): MemoryWorld
       return { messageId: backend.queue.enqueue(queueName, payload, opts) as never };
     },
     queueSecret: options.queueSecret,
+    async prune(pruneOptions) {
+      assertOpen();
+      return pruneMemoryBackend(backend, pruneOptions);
+    },
+    retention: options.retention ?? retentionFromEnv(),
 
     async start() {
       const stop = new AbortController();

@@ -11,6 +11,7 @@ export const AREAS = [
   'queue',
   'streams',
   'durability',
+  'retention',
   'input',
   'clients',
 ] as const;
@@ -26,6 +27,8 @@ export const AREA_DESCRIPTIONS: Record<ConformanceArea, string> = {
   queue: 'delivery over HTTP, redelivery, attempts past 48, dedup, restart, dead consumers',
   streams: 'indices, live tail, start offsets, info, chunk pages, close',
   durability: 'close and reopen: nothing acknowledged is lost',
+  retention:
+    'prune() deletes finished runs whole and only them: dry runs, limits, batches, racing readers and writers',
   input: 'malformed input on every write path: a typed error and nothing written',
   clients: "every call of the SDK's CLI and web UI, with the parameters they send",
 };

@@ -8,6 +8,7 @@ import { inputCases } from './input.js';
 import { lifecycleCases } from './lifecycle.js';
 import { modelCases } from './model.js';
 import { queueCases } from './queue.js';
+import { retentionCases } from './retention.js';
 import { storageCases } from './storage.js';
 import { streamCases } from './streams.js';
 import { transitionCases } from './transitions.js';
@@ -22,6 +23,7 @@ export const CASES: Record<ConformanceArea, ConformanceCase[]> = {
   queue: queueCases,
   streams: streamCases,
   durability: durabilityCases,
+  retention: retentionCases,
   input: inputCases,
   clients: clientCases,
 };
