@@ -1,4 +1,5 @@
 import path from 'node:path';
+import type { RetentionPolicy } from '@worldkit/world';
 
 /** How far a write has travelled when `events.create`, `queue()` or a stream write resolves. */
 export type Durability = 'process' | 'fsync';
@@ -45,6 +46,11 @@ export interface LocalWorldOptions {
   cachedRuns?: number;
   /** Longest wait for a run's lock before a retryable error. Default 30 s. */
   lockTimeoutMs?: number;
+  /**
+   * Delete finished runs older than `olderThan` in the background once started (see the README's
+   * Retention). Default `retentionFromEnv()`: `WORKFLOW_RETENTION`, unset meaning never.
+   */
+  retention?: RetentionPolicy;
 }
 
 export interface ResolvedConfig {

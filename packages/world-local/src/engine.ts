@@ -1,11 +1,18 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
-import { createDeliverer, type Deliverer, type Storage } from '@worldkit/world';
+import {
+  createDeliverer,
+  type Deliverer,
+  type PruneOptions,
+  type PruneReport,
+  type Storage,
+} from '@worldkit/world';
 import type { ResolvedConfig } from './config.js';
 import { AppendFiles } from './fs/append-file.js';
 import { ChangeNotifier } from './fs/change-notifier.js';
 import { FileLocks } from './fs/file-lock.js';
 import { Layout } from './fs/layout.js';
+import { pruneRuns } from './prune.js';
 import { LocalQueue } from './queue/local-queue.js';
 import { QueueJournal } from './queue/queue-journal.js';
 import { Indexes } from './storage/indexes.js';
@@ -42,6 +49,9 @@ export class Engine {
   private readonly locks: FileLocks;
   private readonly notifiers: ChangeNotifier[];
   private readonly store: RunStore;
+  private readonly indexes: Indexes;
+  /** Prunes in flight, which `close()` waits for. */
+  private readonly pruning = new Set<Promise<unknown>>();
   private deliverer: Deliverer | undefined;
   private closing: Promise<void> | undefined;
 
@@ -54,6 +64,7 @@ export class Engine {
     const locks = new FileLocks(this.layout.locks, { foreignStaleMs: FOREIGN_LOCK_STALE_MS });
     this.locks = locks;
     const indexes = new Indexes(this.layout, this.indexFiles, syncWrites);
+    this.indexes = indexes;
     this.store = new RunStore(this.layout, this.files, locks, indexes, {
       cachedRuns: config.cachedRuns,
       lockTimeoutMs: config.lockTimeoutMs,
@@ -96,8 +107,19 @@ export class Engine {
     );
   }
 
+  /** Deletes finished runs older than `options.olderThan` (see `prune.ts`). */
+  prune(options: PruneOptions): Promise<PruneReport> {
+    const { store, indexes, streams, queue } = this;
+    const pruning = pruneRuns({ store, indexes, streams, queue }, options);
+    this.pruning.add(pruning);
+    const forget = () => this.pruning.delete(pruning);
+    pruning.then(forget, forget);
+    return pruning;
+  }
+
   close(): Promise<void> {
     this.closing ??= (async () => {
+      await Promise.allSettled(this.pruning);
       this.streams.close();
       const queueClosed = this.queue.close();
       this.deliverer?.close();

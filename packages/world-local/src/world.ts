@@ -3,6 +3,7 @@ import {
   type DefinedWorld,
   defineWorld,
   recoverActiveRuns,
+  retentionFromEnv,
   WorldClosedError,
 } from '@worldkit/world';
 import { type LocalWorldOptions, resolveConfig } from './config.js';
@@ -46,6 +47,7 @@ export function createWorld(options: LocalWorldOptions = {}): LocalWorld {
       durableQueue: true,
       durableStorage: true,
       multiProcess: true,
+      retention: true,
     },
     storage: delegateStorage(() => use().storage),
     // Local writes are cheap: flush each buffered stream write at once.
@@ -53,6 +55,8 @@ export function createWorld(options: LocalWorldOptions = {}): LocalWorld {
     getDeploymentId: async () => config.deploymentId,
     enqueue: async (queueName, payload, opts) => use().queue.enqueue(queueName, payload, opts),
     queueSecret: config.queueSecret,
+    prune: (options) => use().prune(options),
+    retention: options.retention ?? retentionFromEnv(),
     async start() {
       // The queue loop starts once per engine; a start whose recovery failed may run again.
       const current = use();

@@ -46,6 +46,16 @@ export class AppendFiles {
     return fs.fstatSync(fd).size;
   }
 
+  /**
+   * The file's size and inode, or undefined when the file was deleted while this descriptor kept
+   * it open (a prune, in this process or another): the caller drops the descriptor and looks the
+   * path up again. One `fstat`, as `size` costs.
+   */
+  statIfLinked(fd: number): { size: number; ino: number } | undefined {
+    const stat = fs.fstatSync(fd);
+    return stat.nlink === 0 ? undefined : { size: stat.size, ino: stat.ino };
+  }
+
   /** Bytes `[from, to)` of the file. */
   read(fd: number, from: number, to: number): Buffer {
     const buffer = Buffer.allocUnsafe(to - from);
@@ -89,4 +99,13 @@ export function isMissing(error: unknown): boolean {
 
 export function isExisting(error: unknown): boolean {
   return (error as NodeJS.ErrnoException)?.code === 'EEXIST';
+}
+
+/** Removes a file that may already be gone. */
+export function unlinkQuietly(path: string): void {
+  try {
+    fs.unlinkSync(path);
+  } catch (error) {
+    if (!isMissing(error)) throw error;
+  }
 }

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import { WorkflowWorldError } from '@worldkit/world';
-import { isExisting, isMissing } from './append-file.js';
+import { isExisting, isMissing, unlinkQuietly } from './append-file.js';
 import {
   currentProcess,
   formatIdentity,
@@ -142,6 +142,14 @@ export class FileLocks {
     unlinkQuietly(`${this.pathOf(name)}.want`);
   }
 
+  /**
+   * Removes the lock's file now if this process keeps it released, instead of keeping it for a
+   * next use: for a lock whose subject was deleted (a pruned run), which nobody takes again.
+   */
+  discard(name: string): void {
+    if (this.held.get(name)?.inUse === false) this.releaseNow(name);
+  }
+
   /** Removes every lock file this process keeps. */
   releaseAll(): void {
     clearTimeout(this.sweepTimer);
@@ -246,14 +254,6 @@ function readLock(path: string): LockFile | undefined {
   } catch (error) {
     if (isMissing(error)) return undefined;
     throw error;
-  }
-}
-
-function unlinkQuietly(path: string): void {
-  try {
-    fs.unlinkSync(path);
-  } catch (error) {
-    if (!isMissing(error)) throw error;
   }
 }
 

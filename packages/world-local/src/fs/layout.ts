@@ -14,6 +14,7 @@ export class Layout {
   readonly index: string;
   readonly correlations: string;
   readonly tokens: string;
+  readonly finished: string;
   readonly runsJournal: string;
   readonly queue: string;
   readonly queueJournal: string;
@@ -28,6 +29,7 @@ export class Layout {
     this.index = path.join(this.root, 'index');
     this.correlations = path.join(this.index, 'correlations');
     this.tokens = path.join(this.index, 'tokens');
+    this.finished = path.join(this.index, 'finished');
     this.runsJournal = path.join(this.index, 'runs.journal');
     this.queue = path.join(this.root, 'queue');
     this.queueJournal = path.join(this.queue, 'journal');
@@ -38,7 +40,15 @@ export class Layout {
 
   /** Every folder the World writes into, created once per process. */
   folders(): string[] {
-    return [this.runs, this.locks, this.correlations, this.tokens, this.queue, this.streamsByRun];
+    return [
+      this.runs,
+      this.locks,
+      this.correlations,
+      this.tokens,
+      this.finished,
+      this.queue,
+      this.streamsByRun,
+    ];
   }
 
   runLog(runId: string): string {
@@ -55,6 +65,23 @@ export class Layout {
   correlationBucket(correlationId: string): string {
     assertSafeId(correlationId, 'correlationId');
     return path.join(this.correlations, hashOf(correlationId).slice(0, 2));
+  }
+
+  /**
+   * The folder of the runs that finished in one UTC hour (`2025-01-31T13`), and in it one empty
+   * marker per run, named by its completion time (15 digits of epoch ms, so names sort by time)
+   * and id. Retention lists the oldest hours first and never the whole index.
+   */
+  finishedHour(completedAt: number): string {
+    return path.join(this.finished, new Date(completedAt).toISOString().slice(0, 13));
+  }
+
+  finishedMarker(runId: string, completedAt: number): string {
+    assertSafeId(runId, 'runId');
+    return path.join(
+      this.finishedHour(completedAt),
+      `${String(completedAt).padStart(15, '0')}_${runId}`,
+    );
   }
 
   tokenClaim(token: string): string {

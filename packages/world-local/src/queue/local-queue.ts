@@ -85,6 +85,22 @@ export class LocalQueue {
     return { messageId: id as MessageId };
   }
 
+  /**
+   * Acknowledges every message of these runs, pending, delayed or in flight (a delivery in
+   * flight then finds its message gone and records nothing): retention deletes the runs, which
+   * need no more deliveries. One journal commit.
+   */
+  async forgetRuns(runIds: ReadonlySet<string>): Promise<void> {
+    await this.locked(() => {
+      const ops: QueueOp[] = [];
+      for (const message of this.journal.messages.values()) {
+        const runId = runIdOf(message.payload);
+        if (runId !== undefined && runIds.has(runId)) ops.push({ op: 'ack', id: message.id });
+      }
+      this.journal.commit(ops);
+    });
+  }
+
   /** The live (not yet acked) messages, as this process sees the journal now. */
   live(): QueuedMessage[] {
     this.journal.refresh();
@@ -299,4 +315,11 @@ export class LocalQueue {
       { timeoutMs: this.options.lockTimeoutMs },
     );
   }
+}
+
+/** The run a message is for: a workflow message's `runId`, a step message's `workflowRunId`. */
+function runIdOf(payload: unknown): string | undefined {
+  const fields = payload as { runId?: unknown; workflowRunId?: unknown } | null;
+  const runId = fields?.runId ?? fields?.workflowRunId;
+  return typeof runId === 'string' ? runId : undefined;
 }

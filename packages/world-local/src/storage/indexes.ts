@@ -1,6 +1,7 @@
 import fs from 'node:fs';
-import { type AppendFiles, isExisting, isMissing } from '../fs/append-file.js';
+import { type AppendFiles, isExisting, isMissing, unlinkQuietly } from '../fs/append-file.js';
 import type { Layout } from '../fs/layout.js';
+import { FinishedRuns } from './finished-runs.js';
 
 /**
  * The small global index files that let reads go straight to a run instead of scanning. The run
@@ -11,15 +12,26 @@ import type { Layout } from '../fs/layout.js';
  * - `index/correlations/<bucket>`: lines `<correlationId> <runId>`: the runs whose logs use that
  *   step, hook or wait id.
  * - `index/tokens/<sha256(token)>`: the hook claiming a token (`runId`, `hookId`, `token`).
- * - `index/runs.journal`: lines `+<runId>` in creation order, and `-<runId>` once a run is
- *   terminal: `runs.list` order, and the runs start() recovery looks at.
+ * - `index/runs.journal`: lines `+<runId>` in creation order, `-<runId>` once a run is terminal
+ *   and `x<runId>` once it was pruned: `runs.list` order, and the runs start() recovery looks at.
+ * - `index/finished/<hour>/<completedAt>_<runId>`: the finished runs by completion time, for
+ *   retention (see `FinishedRuns`).
+ *
+ * Retention deletes a run's token claims and its finished marker, and adds its `x` line. The
+ * correlation buckets and the runs journal are shared append-only files that every writer
+ * appends to without a common lock, so they are never rewritten: a pruned run's lines stay, as
+ * dead entries that reads already check against the (missing) log.
  */
 export class Indexes {
+  readonly finished: FinishedRuns;
+
   constructor(
     private readonly layout: Layout,
     private readonly files: AppendFiles,
     private readonly syncWrites: boolean,
-  ) {}
+  ) {
+    this.finished = new FinishedRuns(layout, syncWrites);
+  }
 
   addCorrelation(correlationId: string, runId: string): void {
     // Buckets are appended to often: through the cached descriptors, like the logs.
@@ -44,6 +56,12 @@ export class Indexes {
   /** After the run's terminal append: it no longer needs recovering. */
   endRun(runId: string): void {
     this.appendLine(this.layout.runsJournal, `-${runId}`);
+  }
+
+  /** After the runs' logs were deleted: `runs.list` leaves them out without looking for them. */
+  forgetRuns(runIds: string[]): void {
+    if (runIds.length === 0) return;
+    this.writeFile(this.layout.runsJournal, runIds.map((runId) => `x${runId}\n`).join(''), 'a');
   }
 
   /** Reads the runs journal from byte `from`; returns its lines and the new offset. */
@@ -144,12 +162,4 @@ export interface TokenClaim {
 
 function unique(values: string[]): string[] {
   return [...new Set(values)];
-}
-
-function unlinkQuietly(path: string): void {
-  try {
-    fs.unlinkSync(path);
-  } catch (error) {
-    if (!isMissing(error)) throw error;
-  }
 }

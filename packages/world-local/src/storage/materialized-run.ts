@@ -52,6 +52,8 @@ export class MaterializedRun {
   offset = 0;
   /** The log's size when last read; more than `offset` means an incomplete record follows. */
   observedSize = 0;
+  /** The inode of the log file it was read from. */
+  inode = -1;
   state: RunState | undefined;
   readonly events: Event[] = [];
   /** Steps in creation order (a Map keeps first-insertion order across updates). */

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import {
   type EventResult,
+  isTerminalRunStatus,
   resultForRead,
   type Transition,
   transition,
@@ -11,11 +12,16 @@ import { type FileLocks, RetryLater, withLock } from '../fs/file-lock.js';
 import { type Layout, lockNames } from '../fs/layout.js';
 import { pooledRandom } from '../fs/random-pool.js';
 import { encodeRecord, parseRecords } from '../fs/record-log.js';
+import { syncDirectory } from '../fs/sync-directory.js';
+import type { FinishedRun } from './finished-runs.js';
 import type { Indexes } from './indexes.js';
 import { MaterializedRun, type RunLogRecord, recordOf } from './materialized-run.js';
 
 /** After this long, a token claim file that still names nothing is a crash's leftover. */
 const UNREADABLE_CLAIM_GRACE_MS = 10_000;
+
+/** What `delete` found under the run's lock. */
+export type RunDeletion = 'deleted' | 'missing' | 'unfinished' | 'recent';
 
 export interface RunStoreOptions {
   /** Runs whose materialized state this process keeps in memory. */
@@ -46,13 +52,28 @@ export class RunStore {
 
   /** The run as its log says now, or undefined when it has no log. Lock-free. */
   read(runId: string): MaterializedRun | undefined {
-    const fd = this.files.fd(this.layout.runLog(runId), false);
-    if (fd === undefined) {
+    const run = this.openLog(runId)?.run;
+    return run?.state === undefined ? undefined : run;
+  }
+
+  /**
+   * The run's log, open, and the run as it says now; undefined when there is no log. A
+   * descriptor kept open of a log that was deleted since (by a prune of this process or another)
+   * is closed and the path looked up again, so a deleted run is never read from a stale file.
+   */
+  private openLog(runId: string): { fd: number; run: MaterializedRun } | undefined {
+    const path = this.layout.runLog(runId);
+    for (;;) {
+      const fd = this.files.fd(path, false);
+      if (fd === undefined) {
+        this.cache.delete(runId);
+        return undefined;
+      }
+      const stat = this.files.statIfLinked(fd);
+      if (stat !== undefined) return { fd, run: this.refresh(runId, fd, stat) };
+      this.files.drop(path);
       this.cache.delete(runId);
-      return undefined;
     }
-    const run = this.refresh(runId, fd);
-    return run.state === undefined ? undefined : run;
   }
 
   /** Appends one event (or a bootstrap pair) under the run's lock. */
@@ -67,13 +88,11 @@ export class RunStore {
   }
 
   private commitLocked({ runId, event, params }: ValidatedCreate): EventResult {
-    const path = this.layout.runLog(runId);
-    const created = this.options.syncWrites && !fs.existsSync(path);
-    const run = this.refresh(runId, this.files.fd(path, true)!);
+    const log = this.openLog(runId);
+    const run = log?.run ?? new MaterializedRun();
     // Under the lock nobody else is writing: bytes past the last valid record are a write that a
     // crash cut short. Removing them keeps the next record adjacent to the valid ones.
-    if (run.observedSize > run.offset) this.files.truncate(this.files.fd(path, true)!, run.offset);
-    if (created) syncDirectory(this.layout.runs);
+    if (log !== undefined && run.observedSize > run.offset) this.files.truncate(log.fd, run.offset);
 
     const correlationId = 'correlationId' in event ? event.correlationId : undefined;
     const outcome: Transition = transition({
@@ -104,6 +123,7 @@ export class RunStore {
     // Index entries that become true with this append are written before it (a crash leaves a
     // superset that reads verify against the log).
     if (run.state === undefined) this.indexes.addRun(runId);
+    if (changes.releaseRunResources) this.indexes.finished.add(runId, outcome.run.run.completedAt!);
     for (const appended of outcome.events) {
       const id = appended.correlationId;
       if (id !== undefined && !run.correlations.has(id)) this.indexes.addCorrelation(id, runId);
@@ -120,7 +140,8 @@ export class RunStore {
     const record: RunLogRecord = recordOf(outcome, run);
     const bytes = encodeRecord(record);
     const start = run.offset;
-    this.files.append(this.files.fd(path, true)!, bytes);
+    // A log is created by the first write a run accepts, never by a refused one.
+    this.files.append(log?.fd ?? this.createLog(runId, run), bytes);
     // The cache gets its own copy: callers may reuse the buffers they passed in.
     run.apply(structuredClone(record), start + bytes.byteLength);
 
@@ -186,18 +207,67 @@ export class RunStore {
     return { ...result, events: run.events, cursor: last?.eventId ?? null, hasMore: false };
   }
 
-  private refresh(runId: string, fd: number): MaterializedRun {
+  private createLog(runId: string, run: MaterializedRun): number {
+    const fd = this.files.fd(this.layout.runLog(runId), true)!;
+    if (this.options.syncWrites) syncDirectory(this.layout.runs);
+    run.inode = this.files.statIfLinked(fd)?.ino ?? -1;
+    this.remember(runId, run);
+    return fd;
+  }
+
+  /**
+   * Deletes a finished run that finished before `cutoff` (epoch ms), under its lock, checking
+   * there that it still qualifies; a marker of a run that did not finish is dropped (a crash's
+   * leftover: the run adds a new one when it finishes). Token claims that still name the run go
+   * first (a finished run holds none but a crash's leftovers), then the log, whose unlink is the
+   * deletion's commit point: from then on every read of the run misses. Its streams and its
+   * finished marker are the caller's to remove afterwards.
+   */
+  async delete(finished: FinishedRun, cutoff: number): Promise<RunDeletion> {
+    const { runId } = finished;
+    const lock = lockNames.run(runId);
+    const outcome = await withLock(
+      this.locks,
+      lock,
+      (): RunDeletion => {
+        const run = this.read(runId);
+        if (run === undefined) return 'missing';
+        const { status, completedAt } = run.state!.run;
+        if (!isTerminalRunStatus(status)) {
+          // Under the lock: a writer adds the marker and appends in one critical section.
+          this.indexes.finished.remove(finished);
+          return 'unfinished';
+        }
+        if (completedAt === undefined || completedAt.getTime() >= cutoff) return 'recent';
+        for (const event of run.events) {
+          if (event.eventType !== 'hook_created') continue;
+          const { token } = event.eventData;
+          if (this.indexes.readClaim(token)?.runId === runId) this.indexes.releaseToken(token);
+        }
+        const path = this.layout.runLog(runId);
+        fs.unlinkSync(path);
+        if (this.options.syncWrites) syncDirectory(this.layout.runs);
+        this.files.drop(path);
+        this.cache.delete(runId);
+        return 'deleted';
+      },
+      { timeoutMs: this.options.lockTimeoutMs },
+    );
+    // Nobody takes a deleted run's lock again, so its file would stay if this process died
+    // while keeping it; the run's marker, removed after this, has a later prune try again.
+    if (outcome === 'deleted' || outcome === 'missing') this.locks.discard(lock);
+    return outcome;
+  }
+
+  private refresh(runId: string, fd: number, file: { size: number; ino: number }): MaterializedRun {
     let run = this.cache.get(runId);
-    const size = this.files.size(fd);
-    if (run === undefined || size < run.offset) {
+    const { size } = file;
+    // Another file at the same path (the run was deleted and its id used again) starts over.
+    if (run === undefined || size < run.offset || run.inode !== file.ino) {
       run = new MaterializedRun();
-    } else {
-      this.cache.delete(runId);
+      run.inode = file.ino;
     }
-    this.cache.set(runId, run);
-    if (this.cache.size > this.options.cachedRuns) {
-      this.cache.delete(this.cache.keys().next().value as string);
-    }
+    this.remember(runId, run);
     run.observedSize = size;
     if (size > run.offset) {
       const parsed = parseRecords<RunLogRecord>(this.files.read(fd, run.offset, size), run.offset);
@@ -206,16 +276,16 @@ export class RunStore {
     return run;
   }
 
+  /** Puts the run in the cache as its most recently used entry, evicting the oldest over the cap. */
+  private remember(runId: string, run: MaterializedRun): void {
+    this.cache.delete(runId);
+    this.cache.set(runId, run);
+    if (this.cache.size > this.options.cachedRuns) {
+      this.cache.delete(this.cache.keys().next().value as string);
+    }
+  }
+
   clear(): void {
     this.cache.clear();
-  }
-}
-
-function syncDirectory(path: string): void {
-  const fd = fs.openSync(path, 'r');
-  try {
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
   }
 }

@@ -241,29 +241,45 @@ function copy<T>(value: T): T {
 /**
  * Run ids in creation order and the ones not known to be terminal, from the runs journal, read
  * incrementally. Both are supersets of the truth (a crash may leave an id whose run never got
- * its first record, or miss a `-` line): callers check each run's log.
+ * its first record, or miss a `-` or an `x` line): callers check each run's log. Pruned runs
+ * (`x` lines) leave the order but keep their position, so a cursor naming one still resumes.
  */
 class RunsJournalView {
   private offset = 0;
-  private readonly order: string[] = [];
+  private order: string[] = [];
   private readonly position = new Map<string, number>();
+  private nextPosition = 0;
   private readonly ended = new Set<string>();
+  private readonly pruned = new Set<string>();
 
   constructor(private readonly indexes: Indexes) {}
 
   all(): string[] {
     const { lines, end } = this.indexes.readRunsJournal(this.offset);
     this.offset = end;
+    let prunedNow = false;
     for (const line of lines) {
       const runId = line.slice(1);
       if (line.startsWith('-')) {
         this.ended.add(runId);
         continue;
       }
-      if (this.position.has(runId)) continue;
-      this.position.set(runId, this.order.length);
+      if (line.startsWith('x')) {
+        this.pruned.add(runId);
+        this.ended.delete(runId);
+        prunedNow = true;
+        continue;
+      }
+      if (this.pruned.delete(runId)) {
+        // A new run with the id of a pruned one: it goes to the end, as any new run.
+        this.order = this.order.filter((id) => id !== runId);
+      } else if (this.position.has(runId)) {
+        continue;
+      }
+      this.position.set(runId, this.nextPosition++);
       this.order.push(runId);
     }
+    if (prunedNow) this.order = this.order.filter((runId) => !this.pruned.has(runId));
     return this.order;
   }
 

@@ -11,7 +11,7 @@ import {
   streamChunkBytes,
   streamChunkPage,
 } from '@worldkit/world';
-import { type AppendFiles, isMissing } from '../fs/append-file.js';
+import { type AppendFiles, isMissing, unlinkQuietly } from '../fs/append-file.js';
 import type { ChangeNotifier } from '../fs/change-notifier.js';
 import { type FileLocks, withLock } from '../fs/file-lock.js';
 import { type Layout, lockNames } from '../fs/layout.js';
@@ -22,6 +22,8 @@ type StreamRecord = { chunk: Uint8Array } | { eof: true };
 
 /** What this process knows of one stream file, up to byte `offset`. */
 interface StreamIndex {
+  /** The inode of the file it was read from. */
+  inode: number;
   offset: number;
   observedSize: number;
   /** Byte ranges of the data records, by chunk index. */
@@ -88,9 +90,11 @@ export class StreamStore {
       this.locks,
       lockNames.stream(name),
       () => {
-        this.register(name, runId);
-        const fd = this.files.fd(file, true)!;
-        const index = this.refresh(file, fd);
+        const existing = this.openFile(file);
+        // A new stream file (also one written after a prune deleted the stream) is listed again.
+        this.register(name, runId, existing === undefined);
+        const fd = existing?.fd ?? this.files.fd(file, true)!;
+        const index = existing?.index ?? this.refresh(file, fd, this.files.statIfLinked(fd)!);
         if (index.observedSize > index.offset) this.files.truncate(fd, index.offset);
         // After the end of the stream, further writes and closes change nothing.
         if (index.done) return;
@@ -104,10 +108,13 @@ export class StreamStore {
     this.notifier.notify(path.basename(file));
   }
 
-  /** Adds the stream to its run's list once per process (duplicates are dropped on read). */
-  private register(name: string, runId: string): void {
+  /**
+   * Adds the stream to its run's list once per process, and `again` when its file is new
+   * (duplicates are dropped on read).
+   */
+  private register(name: string, runId: string, again: boolean): void {
     const key = `${runId}\n${name}`;
-    if (this.registered.has(key)) return;
+    if (this.registered.has(key) && !again) return;
     fs.appendFileSync(this.layout.streamsOfRun(runId), `${name}\n`);
     this.registered.add(key);
   }
@@ -122,20 +129,58 @@ export class StreamStore {
     }
   }
 
+  /**
+   * Deletes the streams of a pruned run, each file under its stream's lock, then the run's list
+   * of them. A stream written again afterwards starts over as a new stream.
+   */
+  async deleteStreamsOf(runId: string): Promise<void> {
+    for (const name of this.streamsOf(runId)) {
+      const file = this.layout.streamChunks(name);
+      await withLock(
+        this.locks,
+        lockNames.stream(name),
+        () => {
+          unlinkQuietly(file);
+          this.files.drop(file);
+          this.indexes.delete(file);
+        },
+        { timeoutMs: this.options.lockTimeoutMs },
+      );
+      this.locks.discard(lockNames.stream(name));
+      this.registered.delete(`${runId}\n${name}`);
+    }
+    unlinkQuietly(this.layout.streamsOfRun(runId));
+  }
+
   /** The stream's index as its file says now; an empty index when the file does not exist yet. */
   private current(name: string): { file: string; fd: number | undefined; index: StreamIndex } {
     assertStreamName(name);
     const file = this.layout.streamChunks(name);
-    const fd = this.files.fd(file, false);
-    if (fd === undefined) return { file, fd, index: emptyIndex() };
-    return { file, fd, index: this.refresh(file, fd) };
+    const open = this.openFile(file);
+    return { file, fd: open?.fd, index: open?.index ?? emptyIndex() };
   }
 
-  private refresh(file: string, fd: number): StreamIndex {
+  /**
+   * The stream file, open, and its index; undefined when there is none. A descriptor kept open
+   * of a file that was deleted since (its run was pruned) is closed and the path looked up again.
+   */
+  private openFile(file: string): { fd: number; index: StreamIndex } | undefined {
+    for (;;) {
+      const fd = this.files.fd(file, false);
+      if (fd === undefined) return undefined;
+      const stat = this.files.statIfLinked(fd);
+      if (stat !== undefined) return { fd, index: this.refresh(file, fd, stat) };
+      this.files.drop(file);
+      this.indexes.delete(file);
+    }
+  }
+
+  private refresh(file: string, fd: number, stat: { size: number; ino: number }): StreamIndex {
     let index = this.indexes.get(file);
-    const size = this.files.size(fd);
-    if (index === undefined || size < index.offset) {
-      index = emptyIndex();
+    const { size } = stat;
+    // Another file at the same path (deleted and written again) starts over.
+    if (index === undefined || size < index.offset || index.inode !== stat.ino) {
+      index = emptyIndex(stat.ino);
       this.indexes.set(file, index);
     }
     index.observedSize = size;
@@ -249,6 +294,6 @@ export class StreamStore {
   }
 }
 
-function emptyIndex(): StreamIndex {
-  return { offset: 0, observedSize: 0, chunks: [], done: false };
+function emptyIndex(inode = -1): StreamIndex {
+  return { inode, offset: 0, observedSize: 0, chunks: [], done: false };
 }

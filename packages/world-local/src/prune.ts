@@ -1,0 +1,108 @@
+import {
+  isTerminalRunStatus,
+  type PruneOptions,
+  type PruneReport,
+  resolvePrune,
+} from '@worldkit/world';
+import type { LocalQueue } from './queue/local-queue.js';
+import type { FinishedRun } from './storage/finished-runs.js';
+import type { Indexes } from './storage/indexes.js';
+import type { RunStore } from './storage/run-store.js';
+import type { StreamStore } from './streams/stream-store.js';
+
+export interface PruneTargets {
+  store: RunStore;
+  indexes: Indexes;
+  streams: StreamStore;
+  queue: LocalQueue;
+}
+
+/**
+ * `world.prune()`: finished runs whose completion is before the cutoff, oldest first, batch by
+ * batch from the finished-runs index (no run log is read but those of the candidates).
+ *
+ * A run goes in this order, which a crash may cut anywhere:
+ * 1. its queue messages (a finished run needs none; a crash here leaves the run whole);
+ * 2. under its lock, re-checked there: its token claims, then its log. The log's unlink is the
+ *    commit point: before it the run reads whole, after it every read misses;
+ * 3. its streams, then its `x` line in the runs journal;
+ * 4. its finished marker, last: as long as the marker exists, a later prune finds the run (its
+ *    log already gone) and finishes steps 3 and 4.
+ */
+export async function pruneRuns(
+  targets: PruneTargets,
+  options: PruneOptions,
+): Promise<PruneReport> {
+  const { cutoff, dryRun, batchSize, limit } = resolvePrune(options);
+  const before = cutoff.getTime();
+  /** Markers this prune looked at and leaves (dry run, not qualifying): not asked for again. */
+  const passed = new Set<string>();
+  const runIds: string[] = [];
+  let runs = 0;
+  while (runs < limit) {
+    const asked = Math.min(batchSize, limit - runs);
+    const batch = targets.indexes.finished.before(before, asked, passed);
+    const doomed: FinishedRun[] = [];
+    const finished = new Set<string>();
+    for (const candidate of batch) {
+      const state = stateOf(targets.store, candidate.runId, before);
+      if (dryRun) {
+        passed.add(candidate.runId);
+        if (state === 'prunable') {
+          runIds.push(candidate.runId);
+          runs++;
+        }
+        continue;
+      }
+      // A run gone already (an interrupted prune's leftovers) and one that did not finish (a
+      // crash's marker) are settled under the run's lock too.
+      doomed.push(candidate);
+      if (state !== 'kept') finished.add(candidate.runId);
+    }
+    if (doomed.length > 0) runs += await deleteRuns(targets, doomed, finished, before, passed);
+    if (batch.length < asked) break;
+  }
+  return { cutoff, dryRun, runs, runIds };
+}
+
+/**
+ * What the run's log says: finished before `cutoff`, gone, or to be kept (not finished, or
+ * finished since). Lock-free: a finished run stays finished, a gone one gone.
+ */
+function stateOf(store: RunStore, runId: string, cutoff: number): 'prunable' | 'gone' | 'kept' {
+  const run = store.read(runId)?.state?.run;
+  if (run === undefined) return 'gone';
+  const finishedBefore =
+    isTerminalRunStatus(run.status) &&
+    run.completedAt !== undefined &&
+    run.completedAt.getTime() < cutoff;
+  return finishedBefore ? 'prunable' : 'kept';
+}
+
+/** Deletes the batch in the order above; returns how many runs this prune deleted. */
+async function deleteRuns(
+  { store, indexes, streams, queue }: PruneTargets,
+  batch: FinishedRun[],
+  /** The runs of the batch that finished, or are gone already: their messages go first. */
+  finished: ReadonlySet<string>,
+  cutoff: number,
+  passed: Set<string>,
+): Promise<number> {
+  await queue.forgetRuns(finished);
+  let deleted = 0;
+  const gone: FinishedRun[] = [];
+  for (const candidate of batch) {
+    const outcome = await store.delete(candidate, cutoff);
+    if (outcome === 'unfinished') continue;
+    if (outcome === 'recent') {
+      passed.add(candidate.runId);
+      continue;
+    }
+    if (outcome === 'deleted') deleted++;
+    await streams.deleteStreamsOf(candidate.runId);
+    gone.push(candidate);
+  }
+  indexes.forgetRuns(gone.map((candidate) => candidate.runId));
+  for (const candidate of gone) indexes.finished.remove(candidate);
+  return deleted;
+}
