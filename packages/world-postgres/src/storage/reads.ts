@@ -65,6 +65,76 @@ export async function getRun(
   return runForRead(runFromRow(row), params.resolveData);
 }
 
+export async function getStep(
+  db: Database,
+  runId: string | undefined,
+  stepId: string,
+  params: GetStepParams = {},
+): Promise<Step> {
+  if (!isSafeId(stepId) || (runId !== undefined && !isSafeId(runId))) {
+    throw new EntityNotFoundError('step', String(stepId));
+  }
+  const [where, values] =
+    runId === undefined
+      ? ['step_id = $1 ORDER BY run_id LIMIT 1', [stepId]]
+      : ['run_id = $1 AND step_id = $2', [runId, stepId]];
+  const row = await theRow<StepRow>(
+    db,
+    `SELECT ${stepColumns(db.schema)} FROM ${db.schema}.steps WHERE ${where}`,
+    values,
+    () => new EntityNotFoundError('step', stepId),
+  );
+  return stepForRead(stepFromRow(row), params.resolveData);
+}
+
+export async function getEvent(
+  db: Database,
+  runId: string,
+  eventId: string,
+  params: GetEventParams = {},
+): Promise<Event> {
+  if (!isSafeId(runId) || !isSafeId(eventId))
+    throw new EntityNotFoundError('event', String(eventId));
+  const resolve = params.resolveData !== 'none';
+  const row = await theRow<EventRow>(
+    db,
+    `SELECT ${eventColumns('$3')} FROM ${db.schema}.events WHERE run_id = $1 AND event_id = $2`,
+    [runId, eventId, resolve],
+    () => new EntityNotFoundError('event', eventId),
+  );
+  return eventForRead(eventFromRow(row), params.resolveData);
+}
+
+export async function getHook(db: Database, hookId: string, params: GetHookParams = {}) {
+  return findHook(db, { hookId: String(hookId) }, isSafeId(hookId), params);
+}
+
+export async function getHookByToken(db: Database, token: string, params: GetHookParams = {}) {
+  // No hook holds a token the shared rule refuses; PostgreSQL would refuse a NUL in the query.
+  return findHook(db, { token: String(token) }, isHookToken(token), params);
+}
+
+/** The hook with that id or token; one no hook could have (`possible` false) is not looked for. */
+async function findHook(
+  db: Database,
+  lookup: HookLookup,
+  possible: boolean,
+  params: GetHookParams,
+): Promise<Hook> {
+  if (!possible) throw new HookNotFoundError(lookup);
+  const [where, value] =
+    'hookId' in lookup
+      ? ['hook_id = $1 ORDER BY run_id LIMIT 1', lookup.hookId]
+      : ['md5(token) = md5($1) AND token = $1', lookup.token];
+  const row = await theRow<HookRow>(
+    db,
+    `SELECT ${hookColumns(db.schema)} FROM ${db.schema}.hooks WHERE ${where}`,
+    [value],
+    () => new HookNotFoundError(lookup),
+  );
+  return hookForRead(hookFromRow(row), params.resolveData);
+}
+
 export async function listRuns(
   db: Database,
   params: ListWorkflowRunsParams = {},
@@ -107,28 +177,6 @@ export async function listRuns(
   );
 }
 
-export async function getStep(
-  db: Database,
-  runId: string | undefined,
-  stepId: string,
-  params: GetStepParams = {},
-): Promise<Step> {
-  if (!isSafeId(stepId) || (runId !== undefined && !isSafeId(runId))) {
-    throw new EntityNotFoundError('step', String(stepId));
-  }
-  const [where, values] =
-    runId === undefined
-      ? ['step_id = $1 ORDER BY run_id LIMIT 1', [stepId]]
-      : ['run_id = $1 AND step_id = $2', [runId, stepId]];
-  const row = await theRow<StepRow>(
-    db,
-    `SELECT ${stepColumns(db.schema)} FROM ${db.schema}.steps WHERE ${where}`,
-    values,
-    () => new EntityNotFoundError('step', stepId),
-  );
-  return stepForRead(stepFromRow(row), params.resolveData);
-}
-
 export async function listSteps(
   db: Database,
   params: ListWorkflowRunStepsParams,
@@ -146,24 +194,6 @@ export async function listSteps(
     (row) => stepForRead(stepFromRow(row), params.resolveData),
     (row) => row.created_event_id,
   );
-}
-
-export async function getEvent(
-  db: Database,
-  runId: string,
-  eventId: string,
-  params: GetEventParams = {},
-): Promise<Event> {
-  if (!isSafeId(runId) || !isSafeId(eventId))
-    throw new EntityNotFoundError('event', String(eventId));
-  const resolve = params.resolveData !== 'none';
-  const row = await theRow<EventRow>(
-    db,
-    `SELECT ${eventColumns('$3')} FROM ${db.schema}.events WHERE run_id = $1 AND event_id = $2`,
-    [runId, eventId, resolve],
-    () => new EntityNotFoundError('event', eventId),
-  );
-  return eventForRead(eventFromRow(row), params.resolveData);
 }
 
 export async function listEvents(
@@ -216,41 +246,6 @@ export async function listEventsByCorrelationId(
     (row) => `${row.event_id}.${row.run_id}`,
     { requested: page.cursor },
   );
-}
-
-export async function getHook(
-  db: Database,
-  hookId: string,
-  params: GetHookParams = {},
-): Promise<Hook> {
-  if (!isSafeId(hookId)) throw new HookNotFoundError({ hookId: String(hookId) });
-  return hookWhere(db, 'hook_id = $1 ORDER BY run_id LIMIT 1', { hookId }, params);
-}
-
-export async function getHookByToken(
-  db: Database,
-  token: string,
-  params: GetHookParams = {},
-): Promise<Hook> {
-  // No hook holds a token the shared rule refuses; PostgreSQL would refuse a NUL in the query.
-  if (!isHookToken(token)) throw new HookNotFoundError({ token: String(token) });
-  return hookWhere(db, 'md5(token) = md5($1) AND token = $1', { token }, params);
-}
-
-/** The hook `where` finds with `$1` the id or token looked up. */
-async function hookWhere(
-  db: Database,
-  where: string,
-  lookup: HookLookup,
-  params: GetHookParams,
-): Promise<Hook> {
-  const row = await theRow<HookRow>(
-    db,
-    `SELECT ${hookColumns(db.schema)} FROM ${db.schema}.hooks WHERE ${where}`,
-    ['hookId' in lookup ? lookup.hookId : lookup.token],
-    () => new HookNotFoundError(lookup),
-  );
-  return hookForRead(hookFromRow(row), params.resolveData);
 }
 
 export async function listHooks(
