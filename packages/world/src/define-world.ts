@@ -47,8 +47,6 @@ export type DefinedWorld = World & {
   capabilities: WorldCapabilities;
   start(): Promise<void>;
   close(): Promise<void>;
-  /** Present on Worlds that declare `retention`. */
-  prune?(options: PruneOptions): Promise<PruneReport>;
 };
 
 /**

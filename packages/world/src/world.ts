@@ -1,3 +1,4 @@
+import type { PruneOptions, PruneReport } from './retention.js';
 import type {
   CreateEventParams,
   CreateEventRequest,
@@ -165,6 +166,11 @@ export interface World extends Storage, Queue, Streamer {
   start?(): Promise<void>;
   /** Stops consumers and releases resources. Idempotent; the instance is unusable afterwards. */
   close?(): Promise<void>;
+  /**
+   * Worldkit extension, on Worlds that declare `retention`: deletes finished runs older than an
+   * age with everything they own, one whole run at a time (see `retention.ts`).
+   */
+  prune?(options: PruneOptions): Promise<PruneReport>;
   resolveLatestDeploymentId?(): Promise<string>;
   getEncryptionKeyForRun?(run: WorkflowRun): Promise<Uint8Array | undefined>;
   getEncryptionKeyForRun?(

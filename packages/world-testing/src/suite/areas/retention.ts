@@ -13,7 +13,6 @@ import {
 } from '../fixtures.js';
 import { newHookId, newStepId, newToken, newWaitId, streamName } from '../names.js';
 
-type PrunableWorld = World & { prune?(options: PruneOptions): Promise<PruneReport> };
 type Ending = 'completed' | 'failed' | 'cancelled';
 
 const ENDINGS: Ending[] = ['completed', 'failed', 'cancelled'];
@@ -26,11 +25,10 @@ function endEvent(ending: Ending) {
 
 /** `world.prune(options)`; a World that declares retention without it fails here. */
 function prune(world: World, options: PruneOptions): Promise<PruneReport> {
-  const prunable = world as PrunableWorld;
-  if (typeof prunable.prune !== 'function') {
+  if (typeof world.prune !== 'function') {
     throw new Error('the World declares retention but has no prune()');
   }
-  return prunable.prune(options);
+  return world.prune(options);
 }
 
 /**
