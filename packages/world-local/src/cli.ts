@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import fs from 'node:fs';
-import { PRUNE_USAGE, runPruneCommand } from '@worldkit/world';
+import { PRUNE_USAGE, runCommandLine, runPruneCommand, usageFailure } from '@worldkit/world';
 import { resolveConfig } from './config.js';
 import { Engine } from './engine.js';
 import { Layout } from './fs/layout.js';
@@ -58,18 +58,6 @@ function dirFlag(args: string[]): { dataDir?: string; others: string[]; problem?
   return { dataDir, others };
 }
 
-function usage(problem?: string): number {
-  if (problem !== undefined) console.error(problem);
-  console.error(USAGE);
-  return 2;
-}
+const usage = (problem?: string) => usageFailure(USAGE, problem);
 
-main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (error: unknown) => {
-    console.error(error);
-    process.exitCode = 1;
-  },
-);
+runCommandLine(main);

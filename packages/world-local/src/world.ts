@@ -2,6 +2,7 @@ import {
   type ActiveRunLister,
   type DefinedWorld,
   defineWorld,
+  EVERY_CAPABILITY,
   recoverActiveRuns,
   retentionFromEnv,
   WorldClosedError,
@@ -41,14 +42,7 @@ export function createWorld(options: LocalWorldOptions = {}): LocalWorld {
   };
 
   return defineWorld({
-    capabilities: {
-      lastKnownEventIdFence: true,
-      stateUpdatedAtGuard: true,
-      durableQueue: true,
-      durableStorage: true,
-      multiProcess: true,
-      retention: true,
-    },
+    capabilities: EVERY_CAPABILITY,
     storage: delegateStorage(() => use().storage),
     // Local writes are cheap: flush each buffered stream write at once.
     streamer: { ...delegateStreamer(() => use().streamer), streamFlushIntervalMs: 1 },

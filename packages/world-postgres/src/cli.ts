@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { PRUNE_USAGE, runPruneCommand } from '@worldkit/world';
+import { PRUNE_USAGE, runCommandLine, runPruneCommand, usageFailure } from '@worldkit/world';
 import { type ResolvedConfig, resolveConfig } from './config.js';
 import { Database } from './database.js';
 import { describeTarget, translateError } from './errors.js';
@@ -98,18 +98,6 @@ async function prune(args: string[], config: ResolvedConfig): Promise<number> {
   }
 }
 
-function usage(problem?: string): number {
-  if (problem !== undefined) console.error(problem);
-  console.error(USAGE);
-  return 2;
-}
+const usage = (problem?: string) => usageFailure(USAGE, problem);
 
-main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (error: unknown) => {
-    console.error(error);
-    process.exitCode = 1;
-  },
-);
+runCommandLine(main);

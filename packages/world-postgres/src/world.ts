@@ -1,6 +1,7 @@
 import {
   createDeliverer,
   defineWorld,
+  EVERY_CAPABILITY,
   type PruneOptions,
   type PruneReport,
   recoverActiveRuns,
@@ -29,15 +30,6 @@ export interface PostgresWorld extends World {
   /** Deletes finished runs older than `options.olderThan` with everything they own. */
   prune(options: PruneOptions): Promise<PruneReport>;
 }
-
-const CAPABILITIES: WorldCapabilities = {
-  lastKnownEventIdFence: true,
-  stateUpdatedAtGuard: true,
-  durableQueue: true,
-  durableStorage: true,
-  multiProcess: true,
-  retention: true,
-};
 
 /**
  * A World on PostgreSQL. Synchronous and cheap: nothing connects until the World is used, and
@@ -98,7 +90,7 @@ export function createWorld(options: PostgresWorldOptions = {}): PostgresWorld {
   }
 
   const world = defineWorld({
-    capabilities: CAPABILITIES,
+    capabilities: EVERY_CAPABILITY,
     storage,
     streamer,
     getDeploymentId: async () => config.deploymentId,

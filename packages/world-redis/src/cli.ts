@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { PRUNE_USAGE, runPruneCommand } from '@worldkit/world';
+import { PRUNE_USAGE, runCommandLine, runPruneCommand, usageFailure } from '@worldkit/world';
 import type { RedisWorldOptions } from './config.js';
 import { createWorld } from './world.js';
 
@@ -56,18 +56,6 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-function usage(problem?: string): number {
-  if (problem !== undefined) console.error(problem);
-  console.error(USAGE);
-  return 2;
-}
+const usage = (problem?: string) => usageFailure(USAGE, problem);
 
-main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (error: unknown) => {
-    console.error(error);
-    process.exitCode = 1;
-  },
-);
+runCommandLine(main);

@@ -1,8 +1,8 @@
 import {
   type DefinedWorld,
   defineWorld,
+  EVERY_CAPABILITY,
   recoverActiveRuns,
-  type WorldCapabilities,
 } from '@worldkit/world';
 import { type RedisWorldOptions, resolveConfig } from './config.js';
 import { KeyLayout } from './keys.js';
@@ -18,15 +18,6 @@ import { RedisStreams } from './streams/streams.js';
 export type RedisWorld = DefinedWorld & Required<Pick<DefinedWorld, 'prune'>>;
 
 const DEFAULT_DEPLOYMENT_ID = 'redis';
-
-const CAPABILITIES: WorldCapabilities = {
-  lastKnownEventIdFence: true,
-  stateUpdatedAtGuard: true,
-  durableQueue: true,
-  durableStorage: true,
-  multiProcess: true,
-  retention: true,
-};
 
 /**
  * A World on Redis. Synchronous and cheap: nothing connects until the first storage or queue
@@ -71,7 +62,7 @@ export function createWorld(options: RedisWorldOptions = {}): RedisWorld {
 
   // defineWorld exposes `prune` whenever a World brings one, as this one does.
   return defineWorld({
-    capabilities: CAPABILITIES,
+    capabilities: EVERY_CAPABILITY,
     storage,
     streamer: {
       streamFlushIntervalMs: 1,

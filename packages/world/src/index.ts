@@ -2,6 +2,7 @@ export * from './append-request.js';
 export * from './codec/binary.js';
 export * from './codec/json.js';
 export * from './codec/storable.js';
+export * from './command-line.js';
 export * from './define-world.js';
 export * from './errors.js';
 export * from './fenced-write.js';

@@ -158,6 +158,16 @@ export interface WorldCapabilities {
   retention?: boolean;
 }
 
+/** Every guarantee a World can declare: what each Worldkit World gives. */
+export const EVERY_CAPABILITY: WorldCapabilities = {
+  lastKnownEventIdFence: true,
+  stateUpdatedAtGuard: true,
+  durableQueue: true,
+  durableStorage: true,
+  multiProcess: true,
+  retention: true,
+};
+
 export interface World extends Storage, Queue, Streamer {
   specVersion?: number;
   /** Worldkit extension: the guarantees this World gives. */

@@ -42,7 +42,7 @@ export function appendParameters(request: AppendRequest): unknown[] {
       ? splitEventData('run_created', request.creation)
       : splitEventData(request.event.eventType, request.storedData);
   const encoding: Encoding = { request, ...stored };
-  return APPEND_PARAMETERS.map(([, , valueOf]) => valueOf(encoding));
+  return APPEND_PARAMETERS.map(([, , parameterOf]) => parameterOf(encoding));
 }
 
 /** The run id of an append, which orders a batch (see `AppendBatcher`). */
