@@ -309,21 +309,17 @@ elseif event_type == 'step_started' then
     'updated', ms, 'started', step.started or ms)
   redis.call('HDEL', step_key, 'retry')
   return applied('step', step_key)
-elseif event_type == 'step_completed' then
-  -- ARGV[9] output
-  local _, at = append('step_completed', record)
+elseif event_type == 'step_completed' or event_type == 'step_failed' then
+  -- ARGV[9] the output (step_completed) or the structured error (step_failed)
+  local _, at = append(event_type, record)
   local ms = ms_string(at)
-  redis.call('HSET', step_key, 'status', becomes, 'output', ARGV[9], 'completed', ms,
-    'updated', ms)
-  redis.call('HDEL', step_key, 'retry', 'error')
-  return applied('step', step_key)
-elseif event_type == 'step_failed' then
-  -- ARGV[9] the structured error
-  local _, at = append('step_failed', record)
-  local ms = ms_string(at)
-  redis.call('HSET', step_key, 'status', becomes, 'error', ARGV[9], 'completed', ms,
-    'updated', ms)
+  local field = event_type == 'step_completed' and 'output' or 'error'
+  redis.call('HSET', step_key, 'status', becomes, field, ARGV[9], 'completed', ms, 'updated', ms)
   redis.call('HDEL', step_key, 'retry')
+  if event_type == 'step_completed' then
+    -- A completed step keeps no error of an earlier attempt.
+    redis.call('HDEL', step_key, 'error')
+  end
   return applied('step', step_key)
 elseif event_type == 'step_retrying' then
   -- ARGV[9] the structured error [10] retryAfter (ms) or ''
