@@ -1,6 +1,7 @@
 /** The command line: flags, their checks, and picking subjects and measurements by id. */
 import { parseArgs } from 'node:util';
 import { parseBaselineSubjectId } from './baseline/ids.js';
+import { parseSizes } from './growth/plan.js';
 
 export const USAGE = `Usage: pnpm bench [options]
 
@@ -15,10 +16,17 @@ export const USAGE = `Usage: pnpm bench [options]
   --out DIR               where the .md and .json go (default: bench-results at the repo root)
   --list                  print subjects and measurements and exit
   --help
+
+  --scale                 instead of the run above: every Worldkit World at 100k and 1M stored
+                          finished runs against a 2,000-run reference store, then the runtime
+                          by workflow shape (see bench/README.md); --quick: 10k runs only
+  --sizes N,N,…           with --scale: the stored sizes in finished runs (e.g. 10k,50k)
 `;
 
 export interface CliOptions {
   quick: boolean;
+  scale: boolean;
+  sizes?: number[];
   list: boolean;
   help: boolean;
   subjects?: string;
@@ -51,6 +59,8 @@ export function parseCliArgs(argv: string[]): CliOptions {
     args: argv,
     options: {
       quick: { type: 'boolean' },
+      scale: { type: 'boolean' },
+      sizes: { type: 'string' },
       subjects: { type: 'string' },
       measurements: { type: 'string' },
       baseline: { type: 'string' },
@@ -62,8 +72,13 @@ export function parseCliArgs(argv: string[]): CliOptions {
       help: { type: 'boolean' },
     },
   });
+  if (values.sizes !== undefined && values.scale !== true) {
+    throw new Error('--sizes needs --scale');
+  }
   return {
     quick: values.quick === true,
+    scale: values.scale === true,
+    sizes: values.sizes === undefined ? undefined : parseSizes(values.sizes),
     list: values.list === true,
     help: values.help === true,
     subjects: values.subjects,

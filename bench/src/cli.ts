@@ -2,16 +2,19 @@
 /**
  * `pnpm bench`: every selected subject through every selected measurement in one run, then a
  * markdown table (stdout and bench-results/<timestamp>.md) and every sample as JSON
- * (bench-results/<timestamp>.json). Progress goes to stderr.
+ * (bench-results/<timestamp>.json). Progress goes to stderr. `pnpm bench --scale` is the
+ * growth mode instead (growth/command.ts).
  */
-import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseCliArgs, selected, USAGE } from './args.js';
 import { baselineSubjects } from './baseline/subjects.js';
 import { ensureBaselineBuild } from './baseline/worktree.js';
 import { evaluateGoals } from './goals.js';
+import { scaleCommand } from './growth/command.js';
+import { removeOpenStores, shutDownOpenStores } from './growth/run.js';
 import { describeMachine, loadAverage } from './machine.js';
 import { allMeasurements } from './measurements/index.js';
+import { writeReportFiles } from './output.js';
 import { type BenchReport, renderMarkdown, subjectEntries } from './report.js';
 import { closeOpenSessions, runBench, titleOf } from './runner.js';
 import { FULL, QUICK, type Scale } from './scale.js';
@@ -29,14 +32,39 @@ async function baselineOf(revision: string | undefined, progress: (line: string)
   return { build, subjects: await baselineSubjects(build) };
 }
 
+const progress = (line: string) => process.stderr.write(`${line}\n`);
+
+/**
+ * Once measuring starts: Ctrl-C removes the benchmark data before exiting, and a World's
+ * background work (a consumer, a pool's idle client) that fails after its sample is over is
+ * recorded instead of ending the run for every other subject.
+ */
+function guardProcess(): void {
+  const interrupt = () => {
+    progress('interrupted: removing benchmark data');
+    // No new World instance, then the open ones closed: one could write into a store as it
+    // is removed.
+    shutDownOpenStores();
+    void closeOpenSessions()
+      .then(removeOpenStores)
+      .finally(() => process.exit(130));
+  };
+  const background = (error: unknown) =>
+    progress(`    background error (ignored): ${error instanceof Error ? error.message : error}`);
+  process.on('uncaughtException', background);
+  process.on('unhandledRejection', background);
+  process.once('SIGINT', interrupt);
+  process.once('SIGTERM', interrupt);
+}
+
 async function main(argv: string[]): Promise<number> {
   const options = parseCliArgs(argv);
   if (options.help) {
     process.stdout.write(USAGE);
     return 0;
   }
+  if (options.scale) return scaleCommand(options, argv, { progress, guardProcess });
   const measurements = selected(allMeasurements, options.measurements, 'measurement');
-  const progress = (line: string) => process.stderr.write(`${line}\n`);
   const baseline = await baselineOf(options.baseline, progress);
   const known = allSubjects(baseline.subjects);
   const subjects = selected(known, options.subjects, 'subject');
@@ -64,18 +92,7 @@ async function main(argv: string[]): Promise<number> {
     `bench (${scale.name}): ${subjects.length} subjects × ${measurements.length} measurements, ` +
       `${scale.rounds} rounds after a warm-up; load average ${machine.loadAverage.join(' ')}`,
   );
-  const interrupt = () => {
-    progress('interrupted: removing benchmark data');
-    void closeOpenSessions().finally(() => process.exit(130));
-  };
-  // A World's background work (a consumer, a pool's idle client) may fail after its sample is
-  // over; that is recorded, and must not end the run for every other subject.
-  const background = (error: unknown) =>
-    progress(`    background error (ignored): ${error instanceof Error ? error.message : error}`);
-  process.on('uncaughtException', background);
-  process.on('unhandledRejection', background);
-  process.once('SIGINT', interrupt);
-  process.once('SIGTERM', interrupt);
+  guardProcess();
 
   const { measurements: results, unavailable } = await runBench({
     scale,
@@ -95,16 +112,8 @@ async function main(argv: string[]): Promise<number> {
     goals: evaluateGoals(results),
     ...(baseline.build ? { baseline: baseline.build } : {}),
   };
-  const markdown = renderMarkdown(report);
-  const directory = path.resolve(
-    options.out ?? path.join(import.meta.dirname, '..', '..', 'bench-results'),
-  );
-  await mkdir(directory, { recursive: true });
-  const stamp = startedAt.toISOString().replace(/[:.]/g, '-');
-  await writeFile(path.join(directory, `${stamp}.md`), markdown);
-  await writeFile(path.join(directory, `${stamp}.json`), `${JSON.stringify(report, null, 2)}\n`);
-  process.stdout.write(markdown);
-  progress(`wrote ${path.join(directory, stamp)}.{md,json} in ${Math.round(report.wallSeconds)} s`);
+  const output = await writeReportFiles(options.out, startedAt, '', renderMarkdown(report), report);
+  progress(`wrote ${output}.{md,json} in ${Math.round(report.wallSeconds)} s`);
   return 0;
 }
 

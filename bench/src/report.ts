@@ -181,28 +181,7 @@ export function renderMarkdown(report: BenchReport): string {
     );
   }
 
-  lines.push('');
-  lines.push(
-    'Goals (measured: the ratio of the medians above, or the median; in brackets the 25th–75th ' +
-      'percentile of the same ratio taken round by round):',
-  );
-  lines.push('');
-  lines.push('| goal | target | measured | | from |');
-  lines.push('|---|---:|---:|---|---|');
-  for (const goal of report.goals) {
-    const spread = goal.perRound
-      ? ` (${goal.perRound.p25.toFixed(2)}–${goal.perRound.p75.toFixed(2)})`
-      : '';
-    const measured =
-      goal.measured === undefined
-        ? '—'
-        : `${goal.measured.toFixed(2)}${goal.unit === '×' ? '×' : ' ms'}${spread}`;
-    const mark =
-      goal.status === 'met' ? '✅ met' : goal.status === 'not met' ? '❌ not met' : '⚪ missing';
-    lines.push(
-      `| ${goal.goal} | ${goal.op} ${goal.target}${goal.unit === '×' ? '×' : ' ms'} | ${measured} | ${mark} | ${goal.detail} |`,
-    );
-  }
+  if (report.goals.length > 0) lines.push(...goalsSection(report.goals));
 
   const unavailable = report.subjects.filter((subject) => subject.status === 'unavailable');
   if (unavailable.length > 0) {
@@ -216,6 +195,34 @@ export function renderMarkdown(report: BenchReport): string {
     for (const [index, note] of notes.entries()) lines.push(`[${index + 1}] ${note}  `);
   }
   return `${lines.join('\n')}\n`;
+}
+
+/** The goals, met or not, from the same run. */
+function goalsSection(goals: GoalResult[]): string[] {
+  const lines: string[] = [];
+  lines.push('');
+  lines.push(
+    'Goals (measured: the ratio of the medians above, or the median; in brackets the 25th–75th ' +
+      'percentile of the same ratio taken round by round):',
+  );
+  lines.push('');
+  lines.push('| goal | target | measured | | from |');
+  lines.push('|---|---:|---:|---|---|');
+  for (const goal of goals) {
+    const spread = goal.perRound
+      ? ` (${goal.perRound.p25.toFixed(2)}–${goal.perRound.p75.toFixed(2)})`
+      : '';
+    const measured =
+      goal.measured === undefined
+        ? '—'
+        : `${goal.measured.toFixed(2)}${goal.unit === '×' ? '×' : ' ms'}${spread}`;
+    const mark =
+      goal.status === 'met' ? '✅ met' : goal.status === 'not met' ? '❌ not met' : '⚪ missing';
+    lines.push(
+      `| ${goal.goal} | ${goal.op} ${goal.target}${goal.unit === '×' ? '×' : ' ms'} | ${measured} | ${mark} | ${goal.detail} |`,
+    );
+  }
+  return lines;
 }
 
 export function subjectEntries(

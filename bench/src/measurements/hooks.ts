@@ -17,9 +17,9 @@ import type { Measurement, MeasurementContext } from './types.js';
 import { worldSession, worldsOnly } from './world-session.js';
 
 let tokenCounter = 0;
-const nextToken = () => `bench:order:${process.pid}:${tokenCounter++}`;
+export const nextToken = () => `bench:order:${process.pid}:${tokenCounter++}`;
 
-async function createHook(opened: OpenedWorld, runId: string, token: string) {
+export async function createHook(opened: OpenedWorld, runId: string, token: string) {
   const hookId = newId('hook');
   const result = await opened.world.events.create(runId, {
     eventType: 'hook_created',

@@ -13,7 +13,13 @@ interface E2eScenario {
   run(client: unknown): Promise<number>;
 }
 
-interface E2eApi {
+export interface RunResult {
+  status: string;
+  output?: unknown;
+  errorMessage?: string;
+}
+
+export interface E2eApi {
   ensureWorkflowsBuilt(): void | Promise<void>;
   TestDeployment: {
     create(
@@ -22,30 +28,54 @@ interface E2eApi {
     ): Promise<{ clients: unknown[]; close(): Promise<void> }>;
   };
   benchmarkScenarios: E2eScenario[];
+  waitForResult(client: unknown, runId: string): Promise<RunResult>;
 }
 
-/** The e2e scenarios by name, and the metric each becomes. */
-const SCENARIOS: Array<{ scenario: string; metric: MetricSpec }> = [
-  {
-    scenario: 'one step',
-    metric: { id: 'one-step', title: '1 step', unit: 'ms', better: 'lower' },
+/** One timed iteration of a workload on the e2e app, and the metric it becomes. */
+export interface RuntimeScenario {
+  metric: MetricSpec;
+  /** Runs the workload once, checks its result, and returns the elapsed milliseconds. */
+  run(api: E2eApi, client: unknown): Promise<number>;
+  /** Metrics computed from the same elapsed time (e.g. milliseconds per step). */
+  derived?: Array<{ metric: MetricSpec; of(elapsed: number): number }>;
+}
+
+/** One of the e2e app's own benchmark scenarios, by name. */
+const e2eScenario = (scenario: string, metric: MetricSpec): RuntimeScenario => ({
+  metric,
+  run(api, client) {
+    const found = api.benchmarkScenarios.find((candidate) => candidate.name === scenario);
+    if (!found) throw new Error(`the e2e app has no "${scenario}" scenario`);
+    return found.run(client);
   },
-  {
-    scenario: '10 sequential steps',
-    metric: { id: 'sequential-10', title: '10 sequential steps', unit: 'ms', better: 'lower' },
-  },
-  {
-    scenario: 'Promise.all of 10 steps',
-    metric: { id: 'parallel-10', title: 'Promise.all of 10 steps', unit: 'ms', better: 'lower' },
-  },
-  {
-    scenario: 'hook round trip',
-    metric: { id: 'hook-round-trip', title: 'hook round trip', unit: 'ms', better: 'lower' },
-  },
-  {
-    scenario: '20 concurrent runs',
-    metric: { id: 'concurrent-20', title: '20 concurrent runs', unit: 'ms', better: 'lower' },
-  },
+});
+
+const SCENARIOS: RuntimeScenario[] = [
+  e2eScenario('one step', { id: 'one-step', title: '1 step', unit: 'ms', better: 'lower' }),
+  e2eScenario('10 sequential steps', {
+    id: 'sequential-10',
+    title: '10 sequential steps',
+    unit: 'ms',
+    better: 'lower',
+  }),
+  e2eScenario('Promise.all of 10 steps', {
+    id: 'parallel-10',
+    title: 'Promise.all of 10 steps',
+    unit: 'ms',
+    better: 'lower',
+  }),
+  e2eScenario('hook round trip', {
+    id: 'hook-round-trip',
+    title: 'hook round trip',
+    unit: 'ms',
+    better: 'lower',
+  }),
+  e2eScenario('20 concurrent runs', {
+    id: 'concurrent-20',
+    title: '20 concurrent runs',
+    unit: 'ms',
+    better: 'lower',
+  }),
 ];
 
 let e2e: Promise<E2eApi> | undefined;
@@ -66,36 +96,52 @@ export function loadE2e(): Promise<E2eApi> {
   return e2e;
 }
 
-export const runtimeScenarios: Measurement = {
-  id: 'runtime',
-  title: 'runtime',
-  metrics: SCENARIOS.map(({ metric }) => metric),
-  notApplicable: (subject) =>
-    subject.kind === 'world' && subject.runtime ? undefined : 'not loadable by the runtime here',
-  async open(subject, context): Promise<Session> {
-    const api = await loadE2e();
-    const target = (subject as WorldSubject).runtime!;
-    const deployment = await api.TestDeployment.create(target, context.label);
-    const client = deployment.clients[0];
-    const failures = new Map<string, string[]>();
-    return {
-      failures,
-      async sample() {
-        const samples: Record<string, number[]> = {};
-        for (const { scenario, metric } of SCENARIOS) {
-          const found = api.benchmarkScenarios.find((candidate) => candidate.name === scenario);
-          if (!found) throw new Error(`the e2e app has no "${scenario}" scenario`);
-          try {
-            samples[metric.id] = [await found.run(client)];
-          } catch (error) {
-            const messages = failures.get(metric.id) ?? [];
-            messages.push((error as Error).message.slice(0, 300));
-            failures.set(metric.id, messages);
+/**
+ * A measurement of `scenarios` through the real runtime: an app process per World, each round
+ * one iteration of every scenario. A scenario that fails is recorded as a failure of its metric.
+ */
+export function runtimeMeasurement(
+  id: string,
+  title: string,
+  scenarios: RuntimeScenario[],
+): Measurement {
+  return {
+    id,
+    title,
+    // Derived metrics after all timed ones, so they read as one series (time per step by count).
+    metrics: [
+      ...scenarios.map(({ metric }) => metric),
+      ...scenarios.flatMap(({ derived = [] }) => derived.map((entry) => entry.metric)),
+    ],
+    notApplicable: (subject) =>
+      subject.kind === 'world' && subject.runtime ? undefined : 'not loadable by the runtime here',
+    async open(subject, context): Promise<Session> {
+      const api = await loadE2e();
+      const target = (subject as WorldSubject).runtime!;
+      const deployment = await api.TestDeployment.create(target, context.label);
+      const client = deployment.clients[0];
+      const failures = new Map<string, string[]>();
+      return {
+        failures,
+        async sample() {
+          const samples: Record<string, number[]> = {};
+          for (const { metric, run, derived = [] } of scenarios) {
+            try {
+              const elapsed = await run(api, client);
+              samples[metric.id] = [elapsed];
+              for (const entry of derived) samples[entry.metric.id] = [entry.of(elapsed)];
+            } catch (error) {
+              const messages = failures.get(metric.id) ?? [];
+              messages.push((error as Error).message.slice(0, 300));
+              failures.set(metric.id, messages);
+            }
           }
-        }
-        return samples;
-      },
-      close: () => deployment.close(),
-    };
-  },
-};
+          return samples;
+        },
+        close: () => deployment.close(),
+      };
+    },
+  };
+}
+
+export const runtimeScenarios = runtimeMeasurement('runtime', 'runtime', SCENARIOS);

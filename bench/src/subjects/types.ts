@@ -26,6 +26,29 @@ export interface OpenedWorld {
   close(): Promise<void>;
 }
 
+/** Where one instance's data lives: the backend and its schema, key prefix or directory. */
+export type StoreLocation =
+  | { backend: 'postgres'; url: string; schema: string }
+  | { backend: 'redis'; url: string; prefix: string }
+  | { backend: 'local'; directory: string };
+
+export interface StoreWorldOptions {
+  /** Where queue deliveries go, for Worlds that take it as an option. */
+  queueBaseUrl?: string;
+  /** Further options for the World's factory (e.g. `recoverActiveRuns: false`). */
+  worldOptions?: Record<string, unknown>;
+}
+
+/**
+ * A World's isolated data, apart from any instance of it: several instances may be opened on it
+ * one after another (each `world()` is a new instance), and `remove()` deletes the data.
+ */
+export interface WorldStore {
+  location: StoreLocation;
+  world(options?: StoreWorldOptions): World;
+  remove(): Promise<void>;
+}
+
 /** How the e2e app runs a World: the WORKFLOW_TARGET_WORLD value and its isolated env. */
 export interface RuntimeTarget {
   name: string;
@@ -50,6 +73,8 @@ interface SubjectBase {
 export interface WorldSubject extends SubjectBase {
   kind: 'world';
   open(options: OpenOptions): Promise<OpenedWorld>;
+  /** Present for Worlds whose data can outlive an instance (what `--scale` seeds and reopens). */
+  createStore?(label: string): Promise<WorldStore>;
   /** Present when the real runtime can load this World through the e2e app. */
   runtime?: RuntimeTarget;
 }

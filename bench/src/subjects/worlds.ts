@@ -17,7 +17,14 @@ import {
 } from '../services.js';
 import { loadWorldFactory, type WorldFactory, withEnv } from './load.js';
 import { opened } from './opened.js';
-import type { Family, OpenOptions, RuntimeTarget, WorldSubject } from './types.js';
+import type {
+  Family,
+  OpenedWorld,
+  OpenOptions,
+  RuntimeTarget,
+  WorldStore,
+  WorldSubject,
+} from './types.js';
 import {
   upstreamPostgresDispose,
   upstreamPostgresOpen,
@@ -37,6 +44,19 @@ async function temporaryDirectory(label: string) {
 }
 
 const require = createRequire(import.meta.url);
+
+/** `open` for a World with stores: a fresh store per instance, removed when the instance closes. */
+function openInOwnStore(createStore: (label: string) => Promise<WorldStore>) {
+  return async ({ label, queueBaseUrl }: OpenOptions): Promise<OpenedWorld> => {
+    const store = await createStore(label);
+    try {
+      return opened(store.world({ queueBaseUrl }), store.remove);
+    } catch (error) {
+      await store.remove();
+      throw error;
+    }
+  };
+}
 
 const localRuntime = (name: string, module: () => string): RuntimeTarget => ({
   name,
@@ -100,6 +120,22 @@ const currentBuild = (id: string, packageName: string): WorldkitBuild => ({
 });
 
 export function worldkitLocalSubject(build: WorldkitBuild): WorldSubject {
+  const createStore = async (label: string): Promise<WorldStore> => {
+    const create = await build.load();
+    const { directory, remove } = await temporaryDirectory(`wk_local_${label}`);
+    return {
+      location: { backend: 'local', directory },
+      world: ({ queueBaseUrl, worldOptions } = {}) =>
+        withEnv({ WORKFLOW_LOCAL_DATA_DIR: directory }, () =>
+          create({
+            dataDir: directory,
+            ...worldOptions,
+            ...(queueBaseUrl ? { baseUrl: queueBaseUrl } : {}),
+          }),
+        ),
+      remove,
+    };
+  };
   return {
     kind: 'world',
     id: build.id,
@@ -109,14 +145,8 @@ export function worldkitLocalSubject(build: WorldkitBuild): WorldSubject {
     prepare: async () => {
       await build.load();
     },
-    async open({ label, queueBaseUrl }) {
-      const create = await build.load();
-      const { directory, remove } = await temporaryDirectory(`wk_local_${label}`);
-      const world = withEnv({ WORKFLOW_LOCAL_DATA_DIR: directory }, () =>
-        create({ dataDir: directory, ...(queueBaseUrl ? { baseUrl: queueBaseUrl } : {}) }),
-      );
-      return opened(world, remove);
-    },
+    createStore,
+    open: openInOwnStore(createStore),
     runtime: localRuntime(build.id, build.runtimeModule),
   };
 }
@@ -146,6 +176,24 @@ export const upstreamLocal: WorldSubject = {
 };
 
 export function worldkitPostgresSubject(build: WorldkitBuild): WorldSubject {
+  const createStore = async (label: string): Promise<WorldStore> => {
+    const create = await build.load();
+    const schema = uniqueName(`wk_pg_${label}`);
+    const url = postgresUrl();
+    return {
+      location: { backend: 'postgres', url, schema },
+      world: ({ queueBaseUrl, worldOptions } = {}) =>
+        withEnv({ WORKFLOW_POSTGRES_URL: url, WORKFLOW_POSTGRES_SCHEMA: schema }, () =>
+          create({
+            connectionString: url,
+            schema,
+            ...worldOptions,
+            ...(queueBaseUrl ? { baseUrl: queueBaseUrl } : {}),
+          }),
+        ),
+      remove: () => dropSchema(schema),
+    };
+  };
   return {
     kind: 'world',
     id: build.id,
@@ -156,19 +204,8 @@ export function worldkitPostgresSubject(build: WorldkitBuild): WorldSubject {
       await build.load();
       await withPostgres(async () => {});
     },
-    async open({ label, queueBaseUrl }) {
-      const create = await build.load();
-      const schema = uniqueName(`wk_pg_${label}`);
-      const url = postgresUrl();
-      const world = withEnv({ WORKFLOW_POSTGRES_URL: url, WORKFLOW_POSTGRES_SCHEMA: schema }, () =>
-        create({
-          connectionString: url,
-          schema,
-          ...(queueBaseUrl ? { baseUrl: queueBaseUrl } : {}),
-        }),
-      );
-      return opened(world, () => dropSchema(schema));
-    },
+    createStore,
+    open: openInOwnStore(createStore),
     runtime: {
       name: build.id,
       get module() {
@@ -207,6 +244,24 @@ async function deleteRedisPrefix(prefix: string): Promise<void> {
 }
 
 export function worldkitRedisSubject(build: WorldkitBuild): WorldSubject {
+  const createStore = async (label: string): Promise<WorldStore> => {
+    const create = await build.load();
+    const prefix = uniqueName(`wk_redis_${label}`);
+    const url = redisUrl();
+    return {
+      location: { backend: 'redis', url, prefix },
+      world: ({ queueBaseUrl, worldOptions } = {}) =>
+        withEnv({ WORKFLOW_REDIS_URL: url, WORKFLOW_REDIS_PREFIX: prefix }, () =>
+          create({
+            url,
+            prefix,
+            ...worldOptions,
+            ...(queueBaseUrl ? { baseUrl: queueBaseUrl } : {}),
+          }),
+        ),
+      remove: () => deleteRedisPrefix(prefix),
+    };
+  };
   return {
     kind: 'world',
     id: build.id,
@@ -217,15 +272,8 @@ export function worldkitRedisSubject(build: WorldkitBuild): WorldSubject {
       await build.load();
       await withRedis(async () => {});
     },
-    async open({ label, queueBaseUrl }) {
-      const create = await build.load();
-      const prefix = uniqueName(`wk_redis_${label}`);
-      const url = redisUrl();
-      const world = withEnv({ WORKFLOW_REDIS_URL: url, WORKFLOW_REDIS_PREFIX: prefix }, () =>
-        create({ url, prefix, ...(queueBaseUrl ? { baseUrl: queueBaseUrl } : {}) }),
-      );
-      return opened(world, () => deleteRedisPrefix(prefix));
-    },
+    createStore,
+    open: openInOwnStore(createStore),
     runtime: {
       name: build.id,
       get module() {
