@@ -43,6 +43,19 @@ describe('rewriting a template for a clone', () => {
     expect(bytes.toString()).toBe('\u00a3wrun_CLONE001 step_CLONE001');
   });
 
+  it('moves a zero-padded time in text and the hour folder made from it', () => {
+    const hour = 3_600_000;
+    const marker = compileText(
+      `finished/2027-01-15T08/001800000000500_wrun_TEMPLATE`,
+      froms,
+      window,
+    );
+    expect(new Date(1_800_000_000_500).toISOString().slice(0, 13)).toBe('2027-01-15T08');
+    expect(marker({ ...mapping, shiftMs: -hour } as CloneMapping)).toBe(
+      'finished/2027-01-15T07/001799996400500_wrun_CLONE001',
+    );
+  });
+
   it('shifts only whole 13-digit times in text', () => {
     const line = compileText(
       '1800000000500 wrun_TEMPLATE 18000000005001 1700000000000',

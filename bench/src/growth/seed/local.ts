@@ -6,7 +6,8 @@
  *   `fs/record-log.ts`: "WKR1", body length, CRC-32, CBOR body) are decoded, and each clone gets
  *   a log of the same records with the clone's ids and times, encoded and framed again;
  * - a file under `index/` named after a template's text (a token claim, named by the token's
- *   SHA-256) is copied whole under the clone's name;
+ *   SHA-256; a completion marker, named by the completion time and the run id in a folder per
+ *   hour) is copied whole under the clone's name, its times and their hour moved;
  * - in every other index file, the lines naming a template are its entries, appended for each
  *   clone: to the same file (the runs journal), or, for the correlation index, to the bucket of
  *   the line's id (the first two hex digits of its SHA-256, as `fs/layout.ts` spreads them).
@@ -125,6 +126,7 @@ export async function localSeeder(
 ): Promise<Seeder> {
   const root = location.directory;
   const copies = capture(root, templates);
+  const folders = new Set<string>();
   return {
     async grow(from, to, progress) {
       for (const batch of batchesOf(from, to, CLONES_PER_BATCH)) {
@@ -133,7 +135,13 @@ export async function localSeeder(
           const mapping = cloneMapping(templates, n);
           const copy = copies.get(mapping.template)!;
           for (const { name, content } of copy.files) {
-            writeFileSync(path.join(root, name(mapping)), content(mapping));
+            const file = path.join(root, name(mapping));
+            // A clone's file may go in a folder of its own (the completion index's hour).
+            if (!folders.has(path.dirname(file))) {
+              mkdirSync(path.dirname(file), { recursive: true });
+              folders.add(path.dirname(file));
+            }
+            writeFileSync(file, content(mapping));
           }
           for (const { file, line } of copy.lines) {
             const target = file(mapping);

@@ -17,24 +17,43 @@ interface Compiled<T> {
 
 const unchanged = <T>(value: T): Compiled<T> => ({ same: true, rewrite: () => value });
 
-/** A 13-digit number standing alone in text: an epoch-ms time when it falls in the window. */
-const TIME_IN_TEXT = /(?<![0-9A-Za-z])\d{13}(?![0-9A-Za-z])/g;
+/** 13 or more digits standing alone in text: an epoch-ms time (maybe zero-padded) in the window. */
+const TIME_IN_TEXT = /(?<![0-9A-Za-z])\d{13,}(?![0-9A-Za-z])/g;
+/** An ISO date-time, whole or cut short (`2026-12-04T20`): a bucket of a time beside it. */
+const DATE_IN_TEXT = /\d{4}-\d{2}-\d{2}T\d{2}(?::\d{2}(?::\d{2}(?:\.\d{3})?)?)?Z?/g;
 
 const inWindow = (value: number, window: Window) =>
   Number.isInteger(value) && value >= window.from && value <= window.to;
 
 function textPlan(text: string, froms: readonly string[], window: Window): Compiled<string> {
   const found = [...froms.keys()].filter((index) => text.includes(froms[index]!));
-  const hasTime = [...text.matchAll(TIME_IN_TEXT)].some(([time]) => inWindow(Number(time), window));
-  if (found.length === 0 && !hasTime) return unchanged(text);
+  const time = [...text.matchAll(TIME_IN_TEXT)]
+    .map(([digits]) => Number(digits))
+    .find((value) => inWindow(value, window));
+  // A date beside a time is that time's (a folder per hour): it is made again from the moved one.
+  const dates =
+    time === undefined
+      ? []
+      : [...text.matchAll(DATE_IN_TEXT)]
+          .map(([date]) => date)
+          .filter((date) => new Date(time).toISOString().startsWith(date));
+  if (found.length === 0 && time === undefined) return unchanged(text);
   return {
     same: false,
     rewrite(mapping) {
       let result = text;
       for (const index of found) result = result.replaceAll(froms[index]!, mapping.to[index]!);
-      if (!hasTime) return result;
-      return result.replace(TIME_IN_TEXT, (time) =>
-        inWindow(Number(time), window) ? String(Number(time) + mapping.shiftMs) : time,
+      if (time === undefined) return result;
+      for (const date of dates) {
+        result = result.replaceAll(
+          date,
+          new Date(time + mapping.shiftMs).toISOString().slice(0, date.length),
+        );
+      }
+      return result.replace(TIME_IN_TEXT, (digits) =>
+        inWindow(Number(digits), window)
+          ? String(Number(digits) + mapping.shiftMs).padStart(digits.length, '0')
+          : digits,
       );
     },
   };
