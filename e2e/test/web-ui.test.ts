@@ -8,6 +8,7 @@ import { waitForRuns } from '../src/harness/wait.js';
 import { FailedCalls } from '../src/harness/web-ui-calls.js';
 import {
   countOnceSettled,
+  describePage,
   keepScreenshot,
   runRows,
   runRowsOtherThan,
@@ -78,7 +79,9 @@ describe.concurrent.each(selectedTargets())('the Workflow web UI on $name', (tar
     web = await WebUiServer.start(deployment);
     // Tall enough that the event list, which renders only the rows in view, shows every event.
     context = await browser.newContext({ viewport: { width: 1400, height: 2400 } });
-    context.setDefaultTimeout(60_000);
+    // An upper bound against hangs, not a speed assertion: in `pnpm test` the UI shares two cores
+    // with the other e2e files and every package's suite.
+    context.setDefaultTimeout(120_000);
   });
 
   afterAll(async () => {
@@ -87,112 +90,117 @@ describe.concurrent.each(selectedTargets())('the Workflow web UI on $name', (tar
     await deployment?.close();
   });
 
-  /** A new page of the web UI, with the failures of its calls recorded. */
-  async function openPage(pathname = '/'): Promise<{ page: Page; failures: FailedCalls }> {
+  /**
+   * Runs `check` on a new page of the web UI, then asserts that nothing the page asked of the web
+   * UI (and so of the World) failed. A failing check reports what the page showed and was still
+   * waiting for, and what the server logged.
+   */
+  async function onPage(pathname: string, check: (page: Page) => Promise<void>): Promise<void> {
     const page = await context.newPage();
     const failures = new FailedCalls(page);
-    await page.goto(`${web.url}${pathname}`);
-    return { page, failures };
-  }
-
-  /** Asserts that nothing the page asked of the web UI (and so of the World) failed. */
-  async function expectNoFailedCalls(failures: FailedCalls): Promise<void> {
-    expect(await failures.list(), `web UI server log:\n${web.logTail()}`).toEqual([]);
-  }
-
-  test('the runs list shows every run once, across its pages, with its workflow and status', async () => {
-    const { page, failures } = await openPage();
-    const firstPage = await runRows(page);
-    await keepScreenshot(page, `${target.name}-runs`);
-    await page.getByRole('button', { name: 'Next', exact: true }).click();
-    const secondPage = await runRowsOtherThan(page, firstPage);
-
-    expect(firstPage).toHaveLength(10);
-    expect(firstPage[0]?.runId).toBe(sequential.runId);
-    const summaries = await app.summaries(runs.map((run) => run.runId));
-    const expected = runs.map((run, index) => ({
-      runId: run.runId,
-      workflow: run.workflow,
-      status: statusLabel(summaries[index]!.status),
-    }));
-    const byRunId = (a: { runId: string }, b: { runId: string }) => a.runId.localeCompare(b.runId);
-    expect([...firstPage, ...secondPage].sort(byRunId)).toEqual(expected.sort(byRunId));
-    // Both labels were compared: the failed run's and the completed ones'.
-    expect(expected.filter((run) => run.status === 'Failed')).toHaveLength(1);
-    await expectNoFailedCalls(failures);
-    await page.close();
-  });
-
-  test('a run shows each of its steps in the trace and every event of its log', async () => {
-    const { page, failures } = await openPage();
-    await page.getByText(sequential.runId, { exact: true }).click();
-    await page.waitForURL(`**/run/${sequential.runId}`);
-    await page.getByRole('heading', { name: sequential.workflow }).waitFor();
-    const steps = await app.steps(sequential.runId);
-    expect(steps).toHaveLength(SEQUENTIAL_STEPS);
-    const stepName = shortName(steps[0]!.stepName);
-
-    // The trace: one span per step, named by its function.
-    const spans = page.getByRole('button', { name: new RegExp(`^${stepName} - `) });
-    expect(await countOnceSettled(spans, steps.length)).toBe(steps.length);
-
-    // A step's details: its id, and its own events, each a group.
-    await spans.first().click();
-    const visible = (text: string | RegExp) =>
-      page.getByText(text, { exact: true }).filter({ visible: true });
-    const shownStepId = (
-      await visible(/^step_[0-9A-Z]{26}$/)
-        .first()
-        .textContent()
-    )?.trim();
-    const shown = steps.find((step) => step.stepId === shownStepId);
-    expect(shown, `the details of ${shownStepId}`).toBeDefined();
-    await page.getByRole('heading', { name: `Events (${2 + shown!.attempt})` }).waitFor();
-    const stepEvents = await page
-      .getByRole('group')
-      .filter({ hasText: /^step_/ })
-      .allInnerTexts();
-    expect(stepEvents.map((text) => text.split('\n')[0])).toEqual([
-      'step_created',
-      ...Array<string>(shown!.attempt).fill('step_started'),
-      'step_completed',
-    ]);
-    await keepScreenshot(page, `${target.name}-run`);
-
-    // The events: the run's three, and each step's creation, start (once per attempt) and completion.
-    await page.getByRole('tab', { name: 'Events' }).click();
-    const attempts = steps.reduce((sum, step) => sum + step.attempt, 0);
-    const expectedCounts = {
-      'Run Created': 1,
-      'Run Started': 1,
-      'Step Created': steps.length,
-      'Step Started': attempts,
-      'Step Completed': steps.length,
-      'Run Completed': 1,
-    };
-    const total = Object.values(expectedCounts).reduce((sum, count) => sum + count, 0);
-    await page.getByText(/\d+ events loaded/).waitFor();
-    expect(await page.getByText(/\d+ events loaded/).textContent()).toBe(`${total} events loaded`);
-    for (const [label, count] of Object.entries(expectedCounts)) {
-      expect(await countOnceSettled(visible(label), count), label).toBe(count);
+    try {
+      await page.goto(`${web.url}${pathname}`);
+      await check(page);
+    } catch (error) {
+      const report = `${await describePage(page, failures)}\nweb UI server log:\n${web.logTail()}`;
+      throw new Error(`${(error as Error).message}\n${report}`, { cause: error });
     }
-    await expectNoFailedCalls(failures);
+    expect(await failures.list(), `web UI server log:\n${web.logTail()}`).toEqual([]);
     await page.close();
-  });
+  }
 
-  test("a run's stream shows every chunk its step wrote", async () => {
-    const { page, failures } = await openPage(`/run/${stream.runId}`);
-    await page.getByRole('tab', { name: 'Streams' }).click();
-    await page.getByRole('button', { name: /^strm_/ }).click();
-    await page.getByText('Stream Chunks').waitFor();
-    // Each chunk shows as its bytes: `[index]Uint8Array(length) [99, 104, …]`.
-    const chunkBytes = page.getByText(/^\[\d+\]Uint8Array\(\d+\) \[[\d, ]*\]$/);
-    expect(await countOnceSettled(chunkBytes, STREAM_CHUNKS)).toBe(STREAM_CHUNKS);
-    const chunks = (await chunkBytes.allInnerTexts()).map((text) =>
-      Buffer.from(JSON.parse(text.slice(text.lastIndexOf('[')))).toString('utf8'),
-    );
-    expect(chunks).toEqual(Array.from({ length: STREAM_CHUNKS }, (_, index) => `chunk-${index};`));
-    await expectNoFailedCalls(failures);
-    await page.close();
-  });
+  test('the runs list shows every run once, across its pages, with its workflow and status', () =>
+    onPage('/', async (page) => {
+      const firstPage = await runRows(page);
+      await keepScreenshot(page, `${target.name}-runs`);
+      await page.getByRole('button', { name: 'Next', exact: true }).click();
+      const secondPage = await runRowsOtherThan(page, firstPage);
+
+      expect(firstPage).toHaveLength(10);
+      expect(firstPage[0]?.runId).toBe(sequential.runId);
+      const summaries = await app.summaries(runs.map((run) => run.runId));
+      const expected = runs.map((run, index) => ({
+        runId: run.runId,
+        workflow: run.workflow,
+        status: statusLabel(summaries[index]!.status),
+      }));
+      const byRunId = (a: { runId: string }, b: { runId: string }) =>
+        a.runId.localeCompare(b.runId);
+      expect([...firstPage, ...secondPage].sort(byRunId)).toEqual(expected.sort(byRunId));
+      // Both labels were compared: the failed run's and the completed ones'.
+      expect(expected.filter((run) => run.status === 'Failed')).toHaveLength(1);
+    }));
+
+  test('a run shows each of its steps in the trace and every event of its log', () =>
+    onPage('/', async (page) => {
+      await page.getByText(sequential.runId, { exact: true }).click();
+      await page.waitForURL(`**/run/${sequential.runId}`);
+      await page.getByRole('heading', { name: sequential.workflow }).waitFor();
+      const steps = await app.steps(sequential.runId);
+      expect(steps).toHaveLength(SEQUENTIAL_STEPS);
+      const stepName = shortName(steps[0]!.stepName);
+
+      // The trace: one span per step, named by its function.
+      const spans = page.getByRole('button', { name: new RegExp(`^${stepName} - `) });
+      expect(await countOnceSettled(spans, steps.length)).toBe(steps.length);
+
+      // A step's details: its id, and its own events, each a group.
+      await spans.first().click();
+      const visible = (text: string | RegExp) =>
+        page.getByText(text, { exact: true }).filter({ visible: true });
+      const shownStepId = (
+        await visible(/^step_[0-9A-Z]{26}$/)
+          .first()
+          .textContent()
+      )?.trim();
+      const shown = steps.find((step) => step.stepId === shownStepId);
+      expect(shown, `the details of ${shownStepId}`).toBeDefined();
+      await page.getByRole('heading', { name: `Events (${2 + shown!.attempt})` }).waitFor();
+      const stepEvents = await page
+        .getByRole('group')
+        .filter({ hasText: /^step_/ })
+        .allInnerTexts();
+      expect(stepEvents.map((text) => text.split('\n')[0])).toEqual([
+        'step_created',
+        ...Array<string>(shown!.attempt).fill('step_started'),
+        'step_completed',
+      ]);
+      await keepScreenshot(page, `${target.name}-run`);
+
+      // The events: the run's three, and each step's creation, start (once per attempt) and completion.
+      await page.getByRole('tab', { name: 'Events' }).click();
+      const attempts = steps.reduce((sum, step) => sum + step.attempt, 0);
+      const expectedCounts = {
+        'Run Created': 1,
+        'Run Started': 1,
+        'Step Created': steps.length,
+        'Step Started': attempts,
+        'Step Completed': steps.length,
+        'Run Completed': 1,
+      };
+      const total = Object.values(expectedCounts).reduce((sum, count) => sum + count, 0);
+      await page.getByText(/\d+ events loaded/).waitFor();
+      expect(await page.getByText(/\d+ events loaded/).textContent()).toBe(
+        `${total} events loaded`,
+      );
+      for (const [label, count] of Object.entries(expectedCounts)) {
+        expect(await countOnceSettled(visible(label), count), label).toBe(count);
+      }
+    }));
+
+  test("a run's stream shows every chunk its step wrote", () =>
+    onPage(`/run/${stream.runId}`, async (page) => {
+      await page.getByRole('tab', { name: 'Streams' }).click();
+      await page.getByRole('button', { name: /^strm_/ }).click();
+      await page.getByText('Stream Chunks').waitFor();
+      // Each chunk shows as its bytes: `[index]Uint8Array(length) [99, 104, …]`.
+      const chunkBytes = page.getByText(/^\[\d+\]Uint8Array\(\d+\) \[[\d, ]*\]$/);
+      expect(await countOnceSettled(chunkBytes, STREAM_CHUNKS)).toBe(STREAM_CHUNKS);
+      const chunks = (await chunkBytes.allInnerTexts()).map((text) =>
+        Buffer.from(JSON.parse(text.slice(text.lastIndexOf('[')))).toString('utf8'),
+      );
+      expect(chunks).toEqual(
+        Array.from({ length: STREAM_CHUNKS }, (_, index) => `chunk-${index};`),
+      );
+    }));
 });

@@ -1,5 +1,5 @@
 import { decode } from 'cbor-x';
-import type { Page, Response } from 'playwright-core';
+import type { Page, Request, Response } from 'playwright-core';
 
 /** A request of the web UI that failed, with what the page was told. */
 export interface FailedCall {
@@ -28,10 +28,20 @@ interface RpcAnswer {
 export class FailedCalls {
   private readonly inspections: Promise<FailedCall | undefined>[] = [];
   private readonly pageErrors: string[] = [];
+  /** Requests sent and not answered yet: what a page that shows nothing is waiting for. */
+  private readonly unanswered = new Set<Request>();
 
   constructor(page: Page) {
+    page.on('request', (request) => this.unanswered.add(request));
+    page.on('requestfinished', (request) => this.unanswered.delete(request));
+    page.on('requestfailed', (request) => this.unanswered.delete(request));
     page.on('response', (response) => this.inspections.push(inspect(response)));
     page.on('pageerror', (error) => this.pageErrors.push(error.message));
+  }
+
+  /** The calls still waiting for their answer: RPC methods by name, other requests by path. */
+  pending(): string[] {
+    return [...this.unanswered].map(callOf);
   }
 
   /** Every failure so far, once the answers received have been read. */
@@ -44,19 +54,33 @@ export class FailedCalls {
   }
 }
 
-async function inspect(response: Response): Promise<FailedCall | undefined> {
-  const request = response.request();
-  const { pathname } = new URL(response.url());
-  if (pathname !== '/api/rpc') {
-    return response.status() >= 400
-      ? { call: `${request.method()} ${pathname}`, status: response.status() }
-      : undefined;
-  }
+const isRpc = (request: Request) => new URL(request.url()).pathname === '/api/rpc';
+
+/** The RPC's method and parameters, without the (empty) per-user World env. */
+function rpcOf(request: Request): { method: string; args: unknown } {
   const { method, params } = decode(request.postDataBuffer()!) as {
     method: string;
     params?: { worldEnv?: unknown };
   };
   const { worldEnv: _, ...args } = params ?? {};
+  return { method, args };
+}
+
+/** A request as a failure report names it: the RPC method, or the HTTP method and path. */
+function callOf(request: Request): string {
+  return isRpc(request)
+    ? rpcOf(request).method
+    : `${request.method()} ${new URL(request.url()).pathname}`;
+}
+
+async function inspect(response: Response): Promise<FailedCall | undefined> {
+  const request = response.request();
+  if (!isRpc(request)) {
+    return response.status() >= 400
+      ? { call: callOf(request), status: response.status() }
+      : undefined;
+  }
+  const { method, args } = rpcOf(request);
   let answer: RpcAnswer;
   try {
     answer = decode(await response.body()) as RpcAnswer;

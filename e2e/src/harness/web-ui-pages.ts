@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { Locator, Page } from 'playwright-core';
 import { e2eDirectory } from './paths.js';
 import { pollUntil } from './wait.js';
+import type { FailedCalls } from './web-ui-calls.js';
 
 /** Where the web UI test keeps its screenshots (gitignored). */
 const screenshotDirectory = path.join(e2eDirectory, 'test-artifacts', 'web-ui');
@@ -64,6 +65,22 @@ export async function countOnceSettled(
     if (count === expected || Date.now() > deadline) return count;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
+}
+
+/**
+ * What a page shows and waits for, for a failed expectation to report: its address, the start of
+ * its text, the calls that failed and those still unanswered.
+ */
+export async function describePage(page: Page, failures: FailedCalls): Promise<string> {
+  const text = await page
+    .locator('body')
+    .textContent({ timeout: 5_000 })
+    .catch((error: Error) => `(unreadable: ${error.message})`);
+  return [
+    `page ${page.url()} shows: ${(text ?? '').replace(/\s+/g, ' ').slice(0, 1_500)}`,
+    `failed calls: ${JSON.stringify(await failures.list())}`,
+    `unanswered calls: ${failures.pending().join(', ') || 'none'}`,
+  ].join('\n');
 }
 
 /** Saves a screenshot of the whole page as `<name>.png` among the test's artifacts. */
