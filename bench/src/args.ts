@@ -2,6 +2,7 @@
 import { parseArgs } from 'node:util';
 import { parseBaselineSubjectId } from './baseline/ids.js';
 import { parseSizes } from './growth/plan.js';
+import { parseDuration } from './soak/plan.js';
 
 export const USAGE = `Usage: pnpm bench [options]
 
@@ -21,12 +22,21 @@ export const USAGE = `Usage: pnpm bench [options]
                           finished runs against a 2,000-run reference store, then the runtime
                           by workflow shape (see bench/README.md); --quick: 10k runs only
   --sizes N,N,…           with --scale: the stored sizes in finished runs (e.g. 10k,50k)
+
+  --soak                  instead: a steady load of short runs on every Worldkit World, with and
+                          without a retention policy side by side, the stores' size sampled over
+                          time (see bench/README.md); --quick: 10 s per World
+  --duration AGE          with --soak: how long each World is driven (e.g. 60s, 3m; default 210s)
+  --rate N                with --soak: runs started per second, per variant (default 50)
 `;
 
 export interface CliOptions {
   quick: boolean;
   scale: boolean;
   sizes?: number[];
+  soak: boolean;
+  durationMs?: number;
+  rate?: number;
   list: boolean;
   help: boolean;
   subjects?: string;
@@ -61,6 +71,9 @@ export function parseCliArgs(argv: string[]): CliOptions {
       quick: { type: 'boolean' },
       scale: { type: 'boolean' },
       sizes: { type: 'string' },
+      soak: { type: 'boolean' },
+      duration: { type: 'string' },
+      rate: { type: 'string' },
       subjects: { type: 'string' },
       measurements: { type: 'string' },
       baseline: { type: 'string' },
@@ -75,10 +88,19 @@ export function parseCliArgs(argv: string[]): CliOptions {
   if (values.sizes !== undefined && values.scale !== true) {
     throw new Error('--sizes needs --scale');
   }
+  if ((values.duration !== undefined || values.rate !== undefined) && values.soak !== true) {
+    throw new Error('--duration and --rate need --soak');
+  }
+  if (values.soak === true && values.scale === true) {
+    throw new Error('--soak and --scale are separate runs: pick one');
+  }
   return {
     quick: values.quick === true,
     scale: values.scale === true,
     sizes: values.sizes === undefined ? undefined : parseSizes(values.sizes),
+    soak: values.soak === true,
+    durationMs: values.duration === undefined ? undefined : parseDuration(values.duration),
+    rate: positive(values.rate, '--rate'),
     list: values.list === true,
     help: values.help === true,
     subjects: values.subjects,

@@ -3,7 +3,7 @@
  * `pnpm bench`: every selected subject through every selected measurement in one run, then a
  * markdown table (stdout and bench-results/<timestamp>.md) and every sample as JSON
  * (bench-results/<timestamp>.json). Progress goes to stderr. `pnpm bench --scale` is the
- * growth mode instead (growth/command.ts).
+ * growth mode instead (growth/command.ts), `pnpm bench --soak` the retention soak (soak/command.ts).
  */
 import path from 'node:path';
 import { parseCliArgs, selected, USAGE } from './args.js';
@@ -18,6 +18,8 @@ import { writeReportFiles } from './output.js';
 import { type BenchReport, renderMarkdown, subjectEntries } from './report.js';
 import { closeOpenSessions, runBench, titleOf } from './runner.js';
 import { FULL, QUICK, type Scale } from './scale.js';
+import { soakCommand } from './soak/command.js';
+import { removeSoakStores } from './soak/run.js';
 import { allSubjects } from './subjects/index.js';
 import { WORLDKIT_WORLDS } from './subjects/worlds.js';
 
@@ -47,6 +49,7 @@ function guardProcess(): void {
     shutDownOpenStores();
     void closeOpenSessions()
       .then(removeOpenStores)
+      .then(removeSoakStores)
       .finally(() => process.exit(130));
   };
   const background = (error: unknown) =>
@@ -64,6 +67,7 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   if (options.scale) return scaleCommand(options, argv, { progress, guardProcess });
+  if (options.soak) return soakCommand(options, argv, { progress, guardProcess });
   const measurements = selected(allMeasurements, options.measurements, 'measurement');
   const baseline = await baselineOf(options.baseline, progress);
   const known = allSubjects(baseline.subjects);

@@ -14,12 +14,11 @@
  *
  * Locks, the queue and streams hold nothing a finished or idle run needs, and are left out.
  */
-import { execFile } from 'node:child_process';
 import { appendFileSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { crc32 } from 'node:zlib';
 import { decodeBinary, encodeBinary } from '@worldkit/world';
+import { directoryBytes } from '../../store-size.js';
 import { batchesOf } from './batches.js';
 import { sha256Hex } from './ids.js';
 import { compileText, compileTree, type Rewrite } from './rewrite.js';
@@ -160,10 +159,7 @@ export async function localSeeder(
       }
     },
     settle: async () => {},
-    async bytes() {
-      const { stdout } = await promisify(execFile)('du', ['-s', '--block-size=1', root]);
-      return Number(stdout.split('\t')[0]);
-    },
+    bytes: () => directoryBytes(root),
     close: async () => {},
   };
 }

@@ -16,6 +16,7 @@
 import { idTime } from '@worldkit/world';
 import pg from 'pg';
 import { quoteIdentifier } from '../../services.js';
+import { schemaBytes } from '../../store-size.js';
 import { batchesOf } from './batches.js';
 import { CLONE_LENGTH, CROCKFORD, idPrefix, ordinalPart, SEED_MARK, TIME_LENGTH } from './ids.js';
 import type { Seeder } from './seeder.js';
@@ -225,15 +226,7 @@ export async function postgresSeeder(
           );
         }
       },
-      async bytes() {
-        const { rows } = await client.query(
-          `SELECT coalesce(sum(pg_total_relation_size(c.oid)), 0)::bigint AS bytes
-           FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-           WHERE n.nspname = $1 AND c.relkind = 'r'`,
-          [schema],
-        );
-        return Number(rows[0].bytes);
-      },
+      bytes: () => schemaBytes(client, schema),
       close: () => client.end(),
     };
   } catch (error) {
