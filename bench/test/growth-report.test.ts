@@ -80,4 +80,34 @@ describe('the --scale report', () => {
   it(`marks growth beyond ${GROWTH_GOAL}× at the largest size as missing the goal`, () => {
     expect(renderScaleMarkdown(report(24))).toContain('| 24.0 (2.00×) ❌ |');
   });
+
+  it('sets the appends during a prune beside the same load without it', () => {
+    const latencies = (p50Ms: number, p99Ms: number, maxMs: number) => ({
+      appends: 1000,
+      p50Ms,
+      p99Ms,
+      maxMs,
+      appendsPerSecond: 500,
+    });
+    const markdown = renderScaleMarkdown({
+      ...report(15),
+      pruneUnderLoad: [
+        {
+          world: 'w',
+          seededRuns: 100_000,
+          writers: 8,
+          withoutPrune: latencies(2, 4, 9),
+          duringPrune: latencies(3, 6, 20),
+          prunedRuns: 100_000,
+          pruneSeconds: 8,
+        },
+      ],
+    });
+    expect(markdown).toContain(
+      '## A prune under load: 100k finished runs deleted while 8 writers append',
+    );
+    expect(markdown).toContain(
+      '| w | 8.0 s | 12,500 | 500 → 500 | 2.00 → 3.00 | 4.00 → 6.00 (1.50×) | 9.00 → 20.0 |',
+    );
+  });
 });

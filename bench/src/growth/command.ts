@@ -1,8 +1,9 @@
 /**
  * `pnpm bench --scale`: how each World's speed holds up as data grows. First the stored-data
- * growth (`run.ts`) of every selected World that can be seeded, then the runtime by workflow
- * shape on every selected World the runtime can load, through the default run's method. One
- * report: bench-results/<timestamp>-scale.md and .json.
+ * growth (`run.ts`) of every selected World that can be seeded, then what a prune of the
+ * smallest size costs the app (`prune-under-load.ts`), then the runtime by workflow shape on
+ * every selected World the runtime can load, through the default run's method. One report:
+ * bench-results/<timestamp>-scale.md and .json.
  */
 import { type CliOptions, selected } from '../args.js';
 import { describeMachine, loadAverage } from '../machine.js';
@@ -15,6 +16,11 @@ import { allSubjects } from '../subjects/index.js';
 import type { WorldSubject } from '../subjects/types.js';
 import { GROWTH_MEASUREMENTS } from './measurements.js';
 import { FULL_SIZES, QUICK_SIZES } from './plan.js';
+import {
+  measurePruneUnderLoad,
+  PRUNE_UNDER_LOAD,
+  type PruneUnderLoad,
+} from './prune-under-load.js';
 import { renderScaleMarkdown, type ScaleReport } from './report.js';
 import { runGrowth } from './run.js';
 
@@ -32,7 +38,14 @@ export async function scaleCommand(
 ): Promise<number> {
   const known = allSubjects();
   const subjects = selected(known, options.subjects, 'subject');
-  const measurements = selected(SCALE_MEASUREMENTS, options.measurements, 'measurement');
+  const parts = selected(
+    [...SCALE_MEASUREMENTS, PRUNE_UNDER_LOAD],
+    options.measurements,
+    'measurement',
+  );
+  const measurements = parts.filter(
+    (part): part is (typeof SCALE_MEASUREMENTS)[number] => part !== PRUNE_UNDER_LOAD,
+  );
   const worlds = subjects.filter(
     (subject): subject is WorldSubject => subject.kind === 'world' && !!subject.createStore,
   );
@@ -53,6 +66,9 @@ export async function scaleCommand(
         `measurement  ${measurement.id.padEnd(26)} ${titleOf(measurement, scale)}\n`,
       );
     }
+    process.stdout.write(
+      `measurement  ${PRUNE_UNDER_LOAD.id.padEnd(26)} ${PRUNE_UNDER_LOAD.title}\n`,
+    );
     return 0;
   }
   // A retention policy from the environment would have the Worlds delete the seeded runs, all
@@ -74,6 +90,18 @@ export async function scaleCommand(
     storeMeasurements.length > 0
       ? await runGrowth({ scale, sizes, worlds, measurements: storeMeasurements, progress })
       : [];
+
+  const pruneUnderLoad: PruneUnderLoad[] = [];
+  if (parts.includes(PRUNE_UNDER_LOAD)) {
+    const seededRuns = Math.min(...sizes);
+    for (const world of worlds) {
+      try {
+        pruneUnderLoad.push(await measurePruneUnderLoad(world, seededRuns, progress));
+      } catch (error) {
+        progress(`  ${world.id}: prune under load failed: ${(error as Error).message}`);
+      }
+    }
+  }
 
   let runtime: BenchReport | undefined;
   if (measurements.includes(runtimeGrowth) && runtimeWorlds.length > 0) {
@@ -110,6 +138,7 @@ export async function scaleCommand(
     command: `pnpm bench ${argv.join(' ')}`.trim(),
     sizes,
     worlds: growth,
+    pruneUnderLoad,
     ...(runtime ? { runtime } : {}),
   };
   const output = await writeReportFiles(

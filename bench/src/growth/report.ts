@@ -11,6 +11,7 @@ import { type BenchReport, renderMarkdown } from '../report.js';
 import type { MeasurementResult, MetricResult } from '../runner.js';
 import { formatNumber, quantile } from '../stats.js';
 import { REFERENCE_RUNS, sizeLabel } from './plan.js';
+import type { PruneUnderLoad } from './prune-under-load.js';
 import { referenceId, type SizeResult, storedId, type WorldGrowth } from './run.js';
 
 /** The goal: at the largest size, no measurement more than this many times slower. */
@@ -24,6 +25,8 @@ export interface ScaleReport {
   command: string;
   sizes: number[];
   worlds: WorldGrowth[];
+  /** What a prune of the smallest size cost the appends beside it, per World. */
+  pruneUnderLoad?: PruneUnderLoad[];
   /** The runtime's growth with the workflow's shape, as a default report. */
   runtime?: BenchReport;
 }
@@ -107,6 +110,29 @@ function worldTable(growth: WorldGrowth, footnote: (text: string) => string): st
   return lines;
 }
 
+const fixed = (value: number) => formatNumber(Number(value.toPrecision(3)));
+
+function pruneTable(results: PruneUnderLoad[]): string[] {
+  const first = results[0]!;
+  return [
+    `## A prune under load: ${sizeLabel(first.seededRuns)} finished runs deleted while ${first.writers} writers append`,
+    '',
+    "The World's background pruning (`retention: { olderThan: 0 }`, started with the World: " +
+      'batches of 100 runs with a pause between them) until no finished run is left, while each ' +
+      'writer, in the same process, appends step cycles to a run of its own; beside it, the same ' +
+      'writers on the same World for the 15 s before it is started. Latencies of every append, in ms.',
+    '',
+    '| World | prune | runs/s | appends/s without → during | p50 without → during | p99 without → during | max without → during |',
+    '|---|---:|---:|---:|---:|---:|---:|',
+    ...results.map(
+      ({ world, withoutPrune: a, duringPrune: b, prunedRuns, pruneSeconds }) =>
+        `| ${world} | ${pruneSeconds.toFixed(1)} s | ${fixed(prunedRuns / pruneSeconds)} | ` +
+        `${fixed(a.appendsPerSecond)} → ${fixed(b.appendsPerSecond)} | ${fixed(a.p50Ms)} → ${fixed(b.p50Ms)} | ` +
+        `${fixed(a.p99Ms)} → ${fixed(b.p99Ms)} (${(b.p99Ms / a.p99Ms).toFixed(2)}×) | ${fixed(a.maxMs)} → ${fixed(b.maxMs)} |`,
+    ),
+  ];
+}
+
 export function renderScaleMarkdown(report: ScaleReport): string {
   const notes: string[] = [];
   const footnote = (text: string) => {
@@ -133,6 +159,7 @@ export function renderScaleMarkdown(report: ScaleReport): string {
     );
   }
   for (const growth of report.worlds) lines.push('', ...worldTable(growth, footnote));
+  if (report.pruneUnderLoad?.length) lines.push('', ...pruneTable(report.pruneUnderLoad));
   if (report.runtime) {
     lines.push(
       '',

@@ -94,10 +94,14 @@ export class SeededStore {
     return this.finished;
   }
 
-  openWorld(queueBaseUrl?: string): OpenedWorld {
+  /** A new World instance on this data; `worldOptions` adds to (or overrides) the bench's. */
+  openWorld(queueBaseUrl?: string, worldOptions: Record<string, unknown> = {}): OpenedWorld {
     if (this.shut) throw new Error('this store is being removed');
     return opened(
-      this.store.world({ worldOptions: WORLD_OPTIONS, ...(queueBaseUrl ? { queueBaseUrl } : {}) }),
+      this.store.world({
+        worldOptions: { ...WORLD_OPTIONS, ...worldOptions },
+        ...(queueBaseUrl ? { queueBaseUrl } : {}),
+      }),
       async () => {},
     );
   }

@@ -45,6 +45,7 @@ export async function pruneRuns(
     const doomed: FinishedRun[] = [];
     const finished = new Set<string>();
     for (const candidate of batch) {
+      await yieldToTheApp();
       const state = stateOf(targets.store, candidate.runId, before);
       if (dryRun) {
         passed.add(candidate.runId);
@@ -64,6 +65,13 @@ export async function pruneRuns(
   }
   return { cutoff, dryRun, runs, runIds };
 }
+
+/**
+ * Lets the app's waiting work run between two runs of a batch. Reading and deleting a run are
+ * mostly synchronous file calls in this process, the app's own: without this, a batch of 100
+ * holds every append of the app back until it is done.
+ */
+const yieldToTheApp = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /**
  * What the run's log says: finished before `cutoff`, gone, or to be kept (not finished, or
@@ -92,6 +100,7 @@ async function deleteRuns(
   let deleted = 0;
   const gone: FinishedRun[] = [];
   for (const candidate of batch) {
+    await yieldToTheApp();
     const outcome = await store.delete(candidate, cutoff);
     if (outcome === 'unfinished') continue;
     if (outcome === 'recent') {

@@ -7,9 +7,15 @@ import { backfillFinishedIndex, finishedBefore } from './finished-index.js';
 type Outcome = 'deleted' | 'qualifies' | 'kept' | 'busy' | 'gone';
 
 /**
+ * Runs per pipeline. Redis runs the scripts of one pipeline back to back, every other client
+ * waiting: a few per pipeline keep the app's appends flowing between them.
+ */
+const RUNS_PER_PIPELINE = 10;
+
+/**
  * `prune()`: batch by batch, the oldest finished runs before the cutoff from the finished index,
- * each deleted by `pruneRun.lua` (atomic per run, checking again that it qualifies) in one
- * pipeline per batch. With `dryRun` the same script only checks, so the report lists exactly the
+ * each deleted by `pruneRun.lua` (atomic per run, checking again that it qualifies) in short
+ * pipelines. With `dryRun` the same script only checks, so the report lists exactly the
  * runs a prune would delete now.
  */
 export async function pruneRuns(store: StoreContext, options: PruneOptions): Promise<PruneReport> {
@@ -44,13 +50,17 @@ async function pruneBatch(
 ): Promise<Outcome[]> {
   const { keys } = store;
   const [streamBefore, streamAfter] = keys.streamScopeParts;
-  const replies = await runScriptPipeline(
-    store.redis(),
-    'pruneRun',
-    runIds.map((runId) => ({
-      keys: [keys.run(runId).run, keys.global.runs, keys.queue.pending],
-      args: [runId, cutoff.getTime(), dryRun ? '1' : '0', streamBefore, streamAfter],
-    })),
-  );
-  return replies as Outcome[];
+  const outcomes: Outcome[] = [];
+  for (let start = 0; start < runIds.length; start += RUNS_PER_PIPELINE) {
+    const replies = await runScriptPipeline(
+      store.redis(),
+      'pruneRun',
+      runIds.slice(start, start + RUNS_PER_PIPELINE).map((runId) => ({
+        keys: [keys.run(runId).run, keys.global.runs, keys.queue.pending],
+        args: [runId, cutoff.getTime(), dryRun ? '1' : '0', streamBefore, streamAfter],
+      })),
+    );
+    outcomes.push(...(replies as Outcome[]));
+  }
+  return outcomes;
 }

@@ -1,0 +1,135 @@
+/**
+ * What a prune costs the app, the third part of `--scale`: a store seeded with finished runs
+ * (the smallest of the sizes, 100k by default) is pruned to nothing by the World's own background
+ * pruning (a retention policy, started with the World: its default batches and pauses) while
+ * writers in the same process append step cycles to runs of their own; their append latencies
+ * during the prune are set beside the same load on the same World just before it is started.
+ */
+import { quantile } from '../stats.js';
+import type { WorldSubject } from '../subjects/types.js';
+import { createStartedRun, stepEvents } from '../workload.js';
+import { SeededStore } from './store.js';
+
+export const PRUNE_UNDER_LOAD = {
+  id: 'prune-load',
+  title:
+    'events.create latency while a prune deletes the seeded runs, beside the same load without',
+};
+
+/** Concurrent writers, each on a run of its own: an app busy but not saturating the World. */
+const WRITERS = 8;
+/** How long the load runs before the prune, for the latencies without it. */
+const WITHOUT_PRUNE_MS = 15_000;
+/** How often the bench asks whether any finished run is left (a dry run of one). */
+const POLL_MS = 250;
+
+export interface LatencySummary {
+  appends: number;
+  p50Ms: number;
+  p99Ms: number;
+  maxMs: number;
+  appendsPerSecond: number;
+}
+
+export interface PruneUnderLoad {
+  world: string;
+  seededRuns: number;
+  writers: number;
+  withoutPrune: LatencySummary;
+  duringPrune: LatencySummary;
+  prunedRuns: number;
+  pruneSeconds: number;
+}
+
+function summarizeLatencies(latencies: number[], seconds: number): LatencySummary {
+  const sorted = latencies.slice().sort((a, b) => a - b);
+  return {
+    appends: sorted.length,
+    p50Ms: quantile(sorted, 0.5),
+    p99Ms: quantile(sorted, 0.99),
+    maxMs: sorted.at(-1) ?? Number.NaN,
+    appendsPerSecond: sorted.length / seconds,
+  };
+}
+
+/** Step cycles on `runIds`, one writer each, until `done()`; the latency of every append. */
+async function appendLatenciesUntil(
+  world: Parameters<typeof stepEvents>[0],
+  runIds: string[],
+  done: () => boolean,
+): Promise<{ latencies: number[]; seconds: number }> {
+  const latencies: number[] = [];
+  const started = performance.now();
+  await Promise.all(
+    runIds.map(async (runId) => {
+      while (!done()) {
+        for (const append of stepEvents(world)) {
+          const before = performance.now();
+          await append(runId);
+          latencies.push(performance.now() - before);
+        }
+      }
+    }),
+  );
+  return { latencies, seconds: (performance.now() - started) / 1000 };
+}
+
+export async function measurePruneUnderLoad(
+  subject: WorldSubject,
+  seededRuns: number,
+  progress: (line: string) => void,
+): Promise<PruneUnderLoad> {
+  const store = await SeededStore.create(subject, 'scale_prune', seededRuns);
+  try {
+    progress(`  ${subject.id}: seeding ${seededRuns.toLocaleString('en-US')} runs to prune`);
+    await store.growTo(seededRuns, (line) => progress(`    ${line}`));
+    // Every seeded run finished in the past; the writers' runs are running and stay. The
+    // schedule prunes once the World is started, and again only after an hour.
+    const opened = store.openWorld(undefined, {
+      retention: { olderThan: 0, intervalMs: 3_600_000 },
+    });
+    try {
+      const { prune, start } = opened.world;
+      if (!prune || !start) throw new Error(`${subject.id} has no prune() or start()`);
+      const finishedLeft = async () =>
+        (await prune.call(opened.world, { olderThan: 0, dryRun: true, limit: 1 })).runs;
+      const runIds = await Promise.all(
+        Array.from({ length: WRITERS }, () => createStartedRun(opened)),
+      );
+      const deadline = performance.now() + WITHOUT_PRUNE_MS;
+      const without = await appendLatenciesUntil(
+        opened,
+        runIds,
+        () => performance.now() > deadline,
+      );
+
+      let pruned = false;
+      const pruneStarted = performance.now();
+      await start.call(opened.world);
+      // Done when no finished run is left: the live seeded runs and the writers' stay.
+      const watching = (async () => {
+        while ((await finishedLeft()) > 0) await new Promise((done) => setTimeout(done, POLL_MS));
+        pruned = true;
+      })();
+      const during = await appendLatenciesUntil(opened, runIds, () => pruned);
+      await watching;
+      const pruneSeconds = (performance.now() - pruneStarted) / 1000;
+      progress(
+        `    pruned ${seededRuns.toLocaleString('en-US')} runs in ${pruneSeconds.toFixed(1)} s`,
+      );
+      return {
+        world: subject.id,
+        seededRuns,
+        writers: WRITERS,
+        withoutPrune: summarizeLatencies(without.latencies, without.seconds),
+        duringPrune: summarizeLatencies(during.latencies, during.seconds),
+        prunedRuns: seededRuns,
+        pruneSeconds,
+      };
+    } finally {
+      await opened.close();
+    }
+  } finally {
+    await store.remove();
+  }
+}
