@@ -75,6 +75,24 @@ export const GOALS: Goal[] = [
     ['append-16', 'rate', 'worldkit-postgres'],
     ['append-16', 'rate', 'pgbench'],
   ),
+  // The server's share: the World's append_event() called by pgbench (no Node process) against
+  // pgbench's one INSERT, i.e. what the rules, fences and entity writes cost on the server.
+  ratio(
+    'postgres-append-event-1',
+    'Postgres append_event through pgbench, 1 client, vs one INSERT',
+    '≥',
+    0.5,
+    ['append-1', 'rate', 'pgbench-append-event'],
+    ['append-1', 'rate', 'pgbench'],
+  ),
+  ratio(
+    'postgres-append-event-16',
+    'Postgres append_event through pgbench, 16 clients, vs one INSERT',
+    '≥',
+    0.5,
+    ['append-16', 'rate', 'pgbench-append-event'],
+    ['append-16', 'rate', 'pgbench'],
+  ),
   ratio(
     'redis-benchmark-1',
     'Redis events.create, 1 writer, vs redis-benchmark 1 client',

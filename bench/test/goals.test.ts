@@ -17,6 +17,7 @@ const appendOne: MeasurementResult = {
     'worldkit-postgres': rate(1000, [900, 1000, 1100, 1200]),
     'upstream-postgres': rate(500, [600, 500, 500, 400]),
     pgbench: rate(1500),
+    'pgbench-append-event': rate(600),
   },
 };
 
@@ -32,6 +33,8 @@ describe('goals', () => {
     const pgbench = goals.find((goal) => goal.id === 'postgres-pgbench-1')!;
     expect(pgbench.measured).toBeCloseTo(2 / 3);
     expect(pgbench.status).toBe('met');
+    const server = goals.find((goal) => goal.id === 'postgres-append-event-1')!;
+    expect(server).toMatchObject({ measured: 0.4, target: 0.5, status: 'not met' });
   });
 
   it('reports a goal whose subjects have no result as missing, naming them', () => {

@@ -6,7 +6,8 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { loadWorldFactory } from '../subjects/load.js';
-import type { WorldSubject } from '../subjects/types.js';
+import { pgbenchAppendEventSubject } from '../subjects/pgbench-append-event.js';
+import type { Subject } from '../subjects/types.js';
 import { WORLDKIT_WORLDS } from '../subjects/worlds.js';
 import { baselineSubjectId } from './ids.js';
 import { type BaselineBuild, workspacePackages } from './worktree.js';
@@ -40,9 +41,9 @@ export async function packageEntry(
   return path.resolve(folder, target);
 }
 
-export async function baselineSubjects(build: BaselineBuild): Promise<WorldSubject[]> {
+export async function baselineSubjects(build: BaselineBuild): Promise<Subject[]> {
   const packages = await workspacePackages(build.directory);
-  const subjects: WorldSubject[] = [];
+  const subjects: Subject[] = [];
   for (const world of WORLDKIT_WORLDS) {
     const folder = packages.get(world.packageName);
     if (!folder) continue;
@@ -55,6 +56,17 @@ export async function baselineSubjects(build: BaselineBuild): Promise<WorldSubje
         family: 'baseline',
         load: () => loadWorldFactory(pathToFileURL(moduleEntry).href),
         runtimeModule: () => runtimeEntry,
+      }),
+    );
+  }
+  // The server-side reference with the baseline's append_event(): its own migrations.
+  const postgres = packages.get('@worldkit/world-postgres');
+  if (postgres) {
+    subjects.push(
+      pgbenchAppendEventSubject({
+        id: baselineSubjectId('pgbench-append-event', build.shortSha),
+        label: `pgbench (append_event at ${build.shortSha})`,
+        migrations: path.join(postgres, 'sql'),
       }),
     );
   }

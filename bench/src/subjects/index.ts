@@ -1,6 +1,7 @@
 import { besideCurrent } from '../baseline/ids.js';
+import { pgbenchAppendEventSubject } from './pgbench-append-event.js';
 import { pgbenchSubject, redisBenchmarkSubject } from './raw.js';
-import type { Subject, WorldSubject } from './types.js';
+import type { Subject } from './types.js';
 import {
   memoryWorld,
   upstreamLocal,
@@ -15,7 +16,7 @@ import {
  * Every subject, in table order: the lower bound, then each backend's Worldkit (followed by its
  * baseline builds, if any), upstream, raw.
  */
-export function allSubjects(baselines: WorldSubject[] = []): Subject[] {
+export function allSubjects(baselines: Subject[] = []): Subject[] {
   return besideCurrent<Subject>(
     [
       memoryWorld,
@@ -24,6 +25,7 @@ export function allSubjects(baselines: WorldSubject[] = []): Subject[] {
       worldkitPostgres,
       upstreamPostgres,
       pgbenchSubject(),
+      pgbenchAppendEventSubject(),
       worldkitRedis,
       upstreamRedis,
       redisBenchmarkSubject(),

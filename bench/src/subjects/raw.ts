@@ -26,7 +26,7 @@ const run = promisify(execFile);
 /** A small event payload, the size of a typical serialized step result. */
 const PAYLOAD_HEX = 'ab'.repeat(64);
 
-async function requireTool(tool: string): Promise<void> {
+export async function requireTool(tool: string): Promise<void> {
   try {
     await run(tool, ['--version']);
   } catch {
@@ -52,6 +52,46 @@ const appendStatement = (table: string) =>
   `INSERT INTO ${table} (run_id, event_id, event_type, correlation_id, payload) ` +
   `VALUES ('wrun_' || :run, 'evnt_' || md5(random()::text), 'step_completed', 'step_' || :run, ` +
   `'\\x${PAYLOAD_HEX}'::bytea);`;
+
+/** What one pgbench window reports: script runs per second, and how many ran. */
+export interface PgbenchWindow {
+  tps: number;
+  transactions: number;
+}
+
+/**
+ * Runs `script` with pgbench for one window: `-n -M prepared -T <max(2, window) s> -c <clients>
+ * -j <min(clients, 2)>`, the variables in `define` passed with `-D`.
+ */
+export async function runPgbench(
+  script: string,
+  clients: number,
+  windowMs: number,
+  define: Record<string, string | number> = {},
+): Promise<PgbenchWindow> {
+  // pgbench counts whole seconds; two at least, or a slow start of 16 connections on a busy
+  // machine can leave no transaction to report. Its rate excludes the connection time.
+  const seconds = Math.max(2, Math.round(windowMs / 1000));
+  const { stdout, stderr } = await run('pgbench', [
+    '-n',
+    '-M',
+    'prepared',
+    '-T',
+    String(seconds),
+    '-c',
+    String(clients),
+    '-j',
+    String(Math.min(clients, 2)),
+    ...Object.entries(define).flatMap(([name, value]) => ['-D', `${name}=${value}`]),
+    '-f',
+    script,
+    postgresUrl(),
+  ]);
+  const tps = /tps = ([\d.]+) \(without initial connection time\)/.exec(stdout);
+  const processed = /number of transactions actually processed: (\d+)/.exec(stdout);
+  if (!tps || !processed) throw new Error(`unexpected pgbench output: ${stdout} ${stderr}`.trim());
+  return { tps: Number(tps[1]), transactions: Number(processed[1]) };
+}
 
 export function pgbenchSubject(): RawAppendSubject {
   let schema: string | undefined;
@@ -80,26 +120,7 @@ export function pgbenchSubject(): RawAppendSubject {
       await writeFile(script, `\\set run random(1, 100000)\n${appendStatement(table())}\n`);
     },
     async appendRate(clients, windowMs) {
-      // pgbench counts whole seconds; two at least, or a slow start of 16 connections on a busy
-      // machine can leave no transaction to report. Its rate excludes the connection time.
-      const seconds = Math.max(2, Math.round(windowMs / 1000));
-      const { stdout, stderr } = await run('pgbench', [
-        '-n',
-        '-M',
-        'prepared',
-        '-T',
-        String(seconds),
-        '-c',
-        String(clients),
-        '-j',
-        String(Math.min(clients, 2)),
-        '-f',
-        script!,
-        postgresUrl(),
-      ]);
-      const match = /tps = ([\d.]+) \(without initial connection time\)/.exec(stdout);
-      if (!match) throw new Error(`unexpected pgbench output: ${stdout} ${stderr}`.trim());
-      return Number(match[1]);
+      return (await runPgbench(script!, clients, windowMs)).tps;
     },
     async dispose() {
       if (schema) await dropSchema(schema);
