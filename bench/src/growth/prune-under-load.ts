@@ -16,8 +16,13 @@ export const PRUNE_UNDER_LOAD = {
     'events.create latency while a prune deletes the seeded runs, beside the same load without',
 };
 
-/** Concurrent writers, each on a run of its own: an app busy but not saturating the World. */
+/** Concurrent writers, each on a run of its own. */
 const WRITERS = 8;
+/**
+ * Appends per second of each writer: a steady app, busy but below what every World sustains, so
+ * the prune has room beside it and a slow append shows as latency rather than as a lower rate.
+ */
+const APPENDS_PER_WRITER_PER_SECOND = 100;
 /** How long the load runs before the prune, for the latencies without it. */
 const WITHOUT_PRUNE_MS = 15_000;
 /** How often the bench asks whether any finished run is left (a dry run of one). */
@@ -52,7 +57,7 @@ function summarizeLatencies(latencies: number[], seconds: number): LatencySummar
   };
 }
 
-/** Step cycles on `runIds`, one writer each, until `done()`; the latency of every append. */
+/** Step cycles on `runIds`, one paced writer each, until `done()`; the latency of every append. */
 async function appendLatenciesUntil(
   world: Parameters<typeof stepEvents>[0],
   runIds: string[],
@@ -62,11 +67,17 @@ async function appendLatenciesUntil(
   const started = performance.now();
   await Promise.all(
     runIds.map(async (runId) => {
+      const interval = 1000 / APPENDS_PER_WRITER_PER_SECOND;
+      let due = performance.now();
       while (!done()) {
         for (const append of stepEvents(world)) {
           const before = performance.now();
           await append(runId);
           latencies.push(performance.now() - before);
+          // The next append at its time; one that fell behind goes at once.
+          due += interval;
+          const wait = due - performance.now();
+          if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
         }
       }
     }),

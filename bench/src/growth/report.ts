@@ -115,11 +115,12 @@ const fixed = (value: number) => formatNumber(Number(value.toPrecision(3)));
 function pruneTable(results: PruneUnderLoad[]): string[] {
   const first = results[0]!;
   return [
-    `## A prune under load: ${sizeLabel(first.seededRuns)} finished runs deleted while ${first.writers} writers append`,
+    `## A prune under load: ${sizeLabel(first.seededRuns)} finished runs deleted while ${first.writers} writers append, 100 appends/s each`,
     '',
     "The World's background pruning (`retention: { olderThan: 0 }`, started with the World: " +
       'batches of 100 runs with a pause between them) until no finished run is left, while each ' +
-      'writer, in the same process, appends step cycles to a run of its own; beside it, the same ' +
+      'writer, in the same process, appends step cycles to a run of its own at a steady 100 ' +
+      'appends/s; beside it, the same ' +
       'writers on the same World for the 15 s before it is started. Latencies of every append, in ms.',
     '',
     '| World | prune | runs/s | appends/s without → during | p50 without → during | p99 without → during | max without → during |',
