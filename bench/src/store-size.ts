@@ -14,8 +14,21 @@ export async function schemaBytes(client: pg.Client, schema: string): Promise<nu
   return Number(rows[0].bytes);
 }
 
-/** The blocks a directory's files take on disk (`du -s`), in bytes. */
+const VANISHED = /^du: cannot access '.*': No such file or directory$/;
+
+/**
+ * The blocks a directory's files take on disk (`du -s`), in bytes. A file deleted while du walks
+ * the directory (a prune running beside it) takes no space any more: du reports it, still prints
+ * the total and exits with 1, and that total is the answer.
+ */
 export async function directoryBytes(directory: string): Promise<number> {
-  const { stdout } = await promisify(execFile)('du', ['-s', '--block-size=1', directory]);
+  const du = promisify(execFile)('du', ['-s', '--block-size=1', directory], {
+    env: { ...process.env, LC_ALL: 'C' },
+  });
+  const { stdout } = await du.catch((error: { stdout?: string; stderr?: string }) => {
+    const complaints = (error.stderr ?? '').trim().split('\n');
+    if (!error.stdout || !complaints.every((line) => VANISHED.test(line))) throw error;
+    return { stdout: error.stdout };
+  });
   return Number(stdout.split('\t')[0]);
 }

@@ -6,7 +6,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { RetentionPolicy } from '@worldkit/world';
-import { quantile, summarize } from '../stats.js';
+import { quantile } from '../stats.js';
 import { opened } from '../subjects/opened.js';
 import type { OpenedWorld, WorldStore, WorldSubject } from '../subjects/types.js';
 import type { SoakPlan } from './plan.js';
@@ -122,8 +122,8 @@ class Variant {
     }
   }
 
-  /** The interval's latencies are taken at once for both variants; the size is measured after. */
-  async sample(seconds: number, interval = this.recorder.takeInterval()): Promise<void> {
+  /** One sample: the size now, with the latencies of `interval` (taken for both variants at once). */
+  async sample(seconds: number, interval: { latencies: number[] }): Promise<void> {
     const started = performance.now();
     await this.gauge.maintain?.();
     const size = await this.gauge.measure();
@@ -139,16 +139,21 @@ class Variant {
 
   result(loadSeconds: number): SoakVariant {
     const { recorder } = this;
-    const latencies = summarize(recorder.latencies);
     const sorted = [...recorder.latencies].sort((a, b) => a - b);
     return {
       retention: this.retention,
       samples: this.samples,
       runsWritten: recorder.runsWritten,
       achievedRate: recorder.runsWritten / loadSeconds,
-      append: latencies
-        ? { n: latencies.n, p50: latencies.median, p99: quantile(sorted, 0.99), max: latencies.max }
-        : null,
+      append:
+        sorted.length > 0
+          ? {
+              n: sorted.length,
+              p50: quantile(sorted, 0.5),
+              p99: quantile(sorted, 0.99),
+              max: sorted.at(-1)!,
+            }
+          : null,
       lastHalf: lastHalfGrowth(this.samples),
       failures: recorder.failures,
       ...(recorder.firstFailure === undefined ? {} : { firstFailure: recorder.firstFailure }),
@@ -159,8 +164,11 @@ class Variant {
 const message = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
 async function sampleBoth(variants: Variant[], seconds: number): Promise<void> {
-  const intervals = variants.map((variant) => variant.recorder.takeInterval());
-  await Promise.all(variants.map((variant, index) => variant.sample(seconds, intervals[index])));
+  const sampled = variants.map((variant) => ({
+    variant,
+    interval: variant.recorder.takeInterval(),
+  }));
+  await Promise.all(sampled.map(({ variant, interval }) => variant.sample(seconds, interval)));
 }
 
 export async function soakWorld(
