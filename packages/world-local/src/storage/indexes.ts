@@ -2,6 +2,11 @@ import fs from 'node:fs';
 import { type AppendFiles, isExisting, isMissing, unlinkQuietly } from '../fs/append-file.js';
 import type { Layout } from '../fs/layout.js';
 import { FinishedRuns } from './finished-runs.js';
+import { encodeWorkflowName } from './run-order.js';
+
+/** How much of the runs journal is read at a time. */
+const JOURNAL_CHUNK_BYTES = 8 * 1024 * 1024;
+const NEWLINE = 0x0a;
 
 /**
  * The small global index files that let reads go straight to a run instead of scanning. The run
@@ -12,7 +17,7 @@ import { FinishedRuns } from './finished-runs.js';
  * - `index/correlations/<bucket>`: lines `<correlationId> <runId>`: the runs whose logs use that
  *   step, hook or wait id.
  * - `index/tokens/<sha256(token)>`: the hook claiming a token (`runId`, `hookId`, `token`).
- * - `index/runs.journal`: lines `+<runId>` in creation order, `-<runId>` once a run is terminal
+ * - `index/runs.journal`: lines `+<runId> <workflowName>` in creation order, `-<runId>` once a run is terminal
  *   and `x<runId>` once it was pruned: `runs.list` order, and the runs start() recovery looks at.
  * - `index/finished/<hour>/<completedAt>_<runId>`: the finished runs by completion time, for
  *   retention (see `FinishedRuns`).
@@ -49,8 +54,8 @@ export class Indexes {
   }
 
   /** Before the run's first append. */
-  addRun(runId: string): void {
-    this.appendLine(this.layout.runsJournal, `+${runId}`);
+  addRun(runId: string, workflowName: string): void {
+    this.appendLine(this.layout.runsJournal, `+${runId} ${encodeWorkflowName(workflowName)}`);
   }
 
   /** After the run's terminal append: it no longer needs recovering. */
@@ -64,25 +69,40 @@ export class Indexes {
     this.writeFile(this.layout.runsJournal, runIds.map((runId) => `x${runId}\n`).join(''), 'a');
   }
 
-  /** Reads the runs journal from byte `from`; returns its lines and the new offset. */
-  readRunsJournal(from: number): { lines: string[]; end: number } {
+  /**
+   * Reads the runs journal from byte `from`, handing each whole line to `onLine` (a line still
+   * being written is picked up by the next read); returns the offset after the last whole line.
+   * Reads in chunks, so a journal of millions of runs never becomes one string.
+   */
+  readRunsJournal(from: number, onLine: (line: string) => void): number {
     let fd: number;
     try {
       fd = fs.openSync(this.layout.runsJournal, 'r');
     } catch (error) {
-      if (isMissing(error)) return { lines: [], end: from };
+      if (isMissing(error)) return from;
       throw error;
     }
     try {
       const size = fs.fstatSync(fd).size;
-      if (size <= from) return { lines: [], end: from };
-      const bytes = Buffer.allocUnsafe(size - from);
-      const read = fs.readSync(fd, bytes, 0, bytes.length, from);
-      const text = bytes.subarray(0, read).toString('utf8');
-      // Only whole lines: a line still being written is picked up by the next read.
-      const complete = text.lastIndexOf('\n') + 1;
-      const lines = text.slice(0, complete).split('\n').filter(Boolean);
-      return { lines, end: from + Buffer.byteLength(text.slice(0, complete)) };
+      let offset = from;
+      let chunk = Buffer.allocUnsafe(Math.min(JOURNAL_CHUNK_BYTES, Math.max(0, size - from)));
+      while (offset < size) {
+        const read = fs.readSync(fd, chunk, 0, Math.min(chunk.length, size - offset), offset);
+        if (read === 0) break;
+        // '\n' never occurs inside a multi-byte UTF-8 character: the text up to it decodes whole.
+        const complete = chunk.lastIndexOf(NEWLINE, read - 1) + 1;
+        if (complete === 0) {
+          // No whole line: the last one is still being written, or is longer than the chunk.
+          if (read < chunk.length) break;
+          chunk = Buffer.allocUnsafe(chunk.length * 2);
+          continue;
+        }
+        for (const line of chunk.toString('utf8', 0, complete).split('\n')) {
+          if (line !== '') onLine(line);
+        }
+        offset += complete;
+      }
+      return offset;
     } finally {
       fs.closeSync(fd);
     }

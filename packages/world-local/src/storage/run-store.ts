@@ -122,7 +122,7 @@ export class RunStore {
     const { changes } = outcome;
     // Index entries that become true with this append are written before it (a crash leaves a
     // superset that reads verify against the log).
-    if (run.state === undefined) this.indexes.addRun(runId);
+    if (run.state === undefined) this.indexes.addRun(runId, outcome.run.run.workflowName);
     if (changes.releaseRunResources) this.indexes.finished.add(runId, outcome.run.run.completedAt!);
     for (const appended of outcome.events) {
       const id = appended.correlationId;

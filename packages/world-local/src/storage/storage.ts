@@ -20,6 +20,7 @@ import {
 } from '@worldkit/world';
 import type { Indexes } from './indexes.js';
 import type { MaterializedRun } from './materialized-run.js';
+import { RunOrder } from './run-order.js';
 import type { RunStore } from './run-store.js';
 
 /**
@@ -28,7 +29,7 @@ import type { RunStore } from './run-store.js';
  * (a run id, or an index file naming the run) and returns fresh copies.
  */
 export function createStorage(store: RunStore, indexes: Indexes): Storage {
-  const runsInOrder = new RunsJournalView(indexes);
+  const runsInOrder = new RunOrder(indexes);
 
   const requireRun = (runId: string): MaterializedRun => {
     const run = optionalRun(runId);
@@ -54,25 +55,23 @@ export function createStorage(store: RunStore, indexes: Indexes): Storage {
       }) {
         const { limit, sortOrder, cursor } = pageOf('runs', params?.pagination);
         const status = params?.status;
-        let order = runsInOrder.all();
-        if (status !== undefined && !isTerminalRunStatus(status)) {
-          order = order.filter((runId) => runsInOrder.isActive(runId));
-        }
-        if (sortOrder === 'desc') order = order.slice().reverse();
-        let start = 0;
-        if (cursor !== undefined) {
-          const at = order.indexOf(cursor);
-          if (at < 0 && !runsInOrder.has(cursor)) throw new InvalidCursorError(cursor);
-          start = at < 0 ? positionAfter(order, cursor, runsInOrder, sortOrder) : at + 1;
-        }
+        const workflowName = params?.workflowName;
+        runsInOrder.refresh();
+        const after = cursor === undefined ? undefined : runsInOrder.positionOf(cursor);
+        if (cursor !== undefined && after === undefined) throw new InvalidCursorError(cursor);
+        const runIds = runsInOrder.walk({
+          sortOrder,
+          after,
+          workflowName,
+          activeOnly: status !== undefined && !isTerminalRunStatus(status),
+        });
         const data: WorkflowRun[] = [];
         let hasMore = false;
-        for (let i = start; i < order.length; i++) {
-          const run = store.read(order[i]!)?.state?.run;
+        for (const runId of runIds) {
+          const run = store.read(runId)?.state?.run;
           if (run === undefined) continue;
           if (status !== undefined && run.status !== status) continue;
-          if (params?.workflowName !== undefined && run.workflowName !== params.workflowName)
-            continue;
+          if (workflowName !== undefined && run.workflowName !== workflowName) continue;
           if (data.length === limit) {
             hasMore = true;
             break;
@@ -197,9 +196,10 @@ export function createStorage(store: RunStore, indexes: Indexes): Storage {
       },
       async list(params) {
         const { limit, sortOrder, cursor } = pageOf('hooks', params.pagination);
+        if (params.runId === undefined) runsInOrder.refresh();
         const runIds =
           params.runId === undefined
-            ? runsInOrder.all().filter((runId) => runsInOrder.isActive(runId))
+            ? runsInOrder.walk({ sortOrder: 'asc', activeOnly: true })
             : [params.runId];
         // Hooks in creation order: by their hook_created event (ids increase along a run's log).
         const hooks: Array<{ hook: Hook; key: EventKey }> = [];
@@ -236,81 +236,6 @@ export function createStorage(store: RunStore, indexes: Indexes): Storage {
 /** Reads hand out copies: callers may mutate what they get without touching the cache. */
 function copy<T>(value: T): T {
   return structuredClone(value);
-}
-
-/**
- * Run ids in creation order and the ones not known to be terminal, from the runs journal, read
- * incrementally. Both are supersets of the truth (a crash may leave an id whose run never got
- * its first record, or miss a `-` or an `x` line): callers check each run's log. Pruned runs
- * (`x` lines) leave the order but keep their position, so a cursor naming one still resumes.
- */
-class RunsJournalView {
-  private offset = 0;
-  private order: string[] = [];
-  private readonly position = new Map<string, number>();
-  private nextPosition = 0;
-  private readonly ended = new Set<string>();
-  private readonly pruned = new Set<string>();
-
-  constructor(private readonly indexes: Indexes) {}
-
-  all(): string[] {
-    const { lines, end } = this.indexes.readRunsJournal(this.offset);
-    this.offset = end;
-    let prunedNow = false;
-    for (const line of lines) {
-      const runId = line.slice(1);
-      if (line.startsWith('-')) {
-        this.ended.add(runId);
-        continue;
-      }
-      if (line.startsWith('x')) {
-        this.pruned.add(runId);
-        this.ended.delete(runId);
-        prunedNow = true;
-        continue;
-      }
-      if (this.pruned.delete(runId)) {
-        // A new run with the id of a pruned one: it goes to the end, as any new run.
-        this.order = this.order.filter((id) => id !== runId);
-      } else if (this.position.has(runId)) {
-        continue;
-      }
-      this.position.set(runId, this.nextPosition++);
-      this.order.push(runId);
-    }
-    if (prunedNow) this.order = this.order.filter((runId) => !this.pruned.has(runId));
-    return this.order;
-  }
-
-  /** Not known to be terminal; call after `all()`. */
-  isActive(runId: string): boolean {
-    return !this.ended.has(runId);
-  }
-
-  has(runId: string): boolean {
-    return this.position.has(runId);
-  }
-
-  positionOf(runId: string): number {
-    return this.position.get(runId) ?? -1;
-  }
-}
-
-/** Where to resume a filtered run list whose cursor run no longer matches the filter. */
-function positionAfter(
-  order: string[],
-  cursor: string,
-  journal: RunsJournalView,
-  sortOrder: 'asc' | 'desc',
-): number {
-  const cursorPosition = journal.positionOf(cursor);
-  const index = order.findIndex((runId) =>
-    sortOrder === 'asc'
-      ? journal.positionOf(runId) > cursorPosition
-      : journal.positionOf(runId) < cursorPosition,
-  );
-  return index < 0 ? order.length : index;
 }
 
 function pageAfterId<T>(
