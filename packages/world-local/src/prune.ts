@@ -24,7 +24,8 @@ export interface PruneTargets {
  * A run goes in this order, which a crash may cut anywhere:
  * 1. its queue messages (a finished run needs none; a crash here leaves the run whole);
  * 2. under its lock, re-checked there: its token claims, then its log. The log's unlink is the
- *    commit point: before it the run reads whole, after it every read misses;
+ *    commit point: before it the run reads whole, after it every read misses; the batch's unlinks
+ *    are made durable together (one folder sync) before step 3 begins for any of them;
  * 3. its streams, then its `x` line in the runs journal;
  * 4. its finished marker, last: as long as the marker exists, a later prune finds the run (its
  *    log already gone) and finishes steps 3 and 4.
@@ -108,8 +109,14 @@ async function deleteRuns(
       continue;
     }
     if (outcome === 'deleted') deleted++;
-    await streams.deleteStreamsOf(candidate.runId);
     gone.push(candidate);
+  }
+  // The logs' unlinks durable before anything else of these runs goes: a crash never brings back
+  // a log whose streams are gone.
+  store.syncDeletions();
+  for (const candidate of gone) {
+    await yieldToTheApp();
+    await streams.deleteStreamsOf(candidate.runId);
   }
   indexes.forgetRuns(gone.map((candidate) => candidate.runId));
   for (const candidate of gone) indexes.finished.remove(candidate);

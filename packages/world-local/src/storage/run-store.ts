@@ -220,8 +220,9 @@ export class RunStore {
    * there that it still qualifies; a marker of a run that did not finish is dropped (a crash's
    * leftover: the run adds a new one when it finishes). Token claims that still name the run go
    * first (a finished run holds none but a crash's leftovers), then the log, whose unlink is the
-   * deletion's commit point: from then on every read of the run misses. Its streams and its
-   * finished marker are the caller's to remove afterwards.
+   * deletion's commit point: from then on every read of the run misses. The unlink is durable
+   * once the caller has called `syncDeletions()`, which it does before it removes the run's
+   * streams and finished marker.
    */
   async delete(finished: FinishedRun, cutoff: number): Promise<RunDeletion> {
     const { runId } = finished;
@@ -246,7 +247,6 @@ export class RunStore {
         }
         const path = this.layout.runLog(runId);
         fs.unlinkSync(path);
-        if (this.options.syncWrites) syncDirectory(this.layout.runs);
         this.files.drop(path);
         this.cache.delete(runId);
         return 'deleted';
@@ -257,6 +257,14 @@ export class RunStore {
     // while keeping it; the run's marker, removed after this, has a later prune try again.
     if (outcome === 'deleted' || outcome === 'missing') this.locks.discard(lock);
     return outcome;
+  }
+
+  /**
+   * Makes the logs deleted so far durable: one sync of the runs folder for a whole batch of
+   * deletions rather than one each, which held the app's appends back for a folder sync per run.
+   */
+  syncDeletions(): void {
+    if (this.options.syncWrites) syncDirectory(this.layout.runs);
   }
 
   private refresh(runId: string, fd: number, file: { size: number; ino: number }): MaterializedRun {
