@@ -58,8 +58,9 @@ export const runsListFirstPage: Measurement = {
 };
 
 /**
- * `hooks.getByToken` of live hooks the store holds (a random one of up to 210 spread over it
- * each time), and `hook_created` on a new pending run, which checks the token is free.
+ * `hooks.getByToken` of live hooks the store holds (each time a random one of the same number
+ * on every store, spread over it), and `hook_created` on a new pending run, which checks the
+ * token is free.
  */
 export const liveHooks: Measurement = {
   id: 'hooks-live',

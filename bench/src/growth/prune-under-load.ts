@@ -13,7 +13,7 @@ import { SeededStore } from './store.js';
 export const PRUNE_UNDER_LOAD = {
   id: 'prune-load',
   title:
-    'events.create latency while a prune deletes the seeded runs, beside the same load without',
+    'events.create latency while background pruning deletes the seeded runs, beside the same load without',
 };
 
 /** Concurrent writers, each on a run of its own. */

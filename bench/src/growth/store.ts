@@ -7,7 +7,7 @@
 
 import { opened } from '../subjects/opened.js';
 import type { OpenedWorld, WorldStore, WorldSubject } from '../subjects/types.js';
-import { clonesFor, liveRunsAmong, seededRun } from './plan.js';
+import { clonesFor, liveRunsAmong, REFERENCE_RUNS, seededRun } from './plan.js';
 import { createSeeder, type Seeder } from './seed/seeder.js';
 import { cloneMapping, type Templates, writeTemplates } from './seed/templates.js';
 import { sampleClones, verifySeed } from './seed/verify.js';
@@ -41,6 +41,14 @@ export interface GrowthStep {
   /** Bytes the backend counts for this step's runs, per run. */
   bytesPerRun: number;
 }
+
+/**
+ * Live hooks looked up per store: as many as the reference store holds, so every store is asked
+ * about the same number of distinct runs. With more on the larger stores, more lookups would be a
+ * process's first touch of a run (reading its log), which costs the same at any size but would
+ * show as growth.
+ */
+const LOOKUP_TOKENS = liveRunsAmong(clonesFor(REFERENCE_RUNS));
 
 /** Live tokens to look up: up to `count` spread over the store, and the templates'. */
 function liveTokens(templates: Templates, clones: number, count: number): string[] {
@@ -156,7 +164,7 @@ export class SeededStore {
       family: this.subject.family,
       seeded: {
         finishedRuns: this.finished,
-        liveTokens: liveTokens(this.templates, this.clones, 200),
+        liveTokens: liveTokens(this.templates, this.clones, LOOKUP_TOKENS),
       },
       async open({ queueBaseUrl }) {
         return store.openWorld(queueBaseUrl);
