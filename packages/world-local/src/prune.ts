@@ -36,20 +36,18 @@ export async function pruneRuns(
 ): Promise<PruneReport> {
   const { cutoff, dryRun, batchSize, limit } = resolvePrune(options);
   const before = cutoff.getTime();
-  /** Markers this prune looked at and leaves (dry run, not qualifying): not asked for again. */
-  const passed = new Set<string>();
+  const candidates = targets.indexes.finished.oldestBefore(before);
   const runIds: string[] = [];
   let runs = 0;
   while (runs < limit) {
     const asked = Math.min(batchSize, limit - runs);
-    const batch = targets.indexes.finished.before(before, asked, passed);
+    const batch = take(candidates, asked);
     const doomed: FinishedRun[] = [];
     const finished = new Set<string>();
     for (const candidate of batch) {
       await yieldToTheApp();
       const state = stateOf(targets.store, candidate.runId, before);
       if (dryRun) {
-        passed.add(candidate.runId);
         if (state === 'prunable') {
           runIds.push(candidate.runId);
           runs++;
@@ -61,10 +59,21 @@ export async function pruneRuns(
       doomed.push(candidate);
       if (state !== 'kept') finished.add(candidate.runId);
     }
-    if (doomed.length > 0) runs += await deleteRuns(targets, doomed, finished, before, passed);
+    if (doomed.length > 0) runs += await deleteRuns(targets, doomed, finished, before);
     if (batch.length < asked) break;
   }
   return { cutoff, dryRun, runs, runIds };
+}
+
+/** Up to `count` more of `items`. */
+function take<T>(items: Iterator<T>, count: number): T[] {
+  const taken: T[] = [];
+  while (taken.length < count) {
+    const next = items.next();
+    if (next.done) break;
+    taken.push(next.value);
+  }
+  return taken;
 }
 
 /**
@@ -95,7 +104,6 @@ async function deleteRuns(
   /** The runs of the batch that finished, or are gone already: their messages go first. */
   finished: ReadonlySet<string>,
   cutoff: number,
-  passed: Set<string>,
 ): Promise<number> {
   await queue.forgetRuns(finished);
   let deleted = 0;
@@ -103,11 +111,7 @@ async function deleteRuns(
   for (const candidate of batch) {
     await yieldToTheApp();
     const outcome = await store.delete(candidate, cutoff);
-    if (outcome === 'unfinished') continue;
-    if (outcome === 'recent') {
-      passed.add(candidate.runId);
-      continue;
-    }
+    if (outcome === 'unfinished' || outcome === 'recent') continue;
     if (outcome === 'deleted') deleted++;
     gone.push(candidate);
   }

@@ -52,27 +52,25 @@ export class FinishedRuns {
   }
 
   /**
-   * Up to `count` runs that finished before `cutoff`, oldest first, leaving out `skip`. Reads the
-   * names of the hour folders and of the folders of hours that began before the cutoff, until it
-   * has enough: never a run log, never the whole index.
+   * The runs that finished before `cutoff`, oldest first, read as they are asked for: the names
+   * of the hour folders, then each folder's markers, once per walk (never a run log). A prune
+   * walks once and takes its batches from the walk, so an hour holding many markers is listed
+   * once per prune rather than once per batch. Markers added after a folder was listed are not
+   * seen: they finished after the walk began.
    */
-  before(cutoff: number, count: number, skip: ReadonlySet<string>): FinishedRun[] {
-    const found: FinishedRun[] = [];
+  *oldestBefore(cutoff: number): Generator<FinishedRun> {
     for (const hour of sortedNames(this.layout.finished)) {
       if (!HOUR_NAME.test(hour)) continue;
-      if (Date.parse(`${hour}:00:00.000Z`) >= cutoff) break;
+      if (Date.parse(`${hour}:00:00.000Z`) >= cutoff) return;
       const folder = path.join(this.layout.finished, hour);
       for (const name of sortedNames(folder)) {
         const match = MARKER_NAME.exec(name);
         if (match === null || !isSafeId(match[2])) continue;
         const completedAt = Number(match[1]);
-        if (completedAt >= cutoff) return found;
-        if (skip.has(match[2]!)) continue;
-        found.push({ runId: match[2]!, completedAt, marker: path.join(folder, name) });
-        if (found.length === count) return found;
+        if (completedAt >= cutoff) return;
+        yield { runId: match[2]!, completedAt, marker: path.join(folder, name) };
       }
     }
-    return found;
   }
 
   /** Removes a run's marker, and its hour's folder once that is empty and over. */
