@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import { type AppendFiles, isExisting, isMissing, unlinkQuietly } from '../fs/append-file.js';
 import type { Layout } from '../fs/layout.js';
 import { FinishedRuns } from './finished-runs.js';
-import { encodeWorkflowName } from './run-order.js';
+import { encodeWorkflowName } from './workflow-name-encoding.js';
 
 /** How much of the runs journal is read at a time. */
 const JOURNAL_CHUNK_BYTES = 8 * 1024 * 1024;

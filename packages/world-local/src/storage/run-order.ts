@@ -1,4 +1,5 @@
 import type { Indexes } from './indexes.js';
+import { decodeWorkflowName } from './workflow-name-encoding.js';
 
 export interface RunWalk {
   sortOrder: 'asc' | 'desc';
@@ -118,15 +119,6 @@ export class RunOrder {
     );
     this.endedSinceCompaction = 0;
   }
-}
-
-/** The journal line's form of a workflow name: one line, whatever the name holds. */
-export function encodeWorkflowName(workflowName: string): string {
-  return workflowName.replaceAll('%', '%25').replaceAll('\n', '%0A').replaceAll('\r', '%0D');
-}
-
-function decodeWorkflowName(encoded: string): string {
-  return encoded.includes('%') ? decodeURIComponent(encoded) : encoded;
 }
 
 /** The index of the first of the ascending `positions` greater than `value`. */
