@@ -1,14 +1,15 @@
 #!/usr/bin/env node
+import path from 'node:path';
+import { parseCliArgs, selected, USAGE } from './args.js';
+import { baselineSubjects } from './baseline/subjects.js';
+import { ensureBaselineBuild } from './baseline/worktree.js';
 /**
  * `pnpm bench`: every selected subject through every selected measurement in one run, then a
  * markdown table (stdout and bench-results/<timestamp>.md) and every sample as JSON
  * (bench-results/<timestamp>.json). Progress goes to stderr. `pnpm bench --scale` is the
  * growth mode instead (growth/command.ts), `pnpm bench --soak` the retention soak (soak/command.ts).
  */
-import path from 'node:path';
-import { parseCliArgs, selected, USAGE } from './args.js';
-import { baselineSubjects } from './baseline/subjects.js';
-import { ensureBaselineBuild } from './baseline/worktree.js';
+import { errorMessage } from './error-message.js';
 import { evaluateGoals } from './goals.js';
 import { scaleCommand } from './growth/command.js';
 import { removeOpenStores, shutDownOpenStores } from './growth/run.js';
@@ -53,7 +54,7 @@ function guardProcess(): void {
       .finally(() => process.exit(130));
   };
   const background = (error: unknown) =>
-    progress(`    background error (ignored): ${error instanceof Error ? error.message : error}`);
+    progress(`    background error (ignored): ${errorMessage(error)}`);
   process.on('uncaughtException', background);
   process.on('unhandledRejection', background);
   process.once('SIGINT', interrupt);
@@ -124,7 +125,7 @@ async function main(argv: string[]): Promise<number> {
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (error) => {
-    process.stderr.write(`bench failed: ${error instanceof Error ? error.message : error}\n`);
+    process.stderr.write(`bench failed: ${errorMessage(error)}\n`);
     process.exit(1);
   },
 );

@@ -19,6 +19,25 @@ export function quantile(sorted: readonly number[], q: number): number {
   return low + (high - low) * (position - lower);
 }
 
+/** A latency distribution's tail: how many, the median, the 99th percentile and the worst. */
+export interface LatencyTail {
+  n: number;
+  p50: number;
+  p99: number;
+  max: number;
+}
+
+export function latencyTail(samples: readonly number[]): LatencyTail | undefined {
+  if (samples.length === 0) return undefined;
+  const sorted = [...samples].sort((a, b) => a - b);
+  return {
+    n: sorted.length,
+    p50: quantile(sorted, 0.5),
+    p99: quantile(sorted, 0.99),
+    max: sorted.at(-1)!,
+  };
+}
+
 export function summarize(samples: readonly number[]): Summary | undefined {
   const finite = samples.filter(Number.isFinite);
   if (finite.length === 0) return undefined;

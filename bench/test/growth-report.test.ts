@@ -82,11 +82,8 @@ describe('the --scale report', () => {
   });
 
   it('sets the appends during a prune beside the same load without it', () => {
-    const latencies = (p50Ms: number, p99Ms: number, maxMs: number) => ({
-      appends: 1000,
-      p50Ms,
-      p99Ms,
-      maxMs,
+    const appends = (p50: number, p99: number, max: number) => ({
+      latencies: { n: 1000, p50, p99, max },
       appendsPerSecond: 500,
     });
     const markdown = renderScaleMarkdown({
@@ -96,9 +93,8 @@ describe('the --scale report', () => {
           world: 'w',
           seededRuns: 100_000,
           writers: 8,
-          withoutPrune: latencies(2, 4, 9),
-          duringPrune: latencies(3, 6, 20),
-          prunedRuns: 100_000,
+          withoutPrune: appends(2, 4, 9),
+          duringPrune: appends(3, 6, 20),
           pruneSeconds: 8,
         },
       ],

@@ -6,6 +6,7 @@
  * bench-results/<timestamp>-scale.md and .json.
  */
 import { type CliOptions, selected } from '../args.js';
+import { errorMessage } from '../error-message.js';
 import { describeMachine, loadAverage } from '../machine.js';
 import { runtimeGrowth } from '../measurements/runtime-growth.js';
 import { writeReportFiles } from '../output.js';
@@ -98,7 +99,7 @@ export async function scaleCommand(
       try {
         pruneUnderLoad.push(await measurePruneUnderLoad(world, seededRuns, progress));
       } catch (error) {
-        progress(`  ${world.id}: prune under load failed: ${(error as Error).message}`);
+        progress(`  ${world.id}: prune under load failed: ${errorMessage(error)}`);
       }
     }
   }

@@ -5,8 +5,9 @@
  * writers in the same process append step cycles to runs of their own; their append latencies
  * during the prune are set beside the same load on the same World just before it is started.
  */
-import { quantile } from '../stats.js';
-import type { WorldSubject } from '../subjects/types.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { type LatencyTail, latencyTail } from '../stats.js';
+import type { OpenedWorld, WorldSubject } from '../subjects/types.js';
 import { createStartedRun, stepEvents } from '../workload.js';
 import { SeededStore } from './store.js';
 
@@ -22,20 +23,18 @@ const WRITERS = 8;
  * Appends per second of each writer: a steady app, busy but below what every World sustains, so
  * the prune has room beside it and a slow append shows as latency rather than as a lower rate.
  */
-const APPENDS_PER_WRITER_PER_SECOND = 100;
+export const APPENDS_PER_WRITER_PER_SECOND = 100;
 /** How long the load runs before the prune, for the latencies without it. */
-const WITHOUT_PRUNE_MS = 15_000;
+export const WITHOUT_PRUNE_MS = 15_000;
 /**
  * How often the bench asks whether any finished run is left (a dry run of one). Rarely: on the
  * local World each ask lists the oldest hour's markers, work the app's process would not do.
  */
 const POLL_MS = 2_000;
 
-export interface LatencySummary {
-  appends: number;
-  p50Ms: number;
-  p99Ms: number;
-  maxMs: number;
+/** The writers' appends over one phase: their latencies (ms) and how many went per second. */
+export interface PhaseAppends {
+  latencies: LatencyTail;
   appendsPerSecond: number;
 }
 
@@ -43,29 +42,17 @@ export interface PruneUnderLoad {
   world: string;
   seededRuns: number;
   writers: number;
-  withoutPrune: LatencySummary;
-  duringPrune: LatencySummary;
-  prunedRuns: number;
+  withoutPrune: PhaseAppends;
+  duringPrune: PhaseAppends;
   pruneSeconds: number;
 }
 
-function summarizeLatencies(latencies: number[], seconds: number): LatencySummary {
-  const sorted = latencies.slice().sort((a, b) => a - b);
-  return {
-    appends: sorted.length,
-    p50Ms: quantile(sorted, 0.5),
-    p99Ms: quantile(sorted, 0.99),
-    maxMs: sorted.at(-1) ?? Number.NaN,
-    appendsPerSecond: sorted.length / seconds,
-  };
-}
-
-/** Step cycles on `runIds`, one paced writer each, until `done()`; the latency of every append. */
-async function appendLatenciesUntil(
-  world: Parameters<typeof stepEvents>[0],
+/** Step cycles on `runIds`, one paced writer each, until `done()`. */
+async function appendUntil(
+  world: OpenedWorld,
   runIds: string[],
   done: () => boolean,
-): Promise<{ latencies: number[]; seconds: number }> {
+): Promise<PhaseAppends> {
   const latencies: number[] = [];
   const started = performance.now();
   await Promise.all(
@@ -80,12 +67,15 @@ async function appendLatenciesUntil(
           // The next append at its time; one that fell behind goes at once.
           due += interval;
           const wait = due - performance.now();
-          if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+          if (wait > 0) await sleep(wait);
         }
       }
     }),
   );
-  return { latencies, seconds: (performance.now() - started) / 1000 };
+  const seconds = (performance.now() - started) / 1000;
+  const tail = latencyTail(latencies);
+  if (tail === undefined) throw new Error('no append finished');
+  return { latencies: tail, appendsPerSecond: latencies.length / seconds };
 }
 
 export async function measurePruneUnderLoad(
@@ -111,21 +101,17 @@ export async function measurePruneUnderLoad(
         Array.from({ length: WRITERS }, () => createStartedRun(opened)),
       );
       const deadline = performance.now() + WITHOUT_PRUNE_MS;
-      const without = await appendLatenciesUntil(
-        opened,
-        runIds,
-        () => performance.now() > deadline,
-      );
+      const withoutPrune = await appendUntil(opened, runIds, () => performance.now() > deadline);
 
       let pruned = false;
       const pruneStarted = performance.now();
       await start.call(opened.world);
       // Done when no finished run is left: the live seeded runs and the writers' stay.
       const watching = (async () => {
-        while ((await finishedLeft()) > 0) await new Promise((done) => setTimeout(done, POLL_MS));
+        while ((await finishedLeft()) > 0) await sleep(POLL_MS);
         pruned = true;
       })();
-      const during = await appendLatenciesUntil(opened, runIds, () => pruned);
+      const duringPrune = await appendUntil(opened, runIds, () => pruned);
       await watching;
       const pruneSeconds = (performance.now() - pruneStarted) / 1000;
       progress(
@@ -135,9 +121,8 @@ export async function measurePruneUnderLoad(
         world: subject.id,
         seededRuns,
         writers: WRITERS,
-        withoutPrune: summarizeLatencies(without.latencies, without.seconds),
-        duringPrune: summarizeLatencies(during.latencies, during.seconds),
-        prunedRuns: seededRuns,
+        withoutPrune,
+        duringPrune,
         pruneSeconds,
       };
     } finally {

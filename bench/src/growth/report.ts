@@ -11,7 +11,11 @@ import { type BenchReport, renderMarkdown } from '../report.js';
 import type { MeasurementResult, MetricResult } from '../runner.js';
 import { formatNumber, quantile } from '../stats.js';
 import { REFERENCE_RUNS, sizeLabel } from './plan.js';
-import type { PruneUnderLoad } from './prune-under-load.js';
+import {
+  APPENDS_PER_WRITER_PER_SECOND,
+  type PruneUnderLoad,
+  WITHOUT_PRUNE_MS,
+} from './prune-under-load.js';
 import { referenceId, type SizeResult, storedId, type WorldGrowth } from './run.js';
 
 /** The goal: at the largest size, no measurement more than this many times slower. */
@@ -110,27 +114,29 @@ function worldTable(growth: WorldGrowth, footnote: (text: string) => string): st
   return lines;
 }
 
-const fixed = (value: number) => formatNumber(Number(value.toPrecision(3)));
-
 function pruneTable(results: PruneUnderLoad[]): string[] {
   const first = results[0]!;
   return [
-    `## A prune under load: ${sizeLabel(first.seededRuns)} finished runs deleted while ${first.writers} writers append, 100 appends/s each`,
+    `## A prune under load: ${sizeLabel(first.seededRuns)} finished runs deleted while ${first.writers} writers append, ${APPENDS_PER_WRITER_PER_SECOND} appends/s each`,
     '',
     "The World's background pruning (`retention: { olderThan: 0 }`, started with the World: " +
       'batches of 100 runs with a pause between them) until no finished run is left, while each ' +
-      'writer, in the same process, appends step cycles to a run of its own at a steady 100 ' +
-      'appends/s; beside it, the same ' +
-      'writers on the same World for the 15 s before it is started. Latencies of every append, in ms.',
+      'writer, in the same process, appends step cycles to a run of its own at a steady ' +
+      `${APPENDS_PER_WRITER_PER_SECOND} appends/s; beside it, the same writers on the same World ` +
+      `for the ${WITHOUT_PRUNE_MS / 1000} s before it is started. Latencies of every append, in ms.`,
     '',
     '| World | prune | runs/s | appends/s without → during | p50 without → during | p99 without → during | max without → during |',
     '|---|---:|---:|---:|---:|---:|---:|',
-    ...results.map(
-      ({ world, withoutPrune: a, duringPrune: b, prunedRuns, pruneSeconds }) =>
-        `| ${world} | ${pruneSeconds.toFixed(1)} s | ${fixed(prunedRuns / pruneSeconds)} | ` +
-        `${fixed(a.appendsPerSecond)} → ${fixed(b.appendsPerSecond)} | ${fixed(a.p50Ms)} → ${fixed(b.p50Ms)} | ` +
-        `${fixed(a.p99Ms)} → ${fixed(b.p99Ms)} (${(b.p99Ms / a.p99Ms).toFixed(2)}×) | ${fixed(a.maxMs)} → ${fixed(b.maxMs)} |`,
-    ),
+    ...results.map(({ world, seededRuns, withoutPrune: a, duringPrune: b, pruneSeconds }) => {
+      const [before, during] = [a.latencies, b.latencies];
+      return (
+        `| ${world} | ${pruneSeconds.toFixed(1)} s | ${formatNumber(seededRuns / pruneSeconds)} | ` +
+        `${formatNumber(a.appendsPerSecond)} → ${formatNumber(b.appendsPerSecond)} | ` +
+        `${formatNumber(before.p50)} → ${formatNumber(during.p50)} | ` +
+        `${formatNumber(before.p99)} → ${formatNumber(during.p99)} (${(during.p99 / before.p99).toFixed(2)}×) | ` +
+        `${formatNumber(before.max)} → ${formatNumber(during.max)} |`
+      );
+    }),
   ];
 }
 

@@ -5,6 +5,7 @@
  * interleaved rounds, so each ratio compares two numbers taken moments apart on the same machine.
  */
 
+import { errorMessage } from '../error-message.js';
 import type { Measurement } from '../measurements/types.js';
 import type { MeasurementResult } from '../runner.js';
 import { runMeasurement } from '../runner.js';
@@ -54,8 +55,6 @@ export async function removeOpenStores(): Promise<void> {
   openStores.clear();
 }
 
-const message = (error: unknown) => (error instanceof Error ? error.message : String(error));
-
 async function createStore(subject: WorldSubject, label: string, maxRuns: number) {
   const store = await SeededStore.create(subject, label, maxRuns);
   openStores.add(store);
@@ -92,7 +91,7 @@ async function growWorld(subject: WorldSubject, options: GrowthOptions): Promise
       try {
         result.step = await stored.growTo(size, (line) => progress(`    ${line}`));
       } catch (error) {
-        result.failure = `seeding failed: ${message(error)}`;
+        result.failure = `seeding failed: ${errorMessage(error)}`;
         progress(`    ${result.failure}`);
         break;
       }
@@ -117,10 +116,10 @@ async function growWorld(subject: WorldSubject, options: GrowthOptions): Promise
       }
     }
   } catch (error) {
-    growth.failure = message(error);
+    growth.failure = errorMessage(error);
     progress(`  ${subject.id}: failed: ${growth.failure}`);
   } finally {
-    await remove(stored).catch((error) => progress(`  cleanup failed: ${message(error)}`));
+    await remove(stored).catch((error) => progress(`  cleanup failed: ${errorMessage(error)}`));
   }
   return growth;
 }

@@ -4,9 +4,11 @@
  * store's size sampled at the same moments. The World prunes by itself (`createWorld({ retention
  * })`, started): the bench never calls prune().
  */
+
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { RetentionPolicy } from '@worldkit/world';
-import { quantile } from '../stats.js';
+import { errorMessage } from '../error-message.js';
+import { type LatencyTail, latencyTail } from '../stats.js';
 import { opened } from '../subjects/opened.js';
 import type { OpenedWorld, WorldStore, WorldSubject } from '../subjects/types.js';
 import type { SoakPlan } from './plan.js';
@@ -31,7 +33,7 @@ export interface SoakVariant {
   /** Runs written per second over the whole load, against the plan's rate. */
   achievedRate: number;
   /** events.create latencies over the whole load (ms). */
-  append: { n: number; p50: number; p99: number; max: number } | null;
+  append: LatencyTail | null;
   /** How much the store grew over the second half of the load: ≈ 0 once retention levels it. */
   lastHalf: LastHalfGrowth;
   failures: number;
@@ -127,41 +129,29 @@ class Variant {
     const started = performance.now();
     await this.gauge.maintain?.();
     const size = await this.gauge.measure();
-    const latencies = [...interval.latencies].sort((a, b) => a - b);
     this.samples.push({
       seconds: Math.round(seconds * 10) / 10,
       ...size,
       runsWritten: this.recorder.runsWritten,
-      appendP99Ms: latencies.length > 0 ? quantile(latencies, 0.99) : null,
+      appendP99Ms: latencyTail(interval.latencies)?.p99 ?? null,
       measureMs: Math.round(performance.now() - started),
     });
   }
 
   result(loadSeconds: number): SoakVariant {
     const { recorder } = this;
-    const sorted = [...recorder.latencies].sort((a, b) => a - b);
     return {
       retention: this.retention,
       samples: this.samples,
       runsWritten: recorder.runsWritten,
       achievedRate: recorder.runsWritten / loadSeconds,
-      append:
-        sorted.length > 0
-          ? {
-              n: sorted.length,
-              p50: quantile(sorted, 0.5),
-              p99: quantile(sorted, 0.99),
-              max: sorted.at(-1)!,
-            }
-          : null,
+      append: latencyTail(recorder.latencies) ?? null,
       lastHalf: lastHalfGrowth(this.samples),
       failures: recorder.failures,
       ...(recorder.firstFailure === undefined ? {} : { firstFailure: recorder.firstFailure }),
     };
   }
 }
-
-const message = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
 async function sampleBoth(variants: Variant[], seconds: number): Promise<void> {
   const sampled = variants.map((variant) => ({
@@ -206,11 +196,13 @@ export async function soakWorld(
     result.withRetention = withRetention.result(loadSeconds);
     result.withoutRetention = withoutRetention.result(loadSeconds);
   } catch (error) {
-    result.failure = message(error);
+    result.failure = errorMessage(error);
     progress(`  ${subject.id}: failed: ${result.failure}`);
   } finally {
     for (const variant of variants) {
-      await variant.cleanup().catch((error) => progress(`  cleanup failed: ${message(error)}`));
+      await variant
+        .cleanup()
+        .catch((error) => progress(`  cleanup failed: ${errorMessage(error)}`));
     }
   }
   return result;

@@ -6,6 +6,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { newId } from '@worldkit/world';
+import { errorMessage } from '../error-message.js';
 import type { OpenedWorld } from '../subjects/types.js';
 import { createStartedRun, payload, stepEvents } from '../workload.js';
 
@@ -21,7 +22,7 @@ export class LoadRecorder {
 
   failed(error: unknown): void {
     this.failures++;
-    this.firstFailure ??= error instanceof Error ? error.message : String(error);
+    this.firstFailure ??= errorMessage(error);
   }
 
   /** The latencies and finished runs since the previous call. */
