@@ -2,49 +2,27 @@
  * `--scale` end to end on one World at one small size: the seeding, both stores measured side by
  * side, and the report a reader gets (never a timing).
  */
-import { execFile } from 'node:child_process';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clonesFor } from '../src/growth/plan.js';
 import type { ScaleReport } from '../src/growth/report.js';
+import { type BenchRun, runBenchCli } from './bench-cli.js';
 
-const cli = path.join(import.meta.dirname, '..', 'dist', 'cli.js');
 const MEASUREMENTS = ['runs-list', 'hooks-live', 'append-1'];
 
-let out: string;
+let run: BenchRun<ScaleReport>;
 let report: ScaleReport;
 let markdown: string;
 
 beforeAll(async () => {
-  out = await mkdtemp(path.join(tmpdir(), 'bench-scale-smoke-'));
   const args = ['--scale', '--quick', '--sizes', '3k', '--rounds', '1', '--window-ms', '50'];
-  await promisify(execFile)(
-    process.execPath,
-    [
-      cli,
-      ...args,
-      '--subjects',
-      'worldkit-redis',
-      '--measurements',
-      MEASUREMENTS.join(','),
-      '--out',
-      out,
-    ],
-    { maxBuffer: 16 * 1024 * 1024 },
+  run = await runBenchCli<ScaleReport>(
+    [...args, '--subjects', 'worldkit-redis', '--measurements', MEASUREMENTS.join(',')],
+    '-scale',
   );
-  const files = await readdir(out);
-  const json = files.find((file) => file.endsWith('-scale.json'));
-  expect(json, `no report among ${files}`).toBeDefined();
-  report = JSON.parse(await readFile(path.join(out, json!), 'utf8'));
-  markdown = await readFile(path.join(out, json!.replace(/json$/, 'md')), 'utf8');
+  ({ report, markdown } = run);
 }, 120_000);
 
-afterAll(async () => {
-  await rm(out, { recursive: true, force: true });
-});
+afterAll(() => run?.remove());
 
 describe('pnpm bench --scale', () => {
   it('seeds the reference store and the asked size', () => {

@@ -3,58 +3,35 @@
  * API measurement, asserting the shape of what a reader gets (table, JSON, goals) and never a
  * timing. The real-runtime measurement is left out: it starts app processes and takes minutes.
  */
-import { execFile } from 'node:child_process';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GOALS } from '../src/goals.js';
 import { allMeasurements } from '../src/measurements/index.js';
 import type { BenchReport } from '../src/report.js';
+import { type BenchRun, runBenchCli } from './bench-cli.js';
 
-const cli = path.join(import.meta.dirname, '..', 'dist', 'cli.js');
 const SUBJECT = 'memory';
 const MEASUREMENTS = allMeasurements.map((m) => m.id).filter((id) => id !== 'runtime');
 
-let out: string;
+let run: BenchRun<BenchReport>;
 let stdout: string;
 let report: BenchReport;
-let markdownFile: string;
 
 beforeAll(async () => {
-  out = await mkdtemp(path.join(tmpdir(), 'bench-smoke-'));
-  const result = await promisify(execFile)(
-    process.execPath,
-    [
-      cli,
-      '--quick',
-      '--rounds',
-      '1',
-      '--window-ms',
-      '50',
-      '--subjects',
-      SUBJECT,
-      '--measurements',
-      MEASUREMENTS.join(','),
-      '--out',
-      out,
-    ],
-    { maxBuffer: 16 * 1024 * 1024 },
-  );
-  stdout = result.stdout;
-  const files = await readdir(out);
-  const json = files.find((file) => file.endsWith('.json'));
-  const markdown = files.find((file) => file.endsWith('.md'));
-  expect(json, `no JSON report among ${files}`).toBeDefined();
-  expect(markdown, `no markdown report among ${files}`).toBeDefined();
-  markdownFile = path.join(out, markdown!);
-  report = JSON.parse(await readFile(path.join(out, json!), 'utf8'));
+  run = await runBenchCli<BenchReport>([
+    '--quick',
+    '--rounds',
+    '1',
+    '--window-ms',
+    '50',
+    '--subjects',
+    SUBJECT,
+    '--measurements',
+    MEASUREMENTS.join(','),
+  ]);
+  ({ stdout, report } = run);
 }, 120_000);
 
-afterAll(async () => {
-  await rm(out, { recursive: true, force: true });
-});
+afterAll(() => run?.remove());
 
 describe('pnpm bench --quick', () => {
   it('describes the run and the machine', () => {
@@ -100,7 +77,7 @@ describe('pnpm bench --quick', () => {
   });
 
   it('prints the markdown table it writes, one row per metric', async () => {
-    expect(await readFile(markdownFile, 'utf8')).toBe(stdout);
+    expect(run.markdown).toBe(stdout);
     const rows = stdout.split('\n').filter((line) => line.startsWith('| '));
     expect(rows[0]).toBe(`| measurement | unit | ${SUBJECT} |`);
     const metricCount = report.measurements.reduce((sum, m) => sum + m.metrics.length, 0);

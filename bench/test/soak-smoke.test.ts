@@ -2,39 +2,23 @@
  * `--soak` end to end on one World for a few seconds: the report's shape, and what the soak is
  * for: with retention the runs stored stay bounded while without it they grow (never a timing).
  */
-import { execFile } from 'node:child_process';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SoakReport } from '../src/soak/report.js';
 import type { SoakVariant } from '../src/soak/run.js';
+import { type BenchRun, runBenchCli } from './bench-cli.js';
 
-const cli = path.join(import.meta.dirname, '..', 'dist', 'cli.js');
 const WORLD = 'worldkit-redis';
 
-let out: string;
+let run: BenchRun<SoakReport>;
 let report: SoakReport;
 let markdown: string;
 
 beforeAll(async () => {
-  out = await mkdtemp(path.join(tmpdir(), 'bench-soak-smoke-'));
-  await promisify(execFile)(
-    process.execPath,
-    [cli, '--soak', '--quick', '--subjects', WORLD, '--out', out],
-    { maxBuffer: 16 * 1024 * 1024 },
-  );
-  const files = await readdir(out);
-  const json = files.find((file) => file.endsWith('-soak.json'));
-  expect(json, `no report among ${files}`).toBeDefined();
-  report = JSON.parse(await readFile(path.join(out, json!), 'utf8'));
-  markdown = await readFile(path.join(out, json!.replace(/json$/, 'md')), 'utf8');
+  run = await runBenchCli<SoakReport>(['--soak', '--quick', '--subjects', WORLD], '-soak');
+  ({ report, markdown } = run);
 }, 120_000);
 
-afterAll(async () => {
-  await rm(out, { recursive: true, force: true });
-});
+afterAll(() => run?.remove());
 
 const variants = (): [SoakVariant, SoakVariant] => {
   const [world] = report.worlds;
