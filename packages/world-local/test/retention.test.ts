@@ -3,10 +3,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { allEvents } from '@worldkit/world-testing';
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Layout } from '../src/fs/layout.js';
 import { createWorld, type LocalWorld, listQueuedMessages } from '../src/index.js';
 import { useChildren } from './helpers/child.js';
+import { logsOpened } from './helpers/logs-opened.js';
 import { bytes, eventually, runCreated, useTempWorlds } from './helpers/temp-world.js';
 
 const temp = useTempWorlds();
@@ -100,22 +101,6 @@ function traces(dataDir: string, owned: Owned): string[] {
     if (keys.includes(key)) found.push(`queue message ${key}`);
   }
   return found;
-}
-
-/** `fs.openSync` calls on run logs while `body` runs. */
-async function logsOpened(body: () => Promise<unknown>): Promise<string[]> {
-  const opened: string[] = [];
-  const original = fs.openSync;
-  const spy = vi.spyOn(fs, 'openSync').mockImplementation(((file: fs.PathLike, ...rest: []) => {
-    if (String(file).endsWith('.log')) opened.push(path.basename(String(file), '.log'));
-    return (original as (...args: unknown[]) => number)(file, ...rest);
-  }) as typeof fs.openSync);
-  try {
-    await body();
-  } finally {
-    spy.mockRestore();
-  }
-  return opened;
 }
 
 describe('retention', () => {

@@ -1,7 +1,8 @@
 import fs from 'node:fs';
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Layout } from '../src/fs/layout.js';
 import type { LocalWorld } from '../src/index.js';
+import { logsOpened } from './helpers/logs-opened.js';
 import { runCreated, useTempWorlds } from './helpers/temp-world.js';
 
 const temp = useTempWorlds();
@@ -28,22 +29,6 @@ async function allPages(
     if (!page.hasMore) return runIds;
     cursor = page.cursor!;
   }
-}
-
-/** The run logs opened while `body` runs. */
-async function logsOpened(body: () => Promise<unknown>): Promise<number> {
-  let opened = 0;
-  const original = fs.openSync;
-  const spy = vi.spyOn(fs, 'openSync').mockImplementation(((...args: [fs.PathLike, string]) => {
-    if (String(args[0]).endsWith('.log')) opened++;
-    return original(...args);
-  }) as typeof fs.openSync);
-  try {
-    await body();
-  } finally {
-    spy.mockRestore();
-  }
-  return opened;
 }
 
 describe('runs.list', () => {
@@ -120,7 +105,7 @@ describe('runs.list', () => {
       await world.close();
       // A cold process: no log is open or cached.
       const fresh = temp.world({ dataDir });
-      return logsOpened(() => fresh.runs.list({ workflowName: 'w//rare' }));
+      return (await logsOpened(() => fresh.runs.list({ workflowName: 'w//rare' }))).length;
     };
     const small = await logsOfRarePage(5);
     expect(small).toBe(5);
