@@ -3,8 +3,8 @@ import { packageBuild } from '../../tsup.base.js';
 
 export default defineConfig({
   ...packageBuild,
-  entry: ['src/index.ts', 'src/cli.ts'],
-  dts: { entry: 'src/index.ts' },
+  entry: ['src/index.ts', 'src/v5.ts', 'src/cli.ts'],
+  dts: { entry: ['src/index.ts', 'src/v5.ts'] },
   // `import.meta.url` locates the Lua scripts shipped beside dist/ in the CommonJS build too.
   shims: true,
 });

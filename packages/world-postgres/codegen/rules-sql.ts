@@ -9,6 +9,7 @@ import {
   compileMessage,
   EVENT_RULES,
   type EventRule,
+  RUN_SPEC_VERSION_MAX,
   type RuleDialect,
   type RuleFact,
   snakeCaseFact,
@@ -153,9 +154,17 @@ function flagFunction(name: string, comment: string, flag: 'external' | 'endsRun
   ].join('\n');
 }
 
+function specVersionMaxFunction(): string {
+  return [
+    '-- The newest spec version of a run the store holds and appends to (RUN_SPEC_VERSION_MAX).',
+    sqlFunction('rule_run_spec_version_max()', 'integer', String(RUN_SPEC_VERSION_MAX)),
+  ].join('\n');
+}
+
 export function renderRulesSql(): string {
   return `${[
     HEADER.join('\n'),
+    specVersionMaxFunction(),
     allowsFunction(),
     refusalFunction(),
     unchangedFunction(),

@@ -8,6 +8,7 @@ import {
   compileMessage,
   EVENT_RULES,
   type EventRule,
+  RUN_SPEC_VERSION_MAX,
   type RuleDialect,
   type RuleFact,
   snakeCaseFact,
@@ -121,6 +122,10 @@ function flagFunction(name: string, comment: string, flag: 'external' | 'endsRun
 
 export function renderRulesLua(): string {
   const sections = [
+    [
+      '-- The newest spec version of a run the store holds and appends to (RUN_SPEC_VERSION_MAX).',
+      `local RULE_RUN_SPEC_VERSION_MAX = ${RUN_SPEC_VERSION_MAX}`,
+    ],
     refusalFunction(),
     unchangedFunction(),
     becomesFunction(),

@@ -253,7 +253,7 @@ if not run then
   local _, at = append('run_created', ARGV[14])
   create_run(ARGV[10], ARGV[11], ARGV[12], ARGV[13], spec_version, at)
 else
-  if run.spec > SPEC_VERSION_CURRENT then
+  if run.spec > RULE_RUN_SPEC_VERSION_MAX then
     return reject('RUN_NOT_SUPPORTED', '', tostring(run.spec))
   end
   local refused = check_fences(run)

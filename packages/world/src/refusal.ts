@@ -17,7 +17,7 @@ import {
   type WorkflowWorldError,
 } from './errors.js';
 import { waitIdOf } from './schemas/waits.js';
-import { SPEC_VERSION_CURRENT } from './world.js';
+import { RUN_SPEC_VERSION_MAX } from './spec-versions.js';
 
 export type RejectionCode =
   | 'CONFLICT'
@@ -73,6 +73,6 @@ export function refusalError(refusal: Refusal, context: RefusalContext): Workflo
         ? new EntityNotFoundError('wait', waitIdOf(runId, correlationId))
         : new EntityNotFoundError('step', correlationId);
     case 'RUN_NOT_SUPPORTED':
-      return new RunNotSupportedError(Number(detail ?? Number.NaN), SPEC_VERSION_CURRENT);
+      return new RunNotSupportedError(Number(detail ?? Number.NaN), RUN_SPEC_VERSION_MAX);
   }
 }

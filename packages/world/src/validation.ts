@@ -7,6 +7,7 @@ import {
   type CreateEventParams,
   CreateEventSchema,
 } from './schemas/events.js';
+import { RUN_SPEC_VERSION_MAX } from './spec-versions.js';
 import { SPEC_VERSION_CURRENT } from './world.js';
 
 /**
@@ -124,8 +125,8 @@ export function validateCreateEvent(
   }
   if (event.eventType === 'run_created') {
     const specVersion = event.specVersion ?? SPEC_VERSION_CURRENT;
-    if (specVersion > SPEC_VERSION_CURRENT)
-      throw new RunNotSupportedError(specVersion, SPEC_VERSION_CURRENT);
+    if (specVersion > RUN_SPEC_VERSION_MAX)
+      throw new RunNotSupportedError(specVersion, RUN_SPEC_VERSION_MAX);
     if (specVersion < MIN_RUN_SPEC_VERSION) {
       throw new InvalidInputError(
         'specVersion',

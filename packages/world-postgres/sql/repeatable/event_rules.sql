@@ -7,6 +7,11 @@
 -- entity's (NULL: it does not exist; a hook is 'active', or 'disposed' once deleted),
 -- p_retry_after a step's retryAfter and p_now the clock, both epoch ms.
 
+-- The newest spec version of a run the store holds and appends to (RUN_SPEC_VERSION_MAX).
+CREATE OR REPLACE FUNCTION rule_run_spec_version_max()
+  RETURNS integer LANGUAGE sql IMMUTABLE PARALLEL SAFE
+  RETURN 5;
+
 -- Whether the event passes all of its rules. Inlined by the planner into the statement that
 -- uses it, so the common path pays no function call.
 CREATE OR REPLACE FUNCTION rule_allows(p_event_type text, p_run_status text, p_entity_status text, p_retry_after bigint, p_now bigint)

@@ -3,6 +3,9 @@
 -- `pnpm --filter @worldkit/world-redis generate`; test/generated-rules.test.ts fails while
 -- this file is stale.
 
+-- The newest spec version of a run the store holds and appends to (RUN_SPEC_VERSION_MAX).
+local RULE_RUN_SPEC_VERSION_MAX = 5
+
 -- The first refusal of the event's rules that holds: code, message, detail (TOO_EARLY: the
 -- seconds to wait). nil when the event may apply.
 local function rule_refusal(event_type, run_id, correlation_id, run_status, entity_status,

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Hook } from './hooks.js';
-import type { WorkflowRun } from './runs.js';
+import { RunAttributesSchema, type WorkflowRun } from './runs.js';
 import { type PaginationOptions, type ResolveData, SerializedDataSchema } from './shared.js';
 import type { Step } from './steps.js';
 import type { Wait } from './waits.js';
@@ -59,6 +59,7 @@ const RunCreatedSchema = eventSchema(
     workflowName: z.string(),
     input: SerializedDataSchema,
     executionContext: z.record(z.string(), z.any()).optional(),
+    attributes: RunAttributesSchema.optional(),
   }),
 );
 
@@ -100,6 +101,10 @@ const StepCreatedSchema = eventSchema(
   }),
 );
 
+/**
+ * A lazy start (5.x) carries the step's creation data, `input` above all: it creates the missing
+ * step born running, or is refused when the step exists (see `lazyStepDataOf`).
+ */
 const StepStartedSchema = eventSchema(
   correlated,
   'step_started',
@@ -108,6 +113,7 @@ const StepStartedSchema = eventSchema(
       stepName: z.string().optional(),
       attempt: z.number().optional(),
       workflowName: z.string().optional(),
+      input: SerializedDataSchema.optional(),
     })
     .optional(),
 );
@@ -249,6 +255,8 @@ export interface EventResult {
   hasMore?: boolean;
   /** The per-run event ceiling the runtime enforces. */
   maxEvents?: number;
+  /** On a lazy `step_started`: true, it created the step (the caller owns its execution). */
+  stepCreated?: boolean;
 }
 
 export interface GetEventParams {

@@ -23,12 +23,17 @@ export function isTerminalRunStatus(status: string): status is TerminalRunStatus
   return (TERMINAL_RUN_STATUSES as readonly string[]).includes(status);
 }
 
+/** Plain string attributes a run is created with (spec 4 and later): `$parentRunId` and the like. */
+export const RunAttributesSchema = z.record(z.string(), z.string());
+
 const runFields = {
   runId: z.string(),
   deploymentId: z.string(),
   workflowName: z.string(),
   specVersion: z.number().optional(),
   executionContext: z.record(z.string(), z.any()).optional(),
+  /** Present when the run was created with attributes. */
+  attributes: RunAttributesSchema.optional(),
   input: SerializedDataSchema.optional(),
   expiredAt: z.coerce.date().optional(),
   startedAt: z.coerce.date().optional(),

@@ -7,8 +7,9 @@ import type { WorkflowRun } from '../schemas/runs.js';
 import type { StructuredError } from '../schemas/shared.js';
 import type { Step, StepStatus } from '../schemas/steps.js';
 import { type Wait, waitIdOf } from '../schemas/waits.js';
+import { RUN_SPEC_VERSION_MAX } from '../spec-versions.js';
 import { SPEC_VERSION_CURRENT } from '../world.js';
-import { bootstrapDataOf } from './bootstrap.js';
+import { bootstrapDataOf, type LazyStepData, lazyStepDataOf } from './bootstrap.js';
 import { isUnchanged, type RuleFacts, refusalOf, ruleOf } from './evaluate.js';
 import { fenceRefusalOf } from './fences.js';
 import type { RequestedEventType } from './rules.js';
@@ -70,12 +71,18 @@ class TransitionBuilder {
       this.createRun(bootstrap!, event.specVersion, created.createdAt);
     } else {
       const specVersion = this.state.run.specVersion ?? SPEC_VERSION_CURRENT;
-      if (specVersion > SPEC_VERSION_CURRENT)
+      if (specVersion > RUN_SPEC_VERSION_MAX)
         this.refuseIf({ code: 'RUN_NOT_SUPPORTED', detail: String(specVersion) });
       this.refuseIf(fenceRefusalOf(this.input.runId, this.state, this.input.params));
     }
 
     const facts = this.facts();
+    const lazyStep = event.eventType === 'step_started' ? lazyStepDataOf(event) : undefined;
+    if (lazyStep !== undefined) {
+      // The step's create-claim: the rules of its synthetic step_created decide.
+      this.refuseIf(refusalOf('step_created', facts));
+      return this.lazyStepStarted(event as EventOf<'step_started'>, lazyStep);
+    }
     this.refuseIf(refusalOf(event.eventType, facts));
     if (isUnchanged(event.eventType, facts))
       return { kind: 'unchanged', result: this.withMaxEvents({ run: this.currentRun() }) };
@@ -177,6 +184,7 @@ class TransitionBuilder {
       createdAt: at,
       updatedAt: at,
       ...(data.executionContext === undefined ? {} : { executionContext: data.executionContext }),
+      ...(data.attributes === undefined ? {} : { attributes: data.attributes }),
     } as WorkflowRun;
     this.state = { run, lastEventId: this.events.at(-1)!.eventId };
     this.changes.run = true;
@@ -244,6 +252,34 @@ class TransitionBuilder {
       startedAt: step.startedAt ?? appended.createdAt,
       updatedAt: appended.createdAt,
     });
+  }
+
+  /** A lazy start: the step is created (a synthetic step_created first) and started at once. */
+  private lazyStepStarted(event: EventOf<'step_started'>, data: LazyStepData): Transition {
+    const created = this.append(
+      {
+        eventType: 'step_created',
+        correlationId: event.correlationId,
+        specVersion: event.specVersion,
+      },
+      data,
+    );
+    const { input: _onStepCreated, ...startData } = event.eventData!;
+    const started = this.append(event, startData);
+    const transition = this.stepResult({
+      runId: this.input.runId,
+      stepId: event.correlationId,
+      stepName: data.stepName,
+      status: this.becomes(),
+      input: data.input,
+      attempt: 1,
+      startedAt: started.createdAt,
+      createdAt: created.createdAt,
+      updatedAt: started.createdAt,
+      specVersion: event.specVersion ?? SPEC_VERSION_CURRENT,
+    });
+    if (transition.kind === 'applied') transition.result.stepCreated = true;
+    return transition;
   }
 
   private stepCompleted(event: EventOf<'step_completed'>): Transition {

@@ -1,0 +1,17 @@
+/**
+ * The World for the `workflow` 5.x runtime: the same store as the package root (a 4.x app and a
+ * 5.x app may share it), declaring a 5.x spec version and the `streams` namespace. Load it with
+ * `WORKFLOW_TARGET_WORLD=@worldkit/world-local/v5`; `WORKFLOW_SPEC_VERSION` picks the spec version.
+ */
+import { type Face5xOptions, toWorld5x, type World5x } from '@worldkit/world';
+import type { LocalWorldOptions } from './config.js';
+import { createWorld as createWorld4x, type LocalWorld } from './world.js';
+
+export type LocalWorld5x = World5x<LocalWorld>;
+
+export function createWorld(options: LocalWorldOptions & Face5xOptions = {}): LocalWorld5x {
+  const { specVersion, ...worldOptions } = options;
+  return toWorld5x(createWorld4x(worldOptions), { specVersion });
+}
+
+export default createWorld;
