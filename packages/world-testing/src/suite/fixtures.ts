@@ -36,11 +36,16 @@ function stepEvent<T extends string, D extends object>(eventType: T, stepId: str
 
 export const ev = {
   runCreated(
-    options: { workflowName?: string; input?: Uint8Array; executionContext?: object } = {},
+    options: {
+      workflowName?: string;
+      input?: Uint8Array;
+      executionContext?: object;
+      attributes?: Record<string, string>;
+    } = {},
   ) {
     return {
       eventType: 'run_created' as const,
-      specVersion: 3,
+      specVersion: options.attributes === undefined ? 3 : 4,
       eventData: {
         deploymentId: 'dpl_conformance',
         workflowName: options.workflowName ?? workflowName(),
@@ -48,6 +53,7 @@ export const ev = {
         ...(options.executionContext === undefined
           ? {}
           : { executionContext: options.executionContext as Record<string, unknown> }),
+        ...(options.attributes === undefined ? {} : { attributes: options.attributes }),
       },
     };
   },
@@ -84,6 +90,10 @@ export const ev = {
   },
   stepStarted(stepId: string) {
     return stepEvent('step_started', stepId, {});
+  },
+  /** A lazy start (5.x): carries the step's input, creating the step as it starts it. */
+  stepStartedLazily(stepId: string, input: Uint8Array = payload()) {
+    return { ...stepEvent('step_started', stepId, { input }), specVersion: 5 };
   },
   stepCompleted(stepId: string, result: Uint8Array = payload()) {
     return stepEvent('step_completed', stepId, { result });

@@ -148,6 +148,27 @@ async function withWait(world: World) {
 
 export const transitionCases: ConformanceCase[] = [
   // ── run_created ──────────────────────────────────────────────────────────────────────────
+  accepted(
+    'run_created with attributes (spec 4): the run keeps them on every read',
+    async () => ({ runId: newRunId(), attributes: { $rootRunId: newRunId(), team: 'ops' } }),
+    ({ attributes }) => ev.runCreated({ attributes }),
+    async (result, { runId, attributes }, world) => {
+      expect(result.run?.attributes).toEqual(attributes);
+      expect((await world.runs.get(runId)).attributes).toEqual(attributes);
+      expect((await world.runs.get(runId, { resolveData: 'none' })).attributes).toEqual(attributes);
+      const listed = await world.runs.list({ pagination: { limit: 100 } });
+      expect(listed.data.find((run) => run.runId === runId)?.attributes).toEqual(attributes);
+    },
+  ),
+  accepted(
+    'run_created without attributes: the run has none',
+    async () => ({ runId: newRunId() }),
+    () => ev.runCreated(),
+    async (result, { runId }, world) => {
+      expect(result.run?.attributes).toBeUndefined();
+      expect((await world.runs.get(runId)).attributes).toBeUndefined();
+    },
+  ),
   refused('run_created on an existing run → EntityConflictError', CONFLICT, pendingRun, () =>
     ev.runCreated(),
   ),
@@ -396,6 +417,61 @@ export const transitionCases: ConformanceCase[] = [
       expect(step?.retryAfter).toBeUndefined();
     },
   ),
+
+  // ── lazy step_started (5.x): the step's create-claim ───────────────────────────────────────
+  accepted(
+    'lazy step_started on a new step creates it running, after a synthetic step_created',
+    async (world) => ({ runId: await createRun(world), stepId: newStepId(), input: payload() }),
+    ({ stepId, input }) => ev.stepStartedLazily(stepId, input),
+    async (result, { runId, stepId, input }, world) => {
+      expect(result.stepCreated, 'stepCreated tells the caller it owns the step').toBe(true);
+      expect(result.event?.eventType).toBe('step_started');
+      expect(result.step).toMatchObject({ stepId, status: 'running', attempt: 1 });
+      expect(result.step?.startedAt).toBeInstanceOf(Date);
+      const stored = await world.steps.get(runId, stepId);
+      expect(stored).toMatchObject({ status: 'running', attempt: 1 });
+      expect(Buffer.from(stored.input as Uint8Array).equals(Buffer.from(input))).toBe(true);
+      const events = (await allEvents(world, runId)).filter((e) => e.correlationId === stepId);
+      expect(events.map((e) => e.eventType)).toEqual(['step_created', 'step_started']);
+      const [created, started] = events as { eventData?: Record<string, unknown> }[];
+      expect(Buffer.from(created!.eventData?.input as Uint8Array).equals(Buffer.from(input))).toBe(
+        true,
+      );
+      expect(
+        started!.eventData?.input,
+        'the input is stored once, on step_created',
+      ).toBeUndefined();
+    },
+  ),
+  ...(['pending', 'running', 'completed'] as const).map((status) =>
+    refused(
+      `lazy step_started on a ${status} step → EntityConflictError (one owner)`,
+      CONFLICT,
+      withStep(status),
+      ({ stepId }) => ev.stepStartedLazily(stepId),
+    ),
+  ),
+  ...refusedOnEndedRuns('lazy step_started', CONFLICT, () => ev.stepStartedLazily(newStepId())),
+  {
+    name: 'lazy step_started racing on one step: exactly one creates it',
+    async run(t) {
+      const world = await t.world();
+      const runId = await createRun(world);
+      const stepId = newStepId();
+      const writes = await Promise.allSettled(
+        Array.from({ length: 6 }, () => append(world, runId, ev.stepStartedLazily(stepId))),
+      );
+      const created = writes.filter((w) => w.status === 'fulfilled');
+      expect(created, 'exactly one racer owns the step').toHaveLength(1);
+      for (const lost of writes.filter((w) => w.status === 'rejected')) {
+        expect((lost as PromiseRejectedResult).reason).toMatchObject({
+          name: 'EntityConflictError',
+        });
+      }
+      const events = (await allEvents(world, runId)).filter((e) => e.correlationId === stepId);
+      expect(events.map((e) => e.eventType)).toEqual(['step_created', 'step_started']);
+    },
+  },
 
   // ── step_completed ───────────────────────────────────────────────────────────────────────
   accepted(
