@@ -9,7 +9,9 @@ export default defineConfig({
     testTimeout: 120_000,
     hookTimeout: 60_000,
     pool: 'forks',
-    // One file per World; they mostly wait on their servers, so all three run at once.
+    // One file per World; they mostly wait on their servers, so all three run at once. Upstream's
+    // tests bound their own waits (10 s for a run to finish), so turbo runs this package after
+    // the e2e package rather than beside it on a busy machine (turbo.json).
     maxWorkers: 3,
   },
 });
