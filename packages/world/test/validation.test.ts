@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   InvalidInputError,
   isHookToken,
+  RUN_SPEC_VERSION_MAX,
   RunNotSupportedError,
   validateCreateEvent,
 } from '../src/index.js';
@@ -151,10 +152,17 @@ describe('validateCreateEvent refusals name the field', () => {
     expect((error as Error).message).toContain(field);
   });
 
-  it('refuses a run of spec version 4 with RunNotSupportedError', () => {
-    const error = refusal(RUN, runCreated(4), undefined);
+  it('refuses a run of a spec version beyond RUN_SPEC_VERSION_MAX with RunNotSupportedError', () => {
+    const newer = RUN_SPEC_VERSION_MAX + 1;
+    const error = refusal(RUN, runCreated(newer), undefined);
     expect(error).toBeInstanceOf(RunNotSupportedError);
-    expect(error).toMatchObject({ name: 'RunNotSupportedError', runSpecVersion: 4 });
+    expect(error).toMatchObject({ name: 'RunNotSupportedError', runSpecVersion: newer });
+  });
+
+  it('accepts runs of every spec version up to RUN_SPEC_VERSION_MAX', () => {
+    for (let specVersion = 2; specVersion <= RUN_SPEC_VERSION_MAX; specVersion++) {
+      expect(validateCreateEvent(RUN, runCreated(specVersion), undefined).runId).toBe(RUN);
+    }
   });
 });
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { WorkflowWorldError } from '../../src/errors.js';
 import { idTime } from '../../src/ids.js';
+import { RUN_SPEC_VERSION_MAX } from '../../src/spec-versions.js';
 import type { Applied, Transition } from '../../src/state-machine/types.js';
 import {
   bytes,
@@ -321,7 +322,10 @@ const runRules: Rule[] = [
     given: (store) => {
       store.given(RUN, runCreated());
       const state = store.runs.get(RUN)!;
-      store.runs.set(RUN, { ...state, run: { ...state.run, specVersion: 4 } });
+      store.runs.set(RUN, {
+        ...state,
+        run: { ...state.run, specVersion: RUN_SPEC_VERSION_MAX + 1 },
+      });
     },
     when: (store) => store.create(RUN, runStarted),
     verify: (outcome) => rejected(outcome, 'RunNotSupportedError'),
