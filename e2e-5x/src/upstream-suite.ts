@@ -31,6 +31,8 @@ export function upstream5xSuite(target: WorldTarget): void {
       assertNode22Runs();
       deployment = await target.provision(`upstream5x-${target.name}`);
       Object.assign(process.env, deployment.env, {
+        // The runtime this suite bundles (@workflow/core 5.0.0-beta.35) requires spec 5 exactly.
+        WORKFLOW_SPEC_VERSION: '5',
         PATH: `${path.dirname(node22Binary)}${path.delimiter}${process.env.PATH ?? ''}`,
       });
     });

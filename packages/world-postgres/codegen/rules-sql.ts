@@ -12,6 +12,7 @@ import {
   RUN_SPEC_VERSION_MAX,
   type RuleDialect,
   type RuleFact,
+  SPEC_VERSION_SLOT_IDS,
   snakeCaseFact,
 } from '@worldkit/world';
 
@@ -154,17 +155,19 @@ function flagFunction(name: string, comment: string, flag: 'external' | 'endsRun
   ].join('\n');
 }
 
-function specVersionMaxFunction(): string {
+function specVersionFunctions(): string {
   return [
     '-- The newest spec version of a run the store holds and appends to (RUN_SPEC_VERSION_MAX).',
     sqlFunction('rule_run_spec_version_max()', 'integer', String(RUN_SPEC_VERSION_MAX)),
+    '-- Runs of this spec version or later number their events by slot (SPEC_VERSION_SLOT_IDS).',
+    sqlFunction('rule_spec_version_slot_ids()', 'integer', String(SPEC_VERSION_SLOT_IDS)),
   ].join('\n');
 }
 
 export function renderRulesSql(): string {
   return `${[
     HEADER.join('\n'),
-    specVersionMaxFunction(),
+    specVersionFunctions(),
     allowsFunction(),
     refusalFunction(),
     unchangedFunction(),

@@ -11,6 +11,7 @@ import {
   RUN_SPEC_VERSION_MAX,
   type RuleDialect,
   type RuleFact,
+  SPEC_VERSION_SLOT_IDS,
   snakeCaseFact,
 } from '@worldkit/world';
 
@@ -125,6 +126,8 @@ export function renderRulesLua(): string {
     [
       '-- The newest spec version of a run the store holds and appends to (RUN_SPEC_VERSION_MAX).',
       `local RULE_RUN_SPEC_VERSION_MAX = ${RUN_SPEC_VERSION_MAX}`,
+      '-- Runs of this spec version or later number their events by slot (SPEC_VERSION_SLOT_IDS).',
+      `local RULE_SPEC_VERSION_SLOT_IDS = ${SPEC_VERSION_SLOT_IDS}`,
     ],
     refusalFunction(),
     unchangedFunction(),

@@ -7,12 +7,14 @@ import {
   EntityConflictError,
   type Event,
   type EventResult,
+  eventSlotOf,
   InvalidCursorError,
   isTerminalRunStatus,
   type PruneOptions,
   type PruneReport,
   type QueueHandler,
   retentionAgeMs,
+  slotEventId,
   WorkflowWorldError,
   type World,
 } from '@worldkit/world';
@@ -260,6 +262,52 @@ export const BROKEN_WORLDS: BrokenWorld[] = [
           return create(runId as string, data as never, params);
         const { attributes: _dropped, ...eventData } = event.eventData;
         return create(runId as string, { ...event, eventData } as never, params);
+      }),
+  },
+  {
+    name: 'slots handed out before the commit',
+    breaks:
+      'a slot is taken when a write begins, so a refused write leaves a hole in the numbering ' +
+      '(the hole a sealed log must fill with a noop)',
+    area: 'line5x',
+    caughtBy: ['a run created at spec 7 numbers its events by slot'],
+    make: (backend) => {
+      const burnt = new Map<string, number>();
+      return withCreate(backend, (create) => async (runId, data, params) => {
+        const id = runId as string;
+        try {
+          const result = await create(id, data as never, params);
+          const holes = burnt.get(id) ?? 0;
+          const slot = result.event === undefined ? undefined : eventSlotOf(result.event.eventId);
+          if (slot !== undefined && holes > 0) {
+            const log = logOf(backend, id);
+            const shifted = { ...result.event!, eventId: slotEventId(slot + holes) } as Event;
+            log.positions.delete(result.event!.eventId);
+            log.positions.set(shifted.eventId, log.events.length - 1);
+            log.events[log.events.length - 1] = shifted;
+            return { ...result, event: shifted };
+          }
+          return result;
+        } catch (error) {
+          burnt.set(id, (burnt.get(id) ?? 0) + 1);
+          throw error;
+        }
+      });
+    },
+  },
+  {
+    name: 'every run numbered by ULID',
+    breaks: 'runs created at spec 6 and 7 get ULID event ids, which the 5.x runtime cannot place',
+    area: 'line5x',
+    caughtBy: [
+      'a run created at spec 6 numbers its events by slot',
+      'writers racing on one run each land on a slot of their own',
+    ],
+    make: (backend) =>
+      withCreate(backend, (create) => async (runId, data, params) => {
+        const event = data as { eventType: string; specVersion?: number };
+        const asUlidRun = event.eventType === 'run_created' ? { ...event, specVersion: 5 } : event;
+        return create(runId as string, asUlidRun as never, params);
       }),
   },
   {

@@ -1,4 +1,6 @@
 import { InvalidInputError } from './errors.js';
+import { eventSlotOf, slotEventId } from './ids.js';
+import type { CreateEventParams } from './schemas/events.js';
 import type {
   GetChunksOptions,
   StreamChunksResponse,
@@ -21,19 +23,25 @@ export interface Streams5x {
   getInfo(runId: string, name: string): Promise<StreamInfoResponse>;
 }
 
+/** `events.create`'s parameters on the 5.x line: the writer's snapshot as an event count. */
+export interface CreateEventParams5x extends CreateEventParams {
+  /** How many events the writer's loaded log held: the slot it expects to land on, minus one. */
+  eventCount?: number;
+}
+
 /** A World as the 5.x runtime loads it: the spec version it serves and the `streams` namespace. */
 export type World5x<W extends World = World> = W & { specVersion: number; streams: Streams5x };
 
 /** The spec versions of the 5.x line a Worldkit World serves (see ARCHITECTURE.md, "Two lines"). */
-export const SPEC_VERSIONS_5X: readonly number[] = [4, RUN_SPEC_VERSION_MAX];
+export const SPEC_VERSIONS_5X: readonly number[] = [4, 5, 6, RUN_SPEC_VERSION_MAX];
 
 /** The env variable that picks the spec version of the 5.x face, when the factory is not told. */
 export const SPEC_VERSION_ENV = 'WORKFLOW_SPEC_VERSION';
 
 export interface Face5xOptions {
   /**
-   * The spec version the face declares and stamps on the runs it creates: the one the app's
-   * `@workflow/core` requires. Default: `WORKFLOW_SPEC_VERSION`, else the newest served.
+   * The spec version the face declares: the one the app's `@workflow/core` requires (the runtime
+   * stamps it on the runs it creates). Default: `WORKFLOW_SPEC_VERSION`, else the newest served.
    */
   specVersion?: number;
 }
@@ -48,7 +56,7 @@ export function specVersion5xOf(
   if (!SPEC_VERSIONS_5X.includes(specVersion)) {
     throw new InvalidInputError(
       'specVersion',
-      `the 5.x face serves spec versions ${SPEC_VERSIONS_5X.join(' and ')}, not ${String(raw)}`,
+      `the 5.x face serves spec versions ${SPEC_VERSIONS_5X.join(', ')}, not ${String(raw)}`,
     );
   }
   return specVersion;
@@ -73,5 +81,36 @@ export function toWorld5x<W extends World>(world: W, options: Face5xOptions = {}
   if (writeMulti !== undefined) {
     streams.writeMulti = (runId, name, chunks) => writeMulti(name, runId, chunks);
   }
-  return { ...world, specVersion, streams };
+  const events = { ...world.events, create: bumpAndReport(world) };
+  return { ...world, specVersion, streams, events };
+}
+
+/**
+ * `events.create` reporting what a stale writer skipped over ("bump and report"). A slot is
+ * allocated where the event commits, so a write never fails because the slot after the writer's
+ * `eventCount` was taken: it lands on the next free one, and the events in the slots between come
+ * back on the result. They are read after the commit: slots below a committed one are committed
+ * already and never change, so the report is exact without holding the run's lock.
+ */
+function bumpAndReport(world: World): World['events']['create'] {
+  const create = world.events.create;
+  return (async (runId: string | null, data: never, params?: CreateEventParams5x) => {
+    const { eventCount, ...rest } = params ?? {};
+    const result = await create(runId as string, data, rest);
+    const slot = result.event === undefined ? undefined : eventSlotOf(result.event.eventId);
+    // A result that carries the log already (run_started's preload) holds the skipped events.
+    if (eventCount === undefined || slot === undefined || result.events !== undefined)
+      return result;
+    if (slot <= eventCount + 1) return result;
+    const skipped = await world.events.list({
+      runId: result.event!.runId,
+      pagination: {
+        limit: slot - eventCount - 1,
+        sortOrder: 'asc',
+        ...(eventCount > 0 ? { cursor: slotEventId(eventCount) } : {}),
+      },
+      ...(rest.resolveData === undefined ? {} : { resolveData: rest.resolveData }),
+    });
+    return { ...result, events: skipped.data, cursor: skipped.cursor, hasMore: false };
+  }) as World['events']['create'];
 }

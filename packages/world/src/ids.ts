@@ -64,6 +64,32 @@ export function idTime(id: string): number | undefined {
   return part === undefined ? undefined : decodeTime(part);
 }
 
+/** The digits of a slot id: fixed width, so that ids sort as their slots do. */
+const SLOT_ID_LENGTH = 26;
+const SLOT_ID_PATTERN = /^evnt_(\d{26})$/;
+
+/** The id of a run's `slot`-th event (1-based): `evnt_` and the slot, zero-padded to 26 digits. */
+export function slotEventId(slot: number): string {
+  if (!Number.isSafeInteger(slot) || slot < 1) throw new RangeError(`no event slot ${slot}`);
+  return ID_PREFIXES.event + String(slot).padStart(SLOT_ID_LENGTH, '0');
+}
+
+/** The slot of a slot-numbered event id, or undefined for a ULID event id. */
+export function eventSlotOf(eventId: string): number | undefined {
+  const digits = SLOT_ID_PATTERN.exec(eventId)?.[1];
+  return digits === undefined ? undefined : Number(digits);
+}
+
+/** The id after `previousEventId` in a slot-numbered run: the next slot, or the first. */
+export function nextSlotEventId(previousEventId: string | undefined): string {
+  if (previousEventId === undefined) return slotEventId(1);
+  const previous = eventSlotOf(previousEventId);
+  if (previous === undefined) {
+    throw new Error(`event ${previousEventId} of a slot-numbered run is not a slot id`);
+  }
+  return slotEventId(previous + 1);
+}
+
 /** True when `id` is `prefix` followed by a ULID. */
 export function isPrefixedUlid(id: string, kind: IdKind): boolean {
   const prefix = ID_PREFIXES[kind];

@@ -14,6 +14,7 @@ function recordingWorld() {
     };
   const world = {
     specVersion: SPEC_VERSION_CURRENT,
+    events: { create: record('events.create') },
     writeToStream: record('writeToStream'),
     writeToStreamMulti: record('writeToStreamMulti'),
     closeStream: record('closeStream'),
@@ -27,18 +28,18 @@ function recordingWorld() {
 
 describe('the 5.x face', () => {
   it('declares the newest served spec version by default, the env one when set', () => {
-    expect(specVersion5xOf({}, {})).toBe(5);
+    expect(specVersion5xOf({}, {})).toBe(7);
     expect(specVersion5xOf({}, { [SPEC_VERSION_ENV]: '4' })).toBe(4);
     expect(specVersion5xOf({ specVersion: 5 }, { [SPEC_VERSION_ENV]: '4' })).toBe(5);
   });
 
-  it.each([3, 6, 7, Number.NaN])('refuses spec version %s with a typed error', (specVersion) => {
+  it.each([3, 8, Number.NaN])('refuses spec version %s with a typed error', (specVersion) => {
     expect(() => specVersion5xOf({ specVersion }, {})).toThrow(InvalidInputError);
   });
 
   it('refuses an unreadable env value rather than guessing', () => {
     expect(() => specVersion5xOf({}, { [SPEC_VERSION_ENV]: 'seven' })).toThrow(
-      /serves spec versions 4 and 5, not seven/,
+      /serves spec versions 4, 5, 6, 7, not seven/,
     );
   });
 

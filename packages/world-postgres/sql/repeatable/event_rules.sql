@@ -10,7 +10,11 @@
 -- The newest spec version of a run the store holds and appends to (RUN_SPEC_VERSION_MAX).
 CREATE OR REPLACE FUNCTION rule_run_spec_version_max()
   RETURNS integer LANGUAGE sql IMMUTABLE PARALLEL SAFE
-  RETURN 5;
+  RETURN 7;
+-- Runs of this spec version or later number their events by slot (SPEC_VERSION_SLOT_IDS).
+CREATE OR REPLACE FUNCTION rule_spec_version_slot_ids()
+  RETURNS integer LANGUAGE sql IMMUTABLE PARALLEL SAFE
+  RETURN 6;
 
 -- Whether the event passes all of its rules. Inlined by the planner into the statement that
 -- uses it, so the common path pays no function call.

@@ -4,7 +4,9 @@
 -- this file is stale.
 
 -- The newest spec version of a run the store holds and appends to (RUN_SPEC_VERSION_MAX).
-local RULE_RUN_SPEC_VERSION_MAX = 5
+local RULE_RUN_SPEC_VERSION_MAX = 7
+-- Runs of this spec version or later number their events by slot (SPEC_VERSION_SLOT_IDS).
+local RULE_SPEC_VERSION_SLOT_IDS = 6
 
 -- The first refusal of the event's rules that holds: code, message, detail (TOO_EARLY: the
 -- seconds to wait). nil when the event may apply.

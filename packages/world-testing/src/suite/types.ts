@@ -14,6 +14,7 @@ export const AREAS = [
   'retention',
   'input',
   'clients',
+  'line5x',
 ] as const;
 export type ConformanceArea = (typeof AREAS)[number];
 
@@ -31,6 +32,8 @@ export const AREA_DESCRIPTIONS: Record<ConformanceArea, string> = {
     'prune() deletes finished runs whole and only them: dry runs, limits, batches, racing readers and writers',
   input: 'malformed input on every write path: a typed error and nothing written',
   clients: "every call of the SDK's CLI and web UI, with the parameters they send",
+  line5x:
+    'the 5.x line: slot-numbered event ids per run, bump and report under races, the streams namespace',
 };
 
 /**

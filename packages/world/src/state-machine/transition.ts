@@ -1,5 +1,5 @@
 import { WorkflowWorldError } from '../errors.js';
-import { idTime, nextEventId } from '../ids.js';
+import { idTime, nextEventId, nextSlotEventId } from '../ids.js';
 import { type Refusal, refusalError } from '../refusal.js';
 import type { AnyEventRequest, Event, EventResult } from '../schemas/events.js';
 import type { Hook } from '../schemas/hooks.js';
@@ -7,7 +7,7 @@ import type { WorkflowRun } from '../schemas/runs.js';
 import type { StructuredError } from '../schemas/shared.js';
 import type { Step, StepStatus } from '../schemas/steps.js';
 import { type Wait, waitIdOf } from '../schemas/waits.js';
-import { RUN_SPEC_VERSION_MAX } from '../spec-versions.js';
+import { RUN_SPEC_VERSION_MAX, usesSlotEventIds } from '../spec-versions.js';
 import { SPEC_VERSION_CURRENT } from '../world.js';
 import { bootstrapDataOf, type LazyStepData, lazyStepDataOf } from './bootstrap.js';
 import { isUnchanged, type RuleFacts, refusalOf, ruleOf } from './evaluate.js';
@@ -427,12 +427,16 @@ class TransitionBuilder {
     eventData: unknown,
   ): Event {
     const previousId = this.events.at(-1)?.eventId ?? this.state?.lastEventId;
-    const eventId = nextEventId(previousId, this.input.now, this.input.random);
+    const bySlot = usesSlotEventIds(this.runSpecVersion());
+    const eventId = bySlot
+      ? nextSlotEventId(previousId)
+      : nextEventId(previousId, this.input.now, this.input.random);
     const event = {
       runId: this.input.runId,
       eventId,
       eventType: request.eventType,
-      createdAt: new Date(idTime(eventId)!),
+      // A slot id carries no time; a ULID's time is the event's.
+      createdAt: new Date(bySlot ? this.input.now : idTime(eventId)!),
       specVersion: request.specVersion ?? SPEC_VERSION_CURRENT,
       ...(request.correlationId === undefined ? {} : { correlationId: request.correlationId }),
       ...(eventData === undefined ? {} : { eventData }),
@@ -441,12 +445,17 @@ class TransitionBuilder {
     return event;
   }
 
+  /** The spec version of the run the event is about: the new run's, for the events creating it. */
+  private runSpecVersion(): number {
+    return this.state?.run.specVersion ?? this.input.event.specVersion ?? SPEC_VERSION_CURRENT;
+  }
+
   private applied(result: EventResult): Transition {
     const last = this.events.at(-1)!;
     const state = this.state!;
     const next: RunState = { ...state, lastEventId: last.eventId };
     if (movesMarker(last, this.input.params.stateUpdatedAt)) {
-      next.externalMarker = idTime(last.eventId)!;
+      next.externalMarker = last.createdAt.getTime();
     }
     const withEvent = { ...result, event: result.event ?? last };
     return {

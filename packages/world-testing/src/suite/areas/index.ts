@@ -6,6 +6,7 @@ import { durabilityCases } from './durability.js';
 import { fenceCases } from './fences.js';
 import { inputCases } from './input.js';
 import { lifecycleCases } from './lifecycle.js';
+import { line5xCases } from './line-5x.js';
 import { modelCases } from './model.js';
 import { queueCases } from './queue.js';
 import { retentionCases } from './retention.js';
@@ -26,4 +27,5 @@ export const CASES: Record<ConformanceArea, ConformanceCase[]> = {
   retention: retentionCases,
   input: inputCases,
   clients: clientCases,
+  line5x: line5xCases,
 };
