@@ -33,7 +33,11 @@ beforeAll(async () => {
 });
 
 /** What the histories exercised, so a generator that stopped reaching a rule is noticed. */
-const covered = { applied: new Set<string>(), rejected: new Set<string>() };
+const covered = {
+  applied: new Set<string>(),
+  rejected: new Set<string>(),
+  lazyStarts: new Set<'applied' | 'refused'>(),
+};
 type Outcome = { kind: 'ok'; result: EventResult } | { kind: 'error'; error: unknown };
 
 /** `events.create` on either World, with a refusal caught as an outcome. */
@@ -106,7 +110,14 @@ function randomAction(random: () => number, runIds: string[], tokens: string[]):
   let event: Record<string, unknown>;
   switch (eventType) {
     case 'run_created':
-      event = { eventData: { deploymentId: 'd', workflowName: 'wf', input: bytes() } };
+      event = {
+        eventData: {
+          deploymentId: 'd',
+          workflowName: 'wf',
+          input: bytes(),
+          ...(random() < 0.4 ? { attributes: { $parentRunId: pick(runIds), team: 'ops' } } : {}),
+        },
+      };
       break;
     case 'run_started':
       event =
@@ -138,9 +149,24 @@ function randomAction(random: () => number, runIds: string[], tokens: string[]):
     case 'step_created':
       event = { correlationId, eventData: { stepName: 's', input: bytes() } };
       break;
-    case 'step_started':
-      event = { correlationId, ...(random() < 0.5 ? { eventData: { stepName: 's' } } : {}) };
+    case 'step_started': {
+      // A third are lazy starts (they carry the step's input), with or without a workflowName.
+      const kind = random();
+      const lazy = {
+        stepName: 's',
+        input: bytes(),
+        ...(random() < 0.5 ? { workflowName: 'wf' } : {}),
+      };
+      event = {
+        correlationId,
+        ...(kind < 0.33
+          ? { eventData: lazy }
+          : kind < 0.66
+            ? { eventData: { stepName: 's' } }
+            : {}),
+      };
       break;
+    }
     case 'step_completed':
       event = { correlationId, eventData: { result: bytes() } };
       break;
@@ -273,6 +299,9 @@ describe('append_event() agrees with the reference state machine', () => {
         const expected = await createEvent(reference, action.runId, action.event, refParams);
         const actual = await createEvent(world, action.runId, action.event, dbParams);
         const context = `step ${i}: ${action.event.eventType} on ${action.runId} (${JSON.stringify({ lastKnown: action.lastKnown, guard: action.stateUpdatedAt })})`;
+        if (action.event.eventType === 'step_started' && action.event.eventData?.input) {
+          covered.lazyStarts.add(expected.kind === 'error' ? 'refused' : 'applied');
+        }
         if (expected.kind === 'error') {
           const refusal = describeError(expected.error);
           covered.rejected.add(`${refusal.name}/${refusal.code}`);
@@ -338,6 +367,7 @@ describe('append_event() agrees with the reference state machine', () => {
 
   it('exercised every event type and every refusal', () => {
     expect([...covered.applied].sort()).toEqual([...EVENT_TYPES].sort());
+    expect([...covered.lazyStarts].sort()).toEqual(['applied', 'refused']);
     expect([...covered.rejected].sort()).toEqual(
       [
         'EntityConflictError/CONFLICT',

@@ -3,7 +3,8 @@
  * types and how each is taken from an `AppendRequest`. The one place that knows their order; the
  * batcher builds both calls (one append, and the array form for a batch) from it.
  */
-import type { AppendRequest } from '@worldkit/world';
+import type { AppendRequest, LazyStepData } from '@worldkit/world';
+import { lazyStepOf } from './lazy-step.js';
 import { encodeOptional, splitEventData } from './rows.js';
 
 interface Encoding {
@@ -11,6 +12,8 @@ interface Encoding {
   /** The stored event data without its payload field, and that field, CBOR-encoded. */
   data: Buffer | null;
   payload: Buffer | null;
+  /** A lazy step start's creation data: the server writes it as the synthetic step_created. */
+  lazyStep: LazyStepData | undefined;
 }
 
 const APPEND_PARAMETERS: readonly (readonly [string, string, (e: Encoding) => unknown])[] = [
@@ -23,25 +26,34 @@ const APPEND_PARAMETERS: readonly (readonly [string, string, (e: Encoding) => un
   ['p_error', 'bytea', (e) => encodeOptional(e.request.error)],
   ['p_token', 'text', (e) => e.request.token ?? null],
   ['p_is_webhook', 'boolean', (e) => e.request.isWebhook ?? null],
-  ['p_step_name', 'text', (e) => e.request.stepName ?? null],
+  ['p_step_name', 'text', (e) => e.request.stepName ?? e.lazyStep?.stepName ?? null],
   ['p_resume_at', 'bigint', (e) => e.request.resumeAt ?? null],
   ['p_retry_after', 'bigint', (e) => e.request.retryAfter ?? null],
   ['p_deployment_id', 'text', (e) => e.request.creation?.deploymentId ?? null],
-  ['p_workflow_name', 'text', (e) => e.request.creation?.workflowName ?? null],
+  [
+    'p_workflow_name',
+    'text',
+    (e) => e.request.creation?.workflowName ?? e.lazyStep?.workflowName ?? null,
+  ],
   ['p_execution_context', 'bytea', (e) => encodeOptional(e.request.creation?.executionContext)],
   ['p_state_updated_at', 'double precision', (e) => e.request.stateUpdatedAt ?? null],
   ['p_last_known_event_id', 'text', (e) => e.request.lastKnownEventId ?? null],
   ['p_random', 'text', (e) => e.request.random],
+  // Last, with a default in SQL: a call without it (from an app not yet upgraded) still resolves.
+  ['p_attributes', 'bytea', (e) => encodeOptional(e.request.creation?.attributes)],
 ];
 
 /** The values of one append_event() call, in parameter order. */
 export function appendParameters(request: AppendRequest): unknown[] {
+  const lazyStep = lazyStepOf(request.event);
   // A bootstrapping run_started carries the run_created data; it is stored on that event only.
+  // A lazy start's input is split off as step_created's would be: the payload, which the server
+  // stores on the step and its step_created, and whose presence tells it the start is lazy.
   const stored =
     request.event.eventType === 'run_started' && request.creation !== undefined
       ? splitEventData('run_created', request.creation)
-      : splitEventData(request.event.eventType, request.storedData);
-  const encoding: Encoding = { request, ...stored };
+      : splitEventData(lazyStep ? 'step_created' : request.event.eventType, request.storedData);
+  const encoding: Encoding = { request, ...stored, lazyStep };
   return APPEND_PARAMETERS.map(([, , parameterOf]) => parameterOf(encoding));
 }
 

@@ -19,6 +19,7 @@ import {
 } from '@worldkit/world';
 import { appendParameters } from './append-wire.js';
 import type { AppendBatcher } from './batcher.js';
+import { lazyStepOf } from './lazy-step.js';
 import { type Bytes, eventFromRow, runFromRow, stepFromRow } from './rows.js';
 
 /** One row of append_event(): a row of the preloaded log, or the outcome (always last). */
@@ -41,6 +42,7 @@ export interface AppendRow {
   rn_workflow_name: string | null;
   rn_spec_version: number | null;
   rn_execution_context: Bytes;
+  rn_attributes: Bytes;
   rn_input: Bytes;
   rn_output: Bytes;
   rn_error: Bytes;
@@ -148,25 +150,14 @@ function resultOf(
       } satisfies Step;
       break;
     case 'step_started':
+      // Applied, a lazy start created the step: its caller owns the step's execution.
+      if (lazyStepOf(request) !== undefined) result.stepCreated = true;
+      result.step = stepOf(runId, request.correlationId, row);
+      break;
     case 'step_completed':
     case 'step_failed':
     case 'step_retrying':
-      result.step = stepFromRow({
-        run_id: runId,
-        step_id: request.correlationId,
-        step_name: row.st_name!,
-        status: row.st_status!,
-        input: row.st_input,
-        output: row.st_output,
-        error: row.st_error,
-        attempt: row.st_attempt!,
-        started_at: row.st_started_at,
-        completed_at: row.st_completed_at,
-        created_at: row.st_created_at!,
-        updated_at: row.st_updated_at!,
-        retry_after: row.st_retry_after,
-        spec_version: row.st_spec_version!,
-      });
+      result.step = stepOf(runId, request.correlationId, row);
       break;
     case 'hook_created':
       if (row.conflicting_run_id === null) result.hook = hookOf(runId, request, specVersion, at!);
@@ -214,6 +205,10 @@ function appendedEvent(
       token: (request as EventOf<'hook_created'>).eventData.token,
       conflictingRunId: row.conflicting_run_id,
     };
+  } else if (lazyStepOf(request) !== undefined) {
+    // A lazy start's input is stored once, on its synthetic step_created.
+    const { input: _onStepCreated, ...startData } = (request as EventOf<'step_started'>).eventData!;
+    eventData = startData;
   } else if (request.eventType !== 'run_started' && request.eventType !== 'run_cancelled') {
     eventData = (request as { eventData?: unknown }).eventData;
   }
@@ -228,6 +223,25 @@ function appendedEvent(
   } as Event;
 }
 
+function stepOf(runId: string, stepId: string, row: AppendRow): Step {
+  return stepFromRow({
+    run_id: runId,
+    step_id: stepId,
+    step_name: row.st_name!,
+    status: row.st_status!,
+    input: row.st_input,
+    output: row.st_output,
+    error: row.st_error,
+    attempt: row.st_attempt!,
+    started_at: row.st_started_at,
+    completed_at: row.st_completed_at,
+    created_at: row.st_created_at!,
+    updated_at: row.st_updated_at!,
+    retry_after: row.st_retry_after,
+    spec_version: row.st_spec_version!,
+  });
+}
+
 function runOf(runId: string, row: AppendRow): WorkflowRun {
   return runFromRow({
     run_id: runId,
@@ -236,6 +250,7 @@ function runOf(runId: string, row: AppendRow): WorkflowRun {
     workflow_name: row.rn_workflow_name!,
     spec_version: row.rn_spec_version!,
     execution_context: row.rn_execution_context,
+    attributes: row.rn_attributes,
     input: row.rn_input,
     output: row.rn_output,
     error: row.rn_error,

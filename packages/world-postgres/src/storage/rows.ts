@@ -96,6 +96,8 @@ export interface RunRow {
   workflow_name: string;
   spec_version: number;
   execution_context: Bytes;
+  /** CBOR of the attributes the run was created with; NULL when it had none. */
+  attributes: Bytes;
   input: Bytes;
   output: Bytes;
   error: Bytes;
@@ -108,12 +110,13 @@ export interface RunRow {
 export const runColumns = (
   schema: string,
 ) => `run_id, status, deployment_id, workflow_name, spec_version,
-  execution_context, input, output, error, ${schema}.epoch_ms(created_at) AS created_at,
+  execution_context, attributes, input, output, error, ${schema}.epoch_ms(created_at) AS created_at,
   ${schema}.epoch_ms(updated_at) AS updated_at, ${schema}.epoch_ms(started_at) AS started_at,
   ${schema}.epoch_ms(completed_at) AS completed_at`;
 
 export function runFromRow(row: RunRow): WorkflowRun {
   const executionContext = decodeOptional<Record<string, unknown>>(row.execution_context);
+  const attributes = decodeOptional<Record<string, string>>(row.attributes);
   return {
     runId: row.run_id,
     status: row.status,
@@ -124,6 +127,7 @@ export function runFromRow(row: RunRow): WorkflowRun {
     createdAt: new Date(row.created_at),
     updatedAt: new Date(row.updated_at),
     ...(executionContext === undefined ? {} : { executionContext }),
+    ...(attributes === undefined ? {} : { attributes }),
     ...(row.started_at === null ? {} : { startedAt: new Date(row.started_at) }),
     ...(row.output === null ? {} : { output: decodeBinary(row.output) }),
     ...(row.error === null ? {} : { error: decodeBinary<StructuredError>(row.error) }),
