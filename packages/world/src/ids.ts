@@ -58,10 +58,13 @@ export function ulidOf(id: string): string | undefined {
   return ULID_PATTERN.test(candidate) ? candidate : undefined;
 }
 
-/** The epoch-ms time encoded in a prefixed id, as the runtime decodes it for `stateUpdatedAt`. */
+/**
+ * The epoch-ms time encoded in a prefixed id, as the runtime decodes it for `stateUpdatedAt`;
+ * undefined for a slot event id, which is a position and carries no time.
+ */
 export function idTime(id: string): number | undefined {
   const part = ulidOf(id);
-  return part === undefined ? undefined : decodeTime(part);
+  return part === undefined || eventSlotOf(id) !== undefined ? undefined : decodeTime(part);
 }
 
 /** The digits of a slot id: fixed width, so that ids sort as their slots do. */

@@ -1,5 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { ID_PREFIXES, idTime, isPrefixedUlid, newId, nextEventId, ulidOf } from '../src/ids.js';
+import {
+  eventSlotOf,
+  ID_PREFIXES,
+  idTime,
+  isPrefixedUlid,
+  newId,
+  nextEventId,
+  nextSlotEventId,
+  slotEventId,
+  ulidOf,
+} from '../src/ids.js';
 
 const T0 = Date.UTC(2026, 0, 1);
 
@@ -18,6 +28,25 @@ describe('ids', () => {
     expect(ulidOf(`some_prefix_${ulidOf(id)}`)).toBe(ulidOf(id));
     expect(idTime('evnt_not-a-ulid')).toBeUndefined();
     expect(isPrefixedUlid('wrun_short', 'run')).toBe(false);
+  });
+
+  it('numbers slot event ids as 26 zero-padded digits that sort as their slots do', () => {
+    expect(slotEventId(1)).toBe(`evnt_${'0'.repeat(25)}1`);
+    expect(slotEventId(1234)).toHaveLength(31);
+    const ids = [1, 2, 9, 10, 11, 99, 100, 1_000_000].map(slotEventId);
+    expect([...ids].sort()).toEqual(ids);
+    expect(ids.map((id) => eventSlotOf(id))).toEqual([1, 2, 9, 10, 11, 99, 100, 1_000_000]);
+    expect(isPrefixedUlid(slotEventId(7), 'event'), 'a slot id passes as an id').toBe(true);
+    expect(idTime(slotEventId(7)), 'a slot carries no time').toBeUndefined();
+    expect(eventSlotOf(newId('event', T0))).toBeUndefined();
+  });
+
+  it('gives a slot-numbered run the next slot, and refuses a ULID or a slot out of range', () => {
+    expect(nextSlotEventId(undefined)).toBe(slotEventId(1));
+    expect(nextSlotEventId(slotEventId(41))).toBe(slotEventId(42));
+    expect(() => nextSlotEventId(newId('event', T0))).toThrow(/not a slot id/);
+    expect(() => slotEventId(0)).toThrow(RangeError);
+    expect(() => slotEventId(1.5)).toThrow(RangeError);
   });
 
   it('allocates strictly increasing event ids within one millisecond', () => {
