@@ -1,0 +1,89 @@
+import { face5xUrl } from '../../../e2e/src/harness/face-5x.js';
+import type { Deployment, WorldTarget } from '../../../e2e/src/harness/targets.js';
+import { AppProcess } from './app-process.js';
+import { bumpCountingWorldEntry } from './paths.js';
+import { waitForOutcomes } from './wait.js';
+
+/** The spec version the apps' World declares: the 5.x face's default, named for the record. */
+export const SPEC_VERSION = 7;
+
+/** How long a one-step run may take before the World is taken not to serve the runtime. */
+const PREFLIGHT_TIMEOUT_MS = 30_000;
+
+export interface DeploymentOptions {
+  /** App processes sharing the World's storage. */
+  processes?: number;
+  /** Load the World through the bump-counting wrapper instead of directly. */
+  countBumps?: boolean;
+}
+
+/** The env that selects the 5.x face of `target` for the runtime, directly or counted. */
+function worldSelectionEnv(target: WorldTarget, countBumps: boolean): Record<string, string> {
+  const face = face5xUrl(target);
+  return {
+    WORKFLOW_SPEC_VERSION: String(SPEC_VERSION),
+    ...(countBumps
+      ? { WORKFLOW_TARGET_WORLD: bumpCountingWorldEntry, E2E_5X_COUNTED_WORLD: face }
+      : { WORKFLOW_TARGET_WORLD: face }),
+  };
+}
+
+/**
+ * A World deployment under test: fresh isolated storage (e2e's targets provision it) and the app
+ * processes sharing it. `close()` stops every process and removes the storage.
+ */
+export class RuntimeDeployment {
+  private constructor(
+    private readonly storage: Deployment,
+    readonly apps: AppProcess[],
+  ) {}
+
+  static async create(
+    target: WorldTarget,
+    label: string,
+    { processes = 1, countBumps = false }: DeploymentOptions = {},
+  ): Promise<RuntimeDeployment> {
+    const storage = await target.provision(`5x-${label}`);
+    const deployment = new RuntimeDeployment(storage, []);
+    const env = { ...storage.env, ...worldSelectionEnv(target, countBumps) };
+    try {
+      // One after another: the first start may create the World's schema.
+      for (let index = 0; index < processes; index++) {
+        deployment.apps.push(await AppProcess.start(`${target.name}-${label}-${index}`, env));
+      }
+      await deployment.assertServesOneStep(target);
+    } catch (error) {
+      await deployment.close();
+      throw error;
+    }
+    return deployment;
+  }
+
+  /**
+   * Fails at once, with the app's log, when the World cannot serve the runtime at all (say, it
+   * hands out event ids the runtime cannot read: the runtime then retries the run forever), so
+   * the tests fail on that rather than each waiting out its own timeout.
+   */
+  private async assertServesOneStep(target: WorldTarget): Promise<void> {
+    const [app] = this.apps;
+    try {
+      const runId = await app!.client.start('sequentialSteps', [1]);
+      const [outcome] = await waitForOutcomes(app!.client, [runId], PREFLIGHT_TIMEOUT_MS);
+      if (outcome!.value !== 'a') throw new Error(`it returned ${JSON.stringify(outcome)}`);
+    } catch (error) {
+      throw new Error(
+        `${target.name} does not serve a one-step run of the 5.x runtime ` +
+          `(${(error as Error).message}); app log:\n${app!.logTail()}`,
+      );
+    }
+  }
+
+  get clients() {
+    return this.apps.map((app) => app.client);
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.apps.map((app) => app.stop()));
+    await this.storage.cleanup();
+  }
+}
