@@ -61,12 +61,7 @@ for (const target of selectedTargets()) {
       expect(outcome.error?.name).toBe('WorkflowRunFailedError');
     });
 
-    // Known defect, left to the World's owners: the 5.x runtime stores the thrown value
-    // serialized (bytes) on `run_failed` and hydrates it from `runs.get`'s `error`, but the 5.x
-    // face returns the 4.x StructuredError ({ message: 'Unknown error', code }) and no
-    // `errorCode`, so the cause reads "Failed to hydrate workflow run error". Once the face
-    // returns the bytes this fails: make it a plain `it`.
-    it.fails('hands the FatalError back as the failure cause (known defect)', async () => {
+    it('hands the FatalError back as the failure cause', async () => {
       const outcome = await run('fatalFailure', ['fatal on purpose']);
       expect(outcome.error?.cause).toMatchObject({
         name: 'FatalError',

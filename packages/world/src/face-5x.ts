@@ -1,6 +1,7 @@
 import { InvalidInputError } from './errors.js';
 import { eventSlotOf, slotEventId } from './ids.js';
 import type { CreateEventParams } from './schemas/events.js';
+import type { StructuredError } from './schemas/shared.js';
 import type {
   GetChunksOptions,
   StreamChunksResponse,
@@ -81,8 +82,48 @@ export function toWorld5x<W extends World>(world: W, options: Face5xOptions = {}
   if (writeMulti !== undefined) {
     streams.writeMulti = (runId, name, chunks) => writeMulti(name, runId, chunks);
   }
-  const events = { ...world.events, create: bumpAndReport(world) };
-  return { ...world, specVersion, streams, events };
+  const create = bumpAndReport(world);
+  const events = {
+    ...world.events,
+    create: (async (...args: Parameters<typeof create>) => {
+      const result = await create(...args);
+      return { ...result, run: as5x(result.run), step: as5x(result.step) };
+    }) as typeof create,
+  };
+  // Overloaded members: the wrappers take their arguments as given and return the same shapes.
+  const runs = {
+    ...world.runs,
+    get: (async (id: string, params?: object) =>
+      as5x(await world.runs.get(id, params))) as W['runs']['get'],
+    list: (async (params?: object) => pageAs5x(await world.runs.list(params))) as W['runs']['list'],
+  };
+  const steps = {
+    ...world.steps,
+    get: (async (runId: string, stepId: string, params?: object) =>
+      as5x(await world.steps.get(runId, stepId, params))) as W['steps']['get'],
+    list: (async (params: object) =>
+      pageAs5x(await world.steps.list(params as never))) as W['steps']['list'],
+  };
+  return { ...world, specVersion, streams, events, runs, steps };
+}
+
+/**
+ * A run or step as the 5.x runtime reads it: an error it sent serialized comes back as those
+ * bytes, with its code as `errorCode` (the stored form keeps both for 4.x readers too).
+ */
+function as5x<T>(entity: T): T {
+  const error = (entity as { error?: StructuredError } | undefined)?.error;
+  if (error?.serialized === undefined) return entity;
+  const { code } = error;
+  return {
+    ...entity,
+    error: error.serialized,
+    ...(code === undefined ? {} : { errorCode: code }),
+  } as T;
+}
+
+function pageAs5x<T extends { data: unknown[] }>(page: T): T {
+  return { ...page, data: page.data.map(as5x) };
 }
 
 /**

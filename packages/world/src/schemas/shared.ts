@@ -35,6 +35,11 @@ export const StructuredErrorSchema = z.object({
   message: z.string(),
   stack: z.string().optional(),
   code: z.string().optional(),
+  /**
+   * The error as the 5.x runtime sends it: its own serialization, opaque bytes. Kept whole so
+   * that the 5.x face hands it back as it came (`error`, with `code` as `errorCode`).
+   */
+  serialized: z.custom<Uint8Array>((value) => value instanceof Uint8Array).optional(),
 });
 export type StructuredError = z.infer<typeof StructuredErrorSchema>;
 

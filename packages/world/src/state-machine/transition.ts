@@ -484,8 +484,18 @@ function movesMarker(event: Event, stateUpdatedAt: number | undefined): boolean 
   );
 }
 
+/** What 4.x readers see as the message of an error the 5.x runtime sent serialized. */
+export const SERIALIZED_ERROR_MESSAGE = 'a serialized error (written by the 5.x runtime)';
+
 /** Normalizes the error shapes runtimes send (a string, an Error-like object) to the stored form. */
 export function structuredError(error: unknown, stack?: string, code?: string): StructuredError {
+  if (error instanceof Uint8Array) {
+    return {
+      message: SERIALIZED_ERROR_MESSAGE,
+      serialized: error,
+      ...(code === undefined ? {} : { code }),
+    };
+  }
   const record =
     typeof error === 'object' && error !== null ? (error as Record<string, unknown>) : undefined;
   const message =

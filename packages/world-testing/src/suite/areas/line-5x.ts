@@ -167,6 +167,42 @@ export const line5xCases: ConformanceCase[] = [
     },
   },
   {
+    name: 'an error the 5.x runtime sends serialized comes back as its bytes, with errorCode',
+    async run(t) {
+      const base = await t.world();
+      const world = toWorld5x(base, { specVersion: 7 });
+      const runId = await slotRun(world);
+      const stepId = newStepId();
+      const stepError = payload('serialized step error');
+      await append(world, runId, at(7, ev.stepCreated(stepId)));
+      await append(world, runId, at(7, ev.stepStarted(stepId)));
+      await append(world, runId, at(7, ev.stepFailed(stepId, stepError as never)));
+      const runError = payload('serialized run error');
+      const failed = await world.events.create(
+        runId,
+        at(7, {
+          eventType: 'run_failed',
+          eventData: { error: runError, errorCode: 'USER_ERROR' },
+        }) as never,
+      );
+      const bytesOf = (value: unknown) => Buffer.from(value as Uint8Array).toString('hex');
+      for (const run of [failed.run, await world.runs.get(runId)]) {
+        expect(bytesOf(run?.error)).toBe(bytesOf(runError));
+        expect((run as { errorCode?: string }).errorCode).toBe('USER_ERROR');
+      }
+      const listed = await world.runs.list({ pagination: { limit: 100 } });
+      expect(bytesOf(listed.data.find((run) => run.runId === runId)?.error)).toBe(
+        bytesOf(runError),
+      );
+      expect(bytesOf((await world.steps.get(runId, stepId)).error)).toBe(bytesOf(stepError));
+      const fourX = await base.runs.get(runId);
+      expect(fourX.error, '4.x readers see a structured error').toMatchObject({
+        message: expect.any(String),
+        code: 'USER_ERROR',
+      });
+    },
+  },
+  {
     name: 'the streams namespace writes and reads the streams of the 4.x members',
     async run(t) {
       const base = await t.world();
