@@ -125,6 +125,40 @@ export const GOALS: Goal[] = [
     ['append-16', 'rate', 'worldkit-local'],
     ['append-16', 'rate', 'upstream-local'],
   ),
+  // The 5.x line: each Worldkit World's `v5` entry at spec 7 against the upstream 5.x World of the
+  // same kind (there is no upstream 5.x Redis World).
+  ratio(
+    'local-5x-append-1',
+    'local 5.x events.create, 1 writer, vs upstream local 5.x',
+    '≥',
+    2,
+    ['append-1', 'rate', 'worldkit-local-5x'],
+    ['append-1', 'rate', 'upstream-local-5x'],
+  ),
+  ratio(
+    'local-5x-append-16',
+    'local 5.x events.create, 16 writers, vs upstream local 5.x',
+    '≥',
+    2,
+    ['append-16', 'rate', 'worldkit-local-5x'],
+    ['append-16', 'rate', 'upstream-local-5x'],
+  ),
+  ratio(
+    'postgres-5x-append-1',
+    'Postgres 5.x events.create, 1 writer, vs upstream Postgres 5.x',
+    '≥',
+    2,
+    ['append-1', 'rate', 'worldkit-postgres-5x'],
+    ['append-1', 'rate', 'upstream-postgres-5x'],
+  ),
+  ratio(
+    'postgres-5x-append-16',
+    'Postgres 5.x events.create, 16 writers, vs upstream Postgres 5.x',
+    '≥',
+    2,
+    ['append-16', 'rate', 'worldkit-postgres-5x'],
+    ['append-16', 'rate', 'upstream-postgres-5x'],
+  ),
   // "Flat" = within 1.5× of the empty World: sub-millisecond timings on a shared 2-core machine
   // wobble by tens of percent, while a scan over 10,000 runs costs orders of magnitude.
   ratio(

@@ -29,11 +29,16 @@ export interface BenchReport {
   baseline?: { revision: string; sha: string; shortSha: string; directory: string };
 }
 
-/** The Worldkit World of each backend and the upstream World users would pick instead. */
+/**
+ * The Worldkit World of each backend and the upstream World users would pick instead, on each
+ * line (no upstream 5.x Redis World exists).
+ */
 const PAIRS = [
   { backend: 'local', worldkit: 'worldkit-local', upstream: 'upstream-local' },
   { backend: 'postgres', worldkit: 'worldkit-postgres', upstream: 'upstream-postgres' },
   { backend: 'redis', worldkit: 'worldkit-redis', upstream: 'upstream-redis' },
+  { backend: 'local 5.x', worldkit: 'worldkit-local-5x', upstream: 'upstream-local-5x' },
+  { backend: 'postgres 5.x', worldkit: 'worldkit-postgres-5x', upstream: 'upstream-postgres-5x' },
 ];
 
 function cell(

@@ -78,7 +78,12 @@ export const fencedAppends: Measurement = {
     { id: 'goodput', title: 'committed', unit: 'appends/s', better: 'higher' },
     { id: 'conflicts', title: 'conflicts', unit: '% of attempts', better: 'lower' },
   ],
-  notApplicable: worldsOnly,
+  // The 5.x contract dropped the fence: a 5.x writer sends the event count it has seen instead,
+  // and the World lands its event on the next free slot rather than refusing it.
+  notApplicable: (subject) =>
+    subject.kind === 'world' && subject.line === '5.x'
+      ? 'no lastKnownEventId fence on the 5.x line'
+      : worldsOnly(subject),
   open: (subject, context) =>
     worldSession(subject, context, async (opened) => {
       if (!opened.fenced) throw new NotApplicableError('no lastKnownEventId fence');

@@ -9,6 +9,9 @@ export type Backend = 'memory' | 'local' | 'postgres' | 'redis';
  */
 export type Family = 'worldkit' | 'baseline' | 'upstream' | 'reference' | 'raw';
 
+/** The `workflow` runtime line whose World contract a World is measured under. */
+export type Line = '4.x' | '5.x';
+
 export interface OpenOptions {
   /** Names the isolated data (temp dir, schema, prefix) so leftovers are traceable. */
   label: string;
@@ -72,6 +75,12 @@ interface SubjectBase {
 
 export interface WorldSubject extends SubjectBase {
   kind: 'world';
+  /**
+   * Absent for the 4.x line. A 5.x World writes at its own spec version like any other, but the
+   * measurements made of 4.x parts of the contract (the `lastKnownEventId` fence, the 4.x stream
+   * members) do not apply to it.
+   */
+  line?: Line;
   open(options: OpenOptions): Promise<OpenedWorld>;
   /** Present for Worlds whose data can outlive an instance (what `--scale` seeds and reopens). */
   createStore?(label: string): Promise<WorldStore>;

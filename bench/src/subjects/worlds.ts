@@ -25,12 +25,7 @@ import type {
   WorldStore,
   WorldSubject,
 } from './types.js';
-import {
-  upstreamPostgresDispose,
-  upstreamPostgresOpen,
-  upstreamPostgresPrepare,
-  upstreamPostgresRuntime,
-} from './upstream-postgres.js';
+import { upstreamPostgresPackage } from './upstream-postgres.js';
 import {
   upstreamRedisDispose,
   upstreamRedisOpen,
@@ -155,22 +150,31 @@ export const worldkitLocal = worldkitLocalSubject(
   currentBuild('worldkit-local', '@worldkit/world-local'),
 );
 
-export const upstreamLocal: WorldSubject = {
-  kind: 'world',
-  id: 'upstream-local',
-  label: '@workflow/world-local 4.4.1',
-  backend: 'local',
-  family: 'upstream',
-  async open({ label, queueBaseUrl }) {
-    const create = await loadWorldFactory('@workflow/world-local', 'createLocalWorld');
-    const { directory, remove } = await temporaryDirectory(`up_local_${label}`);
+/** `@workflow/world-local` as installed under `packageName`, in a temporary directory of its own. */
+export function upstreamLocalOpen(
+  packageName: string,
+  exportName: string,
+  directoryPrefix: string,
+) {
+  return async ({ label, queueBaseUrl }: OpenOptions): Promise<OpenedWorld> => {
+    const create = await loadWorldFactory(packageName, exportName);
+    const { directory, remove } = await temporaryDirectory(`${directoryPrefix}_${label}`);
     const world = create({
       dataDir: directory,
       recoverActiveRuns: false,
       ...(queueBaseUrl ? { baseUrl: queueBaseUrl } : {}),
     });
     return opened(world, remove);
-  },
+  };
+}
+
+export const upstreamLocal: WorldSubject = {
+  kind: 'world',
+  id: 'upstream-local',
+  label: '@workflow/world-local 4.4.1',
+  backend: 'local',
+  family: 'upstream',
+  open: upstreamLocalOpen('@workflow/world-local', 'createLocalWorld', 'up_local'),
   // The runtime's built-in target, exactly what an app gets by default.
   runtime: localRuntime('upstream-local', () => 'local'),
 };
@@ -227,16 +231,22 @@ export const worldkitPostgres = worldkitPostgresSubject(
   currentBuild('worldkit-postgres', '@worldkit/world-postgres'),
 );
 
+const upstreamPostgres4x = upstreamPostgresPackage({
+  id: 'upstream-postgres',
+  packageName: '@workflow/world-postgres',
+  databasePrefix: 'up_pg',
+});
+
 export const upstreamPostgres: WorldSubject = {
   kind: 'world',
   id: 'upstream-postgres',
   label: '@workflow/world-postgres 4.3.7',
   backend: 'postgres',
   family: 'upstream',
-  prepare: upstreamPostgresPrepare,
-  dispose: upstreamPostgresDispose,
-  open: upstreamPostgresOpen,
-  runtime: upstreamPostgresRuntime,
+  prepare: upstreamPostgres4x.prepare,
+  dispose: upstreamPostgres4x.dispose,
+  open: upstreamPostgres4x.open,
+  runtime: upstreamPostgres4x.runtime,
 };
 
 async function deleteRedisPrefix(prefix: string): Promise<void> {
