@@ -113,7 +113,11 @@ local function index_correlation()
   end
 end
 
-local function create_run(deployment_id, workflow_name, input, context, spec, at)
+-- The creation data comes as the client spelled it (see run_created below): context and
+-- attributes are CBOR blobs, '' when absent. The attributes are one field, like the context:
+-- no script reads them, and a field per attribute would share the hash with the run's own
+-- fields (an attribute named 'status').
+local function create_run(deployment_id, workflow_name, input, context, attributes, spec, at)
   local ms = ms_string(at)
   local status = rule_becomes('run_created')
   local order = tostring(redis.call('INCR', G .. 'run-order'))
@@ -121,6 +125,9 @@ local function create_run(deployment_id, workflow_name, input, context, spec, at
     'wf', workflow_name, 'input', input, 'created', ms, 'updated', ms, 'order', order)
   if context ~= '' then
     redis.call('HSET', run_key, 'ctx', context)
+  end
+  if attributes ~= '' then
+    redis.call('HSET', run_key, 'attrs', attributes)
   end
   run = { status = status, spec = spec, last = nil, marker = nil, started = nil, seq = 0,
     order = order }
@@ -221,8 +228,8 @@ local function entity_status_of(step)
   return redis.call('HGET', wait_key, 'status') or nil
 end
 
-local function refusal(entity_status, step)
-  local code, message, detail = rule_refusal(event_type, run_id, correlation_id,
+local function refusal(rule_type, entity_status, step)
+  local code, message, detail = rule_refusal(rule_type, run_id, correlation_id,
     run and run.status or nil, entity_status, step and tonumber(step.retry) or nil, now)
   if code then
     return reject(code, message, detail)
@@ -234,11 +241,12 @@ end
 
 if event_type == 'run_created' then
   -- ARGV[9] deploymentId [10] workflowName [11] input [12] executionContext or ''
+  -- [13] attributes or ''
   -- Its own rule comes before the fences: a run that exists cannot be fenced as new.
-  local refused = refusal(entity_status_of(nil), nil) or check_fences(nil)
+  local refused = refusal(event_type, entity_status_of(nil), nil) or check_fences(nil)
   if refused then return refused end
   local _, at = append('run_created', record)
-  create_run(ARGV[9], ARGV[10], ARGV[11], ARGV[12], spec_version, at)
+  create_run(ARGV[9], ARGV[10], ARGV[11], ARGV[12], ARGV[13], spec_version, at)
   return applied('run', run_key)
 end
 
@@ -250,8 +258,8 @@ if not run then
   -- run whose run_created never landed creates it first, with a synthetic run_created event.
   local refused = check_fences(nil)
   if refused then return refused end
-  local _, at = append('run_created', ARGV[14])
-  create_run(ARGV[10], ARGV[11], ARGV[12], ARGV[13], spec_version, at)
+  local _, at = append('run_created', ARGV[15])
+  create_run(ARGV[10], ARGV[11], ARGV[12], ARGV[13], ARGV[14], spec_version, at)
 else
   if run.spec > RULE_RUN_SPEC_VERSION_MAX then
     return reject('RUN_NOT_SUPPORTED', '', tostring(run.spec))
@@ -262,9 +270,12 @@ end
 
 local step = string.sub(event_type, 1, 5) == 'step_' and load_step() or nil
 local entity_status = entity_status_of(step)
-local refused = refusal(entity_status, step)
+-- A lazy step start (a step_started carrying the step's input) is the step's create-claim: the
+-- rules of its synthetic step_created decide, so it is refused when the step exists.
+local lazy_step = event_type == 'step_started' and ARGV[9] == '1'
+local refused = refusal(lazy_step and 'step_created' or event_type, entity_status, step)
 if refused then return refused end
-if rule_unchanged(event_type, run.status, entity_status) then
+if not lazy_step and rule_unchanged(event_type, run.status, entity_status) then
   return unchanged_run()
 end
 local becomes = rule_becomes(event_type)
@@ -273,7 +284,8 @@ local becomes = rule_becomes(event_type)
 
 if event_type == 'run_started' then
   -- ARGV[9] '1' when the event carries bootstrap data: [10] deploymentId [11] workflowName
-  -- [12] input [13] executionContext or '' [14] the synthetic run_created record
+  -- [12] input [13] executionContext or '' [14] attributes (always '': a bootstrap carries none)
+  -- [15] the synthetic run_created record
   local _, at = append('run_started', record)
   local ms = ms_string(at)
   redis.call('HSET', run_key, 'status', becomes, 'updated', ms, 'started', run.started or ms)
@@ -300,6 +312,18 @@ elseif event_type == 'step_created' then
   redis.call('HSET', step_key, 'name', ARGV[9], 'status', becomes, 'attempt', '0',
     'input', ARGV[10], 'created', ms, 'updated', ms, 'spec', spec_version, 'ev', id)
   redis.call('ZADD', R .. 'steps', 0, id .. ' ' .. correlation_id)
+  index_correlation()
+  return applied('step', step_key)
+elseif lazy_step then
+  -- ARGV[9] '1' [10] stepName [11] input [12] the synthetic step_created record: the step is
+  -- created and started in this one call, born running at attempt 1.
+  local created_id, created_at = append('step_created', ARGV[12])
+  local _, at = append('step_started', record)
+  local ms = ms_string(at)
+  redis.call('HSET', step_key, 'name', ARGV[10], 'status', becomes, 'attempt', '1',
+    'input', ARGV[11], 'created', ms_string(created_at), 'updated', ms, 'started', ms,
+    'spec', spec_version, 'ev', created_id)
+  redis.call('ZADD', R .. 'steps', 0, created_id .. ' ' .. correlation_id)
   index_correlation()
   return applied('step', step_key)
 elseif event_type == 'step_started' then

@@ -36,16 +36,28 @@ const bytes = (...values: number[]) => new Uint8Array(values);
 const FAR_FUTURE = new Date(Date.now() + 3_600_000);
 const PAST = new Date(Date.now() - 3_600_000);
 
+/** A run's creation data: without attributes, with none, or with some (kept exactly as given). */
+function runCreation(pick: <T>(items: readonly T[]) => T, input: Uint8Array) {
+  const attributes = pick<Record<string, string> | undefined>([
+    undefined,
+    {},
+    { $parentRunId: 'run_x', '': 'empty key' },
+  ]);
+  return {
+    deploymentId: 'd',
+    workflowName: 'wf',
+    input,
+    ...(attributes === undefined ? {} : { attributes }),
+  };
+}
+
 /** One random create: an event of any type against a small universe of ids and tokens. */
 function randomEvent(pick: <T>(items: readonly T[]) => T, tokens: string[]): AnyEventRequest {
   const step = pick(['step_a', 'step_b']);
   const hook = pick(['hook_a', 'hook_b']);
   const wait = pick(['wait_a', 'wait_b']);
   const events: AnyEventRequest[] = [
-    {
-      eventType: 'run_created',
-      eventData: { deploymentId: 'd', workflowName: 'wf', input: bytes(1) },
-    },
+    { eventType: 'run_created', eventData: runCreation(pick, bytes(1)) },
     { eventType: 'run_started' },
     {
       eventType: 'run_started',
@@ -63,6 +75,12 @@ function randomEvent(pick: <T>(items: readonly T[]) => T, tokens: string[]): Any
       eventData: { stepName: 'add', input: bytes(4) },
     },
     { eventType: 'step_started', correlationId: step, eventData: { stepName: 'add' } },
+    // A lazy start: the step's create-claim.
+    {
+      eventType: 'step_started',
+      correlationId: step,
+      eventData: { stepName: 'add', workflowName: 'wf', attempt: 1, input: bytes(8) },
+    },
     { eventType: 'step_completed', correlationId: step, eventData: { result: bytes(5) } },
     { eventType: 'step_failed', correlationId: step, eventData: { error: 'bad', stack: 's' } },
     {
@@ -129,7 +147,7 @@ describe('the Lua state machine agrees with the reference on random histories', 
         i < 2
           ? ({
               eventType: 'run_created',
-              eventData: { deploymentId: 'd', workflowName: 'wf', input: bytes(1) },
+              eventData: runCreation(pick, bytes(1)),
             } as AnyEventRequest)
           : randomEvent(pick, tokens);
       if (event.eventType.startsWith('run_') && event.eventType !== 'run_started' && random() < 0.6)
@@ -163,6 +181,9 @@ describe('the Lua state machine agrees with the reference on random histories', 
     for (const runId of runs) {
       const log = await world.events.list({ runId });
       expect(comparable(log.data)).toEqual(comparable(oracle.store.runs.get(runId)?.events ?? []));
+      expect(comparable(await world.runs.get(runId).catch((error: Error) => error.name))).toEqual(
+        comparable(await reference.runs.get(runId).catch((error: Error) => error.name)),
+      );
       const ascending = { runId, pagination: { sortOrder: 'asc' as const } };
       expect(comparable((await world.steps.list(ascending)).data)).toEqual(
         comparable((await reference.steps.list(ascending)).data),

@@ -1,6 +1,5 @@
 import {
   type AnyEventRequest,
-  appendRequestOf,
   type EventResult,
   refusalContextOf,
   refusalError,
@@ -8,7 +7,11 @@ import {
   validateCreateEvent,
 } from '@worldkit/world';
 import type { StoreContext } from '../store-context.js';
-import { createEventArgs, decodeCreateEventReply } from './create-event-wire.js';
+import {
+  createEventArgs,
+  createEventRequestOf,
+  decodeCreateEventReply,
+} from './create-event-wire.js';
 import { readWholeLog } from './event-log.js';
 import {
   assembleEvent,
@@ -29,7 +32,7 @@ export async function createEvent(
   params: unknown,
 ): Promise<EventResult> {
   const validated = validateCreateEvent(runId, data, params);
-  const request = appendRequestOf(validated);
+  const request = createEventRequestOf(validated);
   const keys = store.keys.run(request.runId);
   const raw = (await store.call(
     'createEvent',
@@ -72,6 +75,8 @@ export async function createEvent(
       break;
     case 'step':
       result.step = stepFromFields(id, correlationId!, reply.entity.fields);
+      // A lazy start that applied created the step: its caller owns the step's execution.
+      if (request.lazyStep !== undefined) result.stepCreated = true;
       break;
     case 'hook':
       result.hook = hookFromFields(id, correlationId!, reply.entity.fields);

@@ -14,7 +14,8 @@ import {
 /**
  * How entities and events are stored. Scalars the scripts read or write (status, counters,
  * epoch-ms times, names) are plain hash fields; payloads and structured values (inputs, outputs,
- * errors, metadata, execution contexts) are CBOR blobs, byte-exact and never parsed by Lua.
+ * errors, metadata, execution contexts, run attributes) are CBOR blobs, byte-exact and never
+ * parsed by Lua.
  * An event is one CBOR record `{t: type, c?: correlationId, s: specVersion, d?: eventData}`
  * stored under its id; its time is the id's.
  */
@@ -115,6 +116,7 @@ export function runFromFields(runId: string, fields: Fields): WorkflowRun {
     updatedAt: date(fields, 'updated'),
   };
   assign(run, 'executionContext', blob(fields, 'ctx'));
+  assign(run, 'attributes', blob(fields, 'attrs'));
   assignProgress(run, fields);
   return run as WorkflowRun;
 }
