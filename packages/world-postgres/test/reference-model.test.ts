@@ -4,7 +4,6 @@ import {
   EVENT_TYPES,
   type EventResult,
   type EventType,
-  idTime,
   isTerminalRunEventType,
   TERMINAL_RUN_EVENT_TYPES,
 } from '@worldkit/world';
@@ -20,7 +19,8 @@ import { DATABASE_URL, dropSchema, randomSchema } from './helpers.js';
  * (applied / unchanged / the typed error) and every result must agree, and so must the logs and
  * entities at the end. Times and ids differ between the two by
  * construction, so they are compared by presence; fences are chosen symbolically (the writer's
- * view is current or stale) and resolved against each side's own ids.
+ * view is current or stale) and resolved against each side's own ids. One run of each history is
+ * created at spec 7, whose events are numbered by slot: its ids must be the reference's exactly.
  */
 
 const schema = randomSchema();
@@ -97,7 +97,15 @@ interface Action {
   stateUpdatedAt: Fence;
 }
 
-function randomAction(random: () => number, runIds: string[], tokens: string[]): Action {
+/** The spec version the runtime writes a run's events at: a slot run's, or the 4.x default. */
+const SLOT_RUN_SPEC_VERSION = 7;
+
+function randomAction(
+  random: () => number,
+  runIds: string[],
+  slotRunId: string,
+  tokens: string[],
+): Action {
   const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
   const bytes = () => new Uint8Array([Math.floor(random() * 256), 0, 255]);
   const correlationId = pick(['c1', 'c2']);
@@ -205,8 +213,10 @@ function randomAction(random: () => number, runIds: string[], tokens: string[]):
       event = { correlationId, ...(random() < 0.5 ? { eventData: { resumeAt: when } } : {}) };
       break;
   }
+  const runId = pick(runIds);
+  if (runId === slotRunId) event.specVersion = SLOT_RUN_SPEC_VERSION;
   return {
-    runId: pick(runIds),
+    runId,
     event: { eventType, ...event } as AnyEventRequest,
     lastKnown: random() < 0.8 ? 'none' : pick(['current', 'stale'] as const),
     stateUpdatedAt: random() < 0.7 ? 'none' : pick(['current', 'stale'] as const),
@@ -235,32 +245,71 @@ function describeError(error: unknown) {
   return { name: e.name, code: e.code, status: e.status };
 }
 
-async function worldState(runId: string) {
+/** A run's state as a writer sees it: the newest event (id and time) and the guard's marker. */
+interface WriterView {
+  lastEventId: string | undefined;
+  lastEventAt: number | undefined;
+  marker: number | undefined;
+}
+
+async function worldState(runId: string): Promise<WriterView | undefined> {
   // The fence is the newest event; the guard's marker the newest externally originated one.
+  // Times are read, not decoded from ids: a slot id carries none.
   const { rows } = await admin.query(
-    `SELECT (SELECT max(event_id) FROM "${schema}".events WHERE run_id = r.run_id) AS last_event_id,
-            (SELECT "${schema}".ulid_time(max(event_id)) FROM "${schema}".events
-             WHERE run_id = r.run_id AND external) AS external_marker
-     FROM "${schema}".runs r WHERE r.run_id = $1`,
+    `SELECT newest.event_id AS last_event_id,
+            "${schema}".epoch_ms(newest.created_at) AS last_event_at,
+            (SELECT "${schema}".epoch_ms(e.created_at) FROM "${schema}".events e
+             WHERE e.run_id = r.run_id AND e.external ORDER BY e.event_id DESC LIMIT 1) AS marker
+     FROM "${schema}".runs r,
+       LATERAL (SELECT e.event_id, e.created_at FROM "${schema}".events e
+                WHERE e.run_id = r.run_id ORDER BY e.event_id DESC LIMIT 1) newest
+     WHERE r.run_id = $1`,
     [runId],
   );
-  return rows[0] as { last_event_id: string; external_marker: string | null } | undefined;
+  const row = rows[0] as
+    | { last_event_id: string; last_event_at: string; marker: string | null }
+    | undefined;
+  return (
+    row && {
+      lastEventId: row.last_event_id,
+      lastEventAt: Number(row.last_event_at),
+      marker: row.marker === null ? undefined : Number(row.marker),
+    }
+  );
+}
+
+/** What is read of the oracle's record of a run. */
+interface OracleRecord {
+  state: { lastEventId?: string; externalMarker?: number };
+  events: { createdAt: Date }[];
+}
+
+/** The oracle's view of a run, from its stored state and log. */
+function referenceState(record: OracleRecord | undefined): WriterView | undefined {
+  return (
+    record && {
+      lastEventId: record.state.lastEventId,
+      lastEventAt: record.events.at(-1)?.createdAt.getTime(),
+      marker: record.state.externalMarker,
+    }
+  );
 }
 
 function fenceParams(
   action: Action,
-  lastEventId: string | undefined,
+  view: WriterView | undefined,
   previousEventId: string | undefined,
-  marker: number | undefined,
 ): CreateEventParams {
+  const lastEventId = view?.lastEventId;
   const params: CreateEventParams = {};
   if (action.lastKnown === 'current' && lastEventId !== undefined)
     params.lastKnownEventId = lastEventId;
   if (action.lastKnown === 'stale')
     params.lastKnownEventId = previousEventId ?? 'evnt_01JG0000000000000000000000';
-  if (action.stateUpdatedAt !== 'none' && lastEventId !== undefined) {
-    const newest = idTime(lastEventId)!;
-    params.stateUpdatedAt = action.stateUpdatedAt === 'current' ? newest : (marker ?? newest) - 1;
+  const newest = view?.lastEventAt;
+  if (action.stateUpdatedAt !== 'none' && newest !== undefined) {
+    params.stateUpdatedAt =
+      action.stateUpdatedAt === 'current' ? newest : (view?.marker ?? newest) - 1;
   }
   return params;
 }
@@ -270,32 +319,24 @@ describe('append_event() agrees with the reference state machine', () => {
     it(`on random history ${seed}`, async () => {
       const random = seeded(seed);
       const runIds = [`wrun_seed${seed}_a`, `wrun_seed${seed}_b`, `wrun_seed${seed}_c`];
+      const slotRunId = runIds[2]!;
       // The oracle's backend is read for its fence inputs: the newest event id and guard marker.
       const oracle = createMemoryBackend();
       const reference = createMemoryWorld({ backend: oracle });
       const previous = new Map<string, { reference?: string; world?: string }>();
       let followUp: Action | undefined;
       for (let i = 0; i < 200; i++) {
-        const action = followUp ?? randomAction(random, runIds, [`t1_${seed}`, `t2_${seed}`]);
+        const action =
+          followUp ?? randomAction(random, runIds, slotRunId, [`t1_${seed}`, `t2_${seed}`]);
         followUp = undefined;
         // Copied out: the oracle's run record changes in place as events are appended.
         const refRecord = oracle.store.runs.get(action.runId);
-        const refState = refRecord?.state;
+        const refState = referenceState(refRecord);
         const refLogLength = refRecord?.events.length ?? 0;
         const dbState = await worldState(action.runId);
         const prior = previous.get(action.runId) ?? {};
-        const refParams = fenceParams(
-          action,
-          refState?.lastEventId,
-          prior.reference,
-          refState?.externalMarker,
-        );
-        const dbParams = fenceParams(
-          action,
-          dbState?.last_event_id,
-          prior.world,
-          dbState?.external_marker == null ? undefined : Number(dbState.external_marker),
-        );
+        const refParams = fenceParams(action, refState, prior.reference);
+        const dbParams = fenceParams(action, dbState, prior.world);
         const expected = await createEvent(reference, action.runId, action.event, refParams);
         const actual = await createEvent(world, action.runId, action.event, dbParams);
         const context = `step ${i}: ${action.event.eventType} on ${action.runId} (${JSON.stringify({ lastKnown: action.lastKnown, guard: action.stateUpdatedAt })})`;
@@ -338,7 +379,7 @@ describe('append_event() agrees with the reference state machine', () => {
           }
           previous.set(action.runId, {
             reference: refState?.lastEventId,
-            world: dbState?.last_event_id,
+            world: dbState?.lastEventId,
           });
         }
       }
@@ -351,6 +392,11 @@ describe('append_event() agrees with the reference state machine', () => {
         expect(normalize(events)).toEqual(normalize((await reference.events.list({ runId })).data));
         const ids = events.map((event) => event.eventId);
         expect([...ids].sort()).toEqual(ids);
+        if (runId === slotRunId) {
+          // Slots are allocated alike on both sides: dense from 1, none taken by a refusal.
+          const refIds = (await reference.events.list({ runId })).data.map((e) => e.eventId);
+          expect(ids, 'the slot run numbers its events as the reference does').toEqual(refIds);
+        }
         expect(normalize(await world.runs.get(runId))).toEqual(
           normalize(await reference.runs.get(runId)),
         );

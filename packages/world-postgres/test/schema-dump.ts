@@ -3,7 +3,8 @@ import type pg from 'pg';
 /**
  * A text dump of what the migrations built, read from the catalog: tables with their columns,
  * indexes, and functions (signature, settings and a digest of the body). The schema's own name
- * is replaced by `<schema>` so dumps of different schemas compare equal.
+ * is replaced by `<schema>` so dumps of different schemas compare equal (in a body too, before its
+ * digest: a SQL-standard body names the functions it calls with their schema).
  */
 export async function dumpSchema(client: pg.Client, schema: string): Promise<string> {
   const lines: string[] = [];
@@ -39,7 +40,8 @@ export async function dumpSchema(client: pg.Client, schema: string): Promise<str
     `SELECT p.proname, pg_get_function_identity_arguments(p.oid) AS args,
             pg_get_function_result(p.oid) AS result, l.lanname, p.provolatile,
             array_to_string(p.proconfig, ',') AS config,
-            md5(coalesce(p.prosrc, '') || coalesce(pg_get_function_sqlbody(p.oid), '')) AS body
+            md5(replace(coalesce(p.prosrc, '') || coalesce(pg_get_function_sqlbody(p.oid), ''),
+                        $1, '<schema>')) AS body
      FROM pg_proc p
      JOIN pg_namespace n ON n.oid = p.pronamespace
      JOIN pg_language l ON l.oid = p.prolang

@@ -6,7 +6,6 @@ import {
   type EventResult,
   HOOK_OWNER,
   type Hook,
-  idTime,
   type RejectionCode,
   refusalContextOf,
   refusalError,
@@ -34,6 +33,8 @@ export interface AppendRow {
   ev_type: string | null;
   ev_correlation_id: string | null;
   ev_spec_version: number | null;
+  /** Epoch ms: the server's, since a slot id (spec 6 and later) carries no time. */
+  ev_created_at: number | null;
   ev_data: Bytes;
   ev_payload: Bytes;
   conflicting_run_id: string | null;
@@ -113,6 +114,7 @@ export async function createEvent(
         event_type: row.ev_type!,
         correlation_id: row.ev_correlation_id,
         spec_version: row.ev_spec_version!,
+        created_at: row.ev_created_at!,
         data: row.ev_data,
         payload: row.ev_payload,
       }),
@@ -216,7 +218,7 @@ function appendedEvent(
     runId,
     eventId,
     eventType: row.ev_type,
-    createdAt: new Date(idTime(eventId)!),
+    createdAt: new Date(row.ev_created_at!),
     specVersion,
     ...(correlationId === undefined ? {} : { correlationId }),
     ...(eventData === undefined ? {} : { eventData }),

@@ -32,8 +32,8 @@ import {
 import type { QueryResultRow } from 'pg';
 import type { Database } from '../database.js';
 import {
-  EVENT_COLUMNS,
   type EventRow,
+  eventColumns,
   eventFromRow,
   type HookRow,
   hookColumns,
@@ -47,8 +47,8 @@ import {
 } from './rows.js';
 
 /** Payload columns are only fetched for 'all' reads: `$n` is the boolean "resolve data". */
-const eventColumns = (resolve: string) =>
-  `${EVENT_COLUMNS}, CASE WHEN ${resolve} THEN payload END AS payload`;
+const eventSelection = (schema: string, resolve: string) =>
+  `${eventColumns(schema)}, CASE WHEN ${resolve} THEN payload END AS payload`;
 
 export async function getRun(
   db: Database,
@@ -98,7 +98,7 @@ export async function getEvent(
   const resolve = params.resolveData !== 'none';
   const row = await theRow<EventRow>(
     db,
-    `SELECT ${eventColumns('$3')} FROM ${db.schema}.events WHERE run_id = $1 AND event_id = $2`,
+    `SELECT ${eventSelection(db.schema, '$3')} FROM ${db.schema}.events WHERE run_id = $1 AND event_id = $2`,
     [runId, eventId, resolve],
     () => new EntityNotFoundError('event', eventId),
   );
@@ -202,7 +202,7 @@ export async function listEvents(
 ): Promise<PaginatedResponse<Event>> {
   const { page, cursor, comparison } = runPage('events', params);
   const { rows } = await db.query<EventRow>(
-    `SELECT ${eventColumns('$4')} FROM ${db.schema}.events
+    `SELECT ${eventSelection(db.schema, '$4')} FROM ${db.schema}.events
      WHERE run_id = $1 AND ($2::text IS NULL OR event_id ${comparison} $2)
      ORDER BY event_id ${page.sortOrder} LIMIT $3`,
     [params.runId, cursor ?? null, page.limit + 1, params.resolveData !== 'none'],
@@ -226,7 +226,7 @@ export async function listEventsByCorrelationId(
   const after = crossRunCursor(page.cursor);
   const comparison = comparisonAfter(page.sortOrder);
   const { rows } = await db.query<EventRow>(
-    `SELECT ${eventColumns('$6')} FROM ${db.schema}.events
+    `SELECT ${eventSelection(db.schema, '$6')} FROM ${db.schema}.events
      WHERE correlation_id = $1 AND ($2::text IS NULL OR run_id = $2)
        AND ($3::text IS NULL OR (event_id, run_id) ${comparison} ($3, $4))
      ORDER BY event_id ${page.sortOrder}, run_id ${page.sortOrder} LIMIT $5`,

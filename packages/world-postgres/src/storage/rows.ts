@@ -6,7 +6,6 @@ import {
   encodeBinary,
   HOOK_OWNER,
   type Hook,
-  idTime,
   type Step,
   type StructuredError,
   type WorkflowRun,
@@ -70,11 +69,15 @@ export interface EventRow {
   event_type: string;
   correlation_id: string | null;
   spec_version: number;
+  /** Epoch ms. Read, never decoded from the id: a slot id (spec 6 and later) carries no time. */
+  created_at: number;
   data: Bytes;
   payload: Bytes;
 }
 
-export const EVENT_COLUMNS = 'run_id, event_id, event_type, correlation_id, spec_version, data';
+/** An event's columns but its payload, which reads fetch only when they resolve data. */
+export const eventColumns = (schema: string) =>
+  `run_id, event_id, event_type, correlation_id, spec_version, ${schema}.epoch_ms(created_at) AS created_at, data`;
 
 export function eventFromRow(row: EventRow): Event {
   const eventData = joinEventData(row.event_type, row.data, row.payload);
@@ -82,7 +85,7 @@ export function eventFromRow(row: EventRow): Event {
     runId: row.run_id,
     eventId: row.event_id,
     eventType: row.event_type,
-    createdAt: new Date(idTime(row.event_id)!),
+    createdAt: new Date(row.created_at),
     specVersion: row.spec_version,
     ...(row.correlation_id === null ? {} : { correlationId: row.correlation_id }),
     ...(eventData === undefined ? {} : { eventData }),
