@@ -18,8 +18,8 @@ Each event's writes are a branch of one if-chain (a function per event would be 
 on every call, as every function statement of a script is).
 
 Replies {'ERR', code, message, detail} for a refusal, or
-{'OK', 'applied'|'unchanged', n, eventId_1..eventId_n, entityKind, entity hash fields...}
-where entityKind is run, step, hook, wait, conflict (followed by the holder's run id) or none.
+{'OK', 'applied'|'unchanged', n, the last event's time (ms) or '', eventId_1..eventId_n,
+entityKind, entity hash fields...} where entityKind is run, step, hook, wait, conflict (followed by the holder's run id) or none.
 ]]
 
 --- @include "includes/ulid.lua"
@@ -81,15 +81,26 @@ end
 
 local appended = {}
 local last_appended_type = nil
+local last_appended_at = nil
 
--- Appends one event record; returns its id and time (ms).
+-- Appends one event record; returns its id and time (ms). A run of spec >= SLOT_IDS (the new
+-- run's, for the events creating it) numbers its events by slot: the slot after its newest
+-- event, taken here inside the script, so a refused write takes none. A slot id carries no time,
+-- so such a record keeps its time, the server clock, as an entry of its own ('a').
 local function append(type, stored_record)
   local previous = appended[#appended] or (run and run.last) or nil
-  local id, ms = next_event_id(previous, now, random_part)
+  local id, ms
+  if (run and run.spec or spec_version) >= RULE_SPEC_VERSION_SLOT_IDS then
+    id, ms = next_slot_event_id(previous), now
+    stored_record = cbor_map_with(stored_record, 'a', cbor_uint(ms))
+  else
+    id, ms = next_event_id(previous, now, random_part)
+  end
   redis.call('HSET', R .. 'events', id, stored_record)
   redis.call('ZADD', R .. 'event-order', 0, id)
   appended[#appended + 1] = id
   last_appended_type = type
+  last_appended_at = ms
   return id, ms
 end
 
@@ -168,9 +179,9 @@ local function applied(kind, entity_key, extra)
   local seq = run.seq + #appended
   redis.call('HSET', run_key, 'last', last, 'seq', seq)
   if state_updated_at == nil and rule_external(last_appended_type) then
-    redis.call('HSET', run_key, 'marker', ms_string(ulid_decode_time(string.sub(last, -26))))
+    redis.call('HSET', run_key, 'marker', ms_string(last_appended_at))
   end
-  local reply = { 'OK', 'applied', tostring(#appended) }
+  local reply = { 'OK', 'applied', tostring(#appended), ms_string(last_appended_at) }
   for _, id in ipairs(appended) do
     reply[#reply + 1] = id
   end
@@ -186,7 +197,7 @@ local function applied(kind, entity_key, extra)
 end
 
 local function unchanged_run()
-  local reply = { 'OK', 'unchanged', '0', 'run' }
+  local reply = { 'OK', 'unchanged', '0', '', 'run' }
   for _, value in ipairs(redis.call('HGETALL', run_key)) do
     reply[#reply + 1] = value
   end

@@ -1,4 +1,4 @@
-import { type Event, newId } from '@worldkit/world';
+import { type Event, eventSlotOf, newId, slotEventId } from '@worldkit/world';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KeyLayout } from '../src/keys.js';
@@ -191,5 +191,140 @@ describe('the lazy step start on Redis', () => {
       'step_created',
       'step_started',
     ]);
+  });
+});
+
+describe('slot event ids on Redis', () => {
+  async function slotRun(specVersion = 7) {
+    const runId = newId('run');
+    await storage.events.create(runId, {
+      eventType: 'run_created',
+      specVersion,
+      eventData: { deploymentId: 'd', workflowName: 'wf', input: bytes(1) },
+    });
+    await storage.events.create(runId, { eventType: 'run_started', specVersion });
+    return runId;
+  }
+
+  /** The Redis server's clock, which a slot event's time comes from. */
+  async function serverNow(): Promise<number> {
+    const [seconds, micros] = await client.time();
+    return Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
+  }
+
+  it('stamps each event with the server clock at the commit, as returned and as read', async () => {
+    const runId = await slotRun();
+    const before = await serverNow();
+    const stepId = newId('step');
+    const created = await storage.events.create(runId, {
+      eventType: 'step_created',
+      correlationId: stepId,
+      specVersion: 7,
+      eventData: { stepName: 'add', input: bytes(2) },
+    });
+    const after = await serverNow();
+    const at = created.event!.createdAt.getTime();
+    expect(at).toBeGreaterThanOrEqual(before);
+    expect(at).toBeLessThanOrEqual(after);
+    expect(created.step?.createdAt.getTime()).toBe(at);
+    expect(await storage.events.get(runId, slotEventId(3))).toEqual(created.event);
+    const log = (await storage.events.list({ runId })).data;
+    expect(log.map((event) => event.eventId)).toEqual([1, 2, 3].map(slotEventId));
+    expect(log.every((event) => event.createdAt instanceof Date)).toBe(true);
+    expect(log[2]).toEqual(created.event);
+  });
+
+  it('guards stateUpdatedAt with the time of the newest external event, not its id', async () => {
+    const runId = await slotRun();
+    const stepId = newId('step');
+    await storage.events.create(runId, {
+      eventType: 'step_created',
+      correlationId: stepId,
+      specVersion: 7,
+      eventData: { stepName: 'add', input: bytes(2) },
+    });
+    await storage.events.create(runId, {
+      eventType: 'step_started',
+      correlationId: stepId,
+      specVersion: 7,
+    });
+    const completed = await storage.events.create(runId, {
+      eventType: 'step_completed',
+      correlationId: stepId,
+      specVersion: 7,
+      eventData: { result: bytes(3) },
+    });
+    const at = completed.event!.createdAt.getTime();
+    expect(await client.hget(keys.run(runId).run, 'marker')).toBe(String(at));
+    const stale = at - 1;
+    await expect(
+      storage.events.create(
+        runId,
+        {
+          eventType: 'wait_created',
+          correlationId: newId('wait'),
+          specVersion: 7,
+          eventData: { resumeAt: new Date(Date.now() + 60_000) },
+        },
+        { stateUpdatedAt: stale },
+      ),
+    ).rejects.toMatchObject({ status: 412 });
+  });
+
+  it('numbers a hook_conflict by slot, with its time', async () => {
+    const token = `token-${newId('hook')}`;
+    const holder = await slotRun();
+    const runId = await slotRun();
+    await storage.events.create(holder, {
+      eventType: 'hook_created',
+      correlationId: newId('hook'),
+      specVersion: 7,
+      eventData: { token },
+    });
+    const conflict = await storage.events.create(runId, {
+      eventType: 'hook_created',
+      correlationId: newId('hook'),
+      specVersion: 7,
+      eventData: { token },
+    });
+    expect(conflict.event).toMatchObject({ eventId: slotEventId(3), eventType: 'hook_conflict' });
+    expect(await storage.events.get(runId, slotEventId(3))).toEqual(conflict.event);
+  });
+
+  it('pages events of one correlation id across runs whose slot ids are the same', async () => {
+    const correlationId = newId('wait');
+    const runs = [await slotRun(), await slotRun(), await slotRun()];
+    for (const runId of runs) {
+      await storage.events.create(runId, {
+        eventType: 'wait_created',
+        correlationId,
+        specVersion: 7,
+        eventData: { resumeAt: new Date(Date.now() + 60_000) },
+      });
+    }
+    const all = await storage.events.listByCorrelationId({ correlationId });
+    expect(all.data.map((event) => event.eventId)).toEqual(runs.map(() => slotEventId(3)));
+    for (const sortOrder of ['asc', 'desc'] as const) {
+      const seen: string[] = [];
+      let cursor: string | undefined;
+      for (;;) {
+        const page = await storage.events.listByCorrelationId({
+          correlationId,
+          pagination: { limit: 1, sortOrder, ...(cursor === undefined ? {} : { cursor }) },
+        });
+        seen.push(...page.data.map((event) => event.runId));
+        if (!page.hasMore) break;
+        cursor = page.cursor!;
+      }
+      const expected = all.data.map((event) => event.runId);
+      expect(seen, sortOrder).toEqual(sortOrder === 'asc' ? expected : expected.reverse());
+      expect(new Set(seen).size).toBe(3);
+    }
+  });
+
+  it('keeps ULID ids on a spec 5 run', async () => {
+    const runId = await slotRun(5);
+    const log = (await storage.events.list({ runId })).data;
+    expect(log.map((event) => eventSlotOf(event.eventId))).toEqual([undefined, undefined]);
   });
 });

@@ -56,3 +56,10 @@ local function next_event_id(previous_id, now, random_part)
   end
   return 'evnt_' .. ulid_encode_time(now) .. random_part, now
 end
+
+-- Slot event ids (runs of spec >= RULE_SPEC_VERSION_SLOT_IDS): 'evnt_' and the event's dense
+-- 1-based position in its run, zero-padded to 26 digits so that ids sort as their slots do.
+local function next_slot_event_id(previous_id)
+  local slot = previous_id and tonumber(string.sub(previous_id, 6)) or 0
+  return string.format('evnt_%026d', slot + 1)
+end

@@ -118,11 +118,18 @@ export type ReplyEntity =
 
 export type CreateEventReply =
   | { outcome: 'refused'; refusal: Refusal }
-  | { outcome: 'applied' | 'unchanged'; eventIds: string[]; entity: ReplyEntity };
+  | {
+      outcome: 'applied' | 'unchanged';
+      eventIds: string[];
+      /** The last event's time, epoch ms (undefined when nothing was appended). */
+      lastEventAt: number | undefined;
+      entity: ReplyEntity;
+    };
 
 /**
  * `{'ERR', code, message, detail}`, or
- * `{'OK', outcome, n, eventId_1..eventId_n, kind, entity hash fields… | holder run id}`.
+ * `{'OK', outcome, n, last event's time or '', eventId_1..eventId_n, kind,
+ * entity hash fields… | holder run id}`.
  */
 export function decodeCreateEventReply(reply: Buffer[]): CreateEventReply {
   const text = (index: number) => reply[index]!.toString();
@@ -133,13 +140,14 @@ export function decodeCreateEventReply(reply: Buffer[]): CreateEventReply {
     };
   }
   const count = Number(text(2));
-  const eventIds = reply.slice(3, 3 + count).map((id) => id.toString());
-  const kind = text(3 + count) as ReplyEntity['kind'];
+  const lastEventAt = count === 0 ? undefined : Number(text(3));
+  const eventIds = reply.slice(4, 4 + count).map((id) => id.toString());
+  const kind = text(4 + count) as ReplyEntity['kind'];
   const entity: ReplyEntity =
     kind === 'conflict'
-      ? { kind, conflictingRunId: text(4 + count) }
+      ? { kind, conflictingRunId: text(5 + count) }
       : kind === 'none'
         ? { kind }
-        : { kind, fields: fieldsOf(reply, 4 + count) };
-  return { outcome: text(1) as 'applied' | 'unchanged', eventIds, entity };
+        : { kind, fields: fieldsOf(reply, 5 + count) };
+  return { outcome: text(1) as 'applied' | 'unchanged', eventIds, lastEventAt, entity };
 }

@@ -45,10 +45,11 @@ export async function createEvent(
   const { runId: id, event, correlationId, specVersion } = request;
   const result: EventResult = {};
   const lastId = reply.eventIds.at(-1);
-  if (lastId !== undefined) {
+  const lastAt = reply.lastEventAt;
+  if (lastId !== undefined && lastAt !== undefined) {
     result.event =
       reply.entity.kind === 'conflict'
-        ? assembleEvent(id, lastId, 'hook_conflict', correlationId, specVersion, {
+        ? assembleEvent(id, lastId, lastAt, 'hook_conflict', correlationId, specVersion, {
             token: (event as Extract<AnyEventRequest, { eventType: 'hook_created' }>).eventData
               .token,
             conflictingRunId: reply.entity.conflictingRunId,
@@ -56,6 +57,7 @@ export async function createEvent(
         : assembleEvent(
             id,
             lastId,
+            lastAt,
             event.eventType,
             correlationId,
             specVersion,

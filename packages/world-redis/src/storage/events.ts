@@ -62,23 +62,51 @@ export function eventReads(store: StoreContext): Omit<Storage['events'], 'create
         const all = logs.flatMap((log) => log.events);
         const matching = all
           .filter((event) => event.correlationId === params.correlationId)
-          .sort((a, b) => (a.eventId < b.eventId ? -1 : a.eventId > b.eventId ? 1 : 0));
+          .sort(compareAcrossRuns);
         if (page.sortOrder === 'desc') matching.reverse();
         let start = 0;
         const { cursor } = page;
         if (cursor !== undefined) {
-          if (!all.some((event) => event.eventId === cursor)) throw new InvalidCursorError(cursor);
-          const after = (event: Event) =>
-            page.sortOrder === 'asc' ? event.eventId > cursor : event.eventId < cursor;
+          const position = positionOf(cursor);
+          if (!all.some((event) => compareAcrossRuns(event, position) === 0)) {
+            throw new InvalidCursorError(cursor);
+          }
+          const after = (event: Event) => {
+            const order = compareAcrossRuns(event, position);
+            return page.sortOrder === 'asc' ? order > 0 : order < 0;
+          };
           start = matching.findIndex(after);
           if (start < 0) start = matching.length;
         }
         const data = matching.slice(start, start + page.limit);
+        const last = data.at(-1);
         return {
           data: data.map((event) => eventForRead(event, params.resolveData)),
-          cursor: data.at(-1)?.eventId ?? cursor ?? null,
+          cursor: last === undefined ? (cursor ?? null) : crossRunCursor(last),
           hasMore: start + page.limit < matching.length,
         };
       }),
   };
+}
+
+/**
+ * Events of several runs in one total order: by id, then run id. Slot ids repeat across runs
+ * (every slot run has an `evnt_…01`), so the id alone neither orders nor positions them.
+ */
+type EventPosition = Pick<Event, 'eventId' | 'runId'>;
+
+function compareAcrossRuns(a: EventPosition, b: EventPosition): number {
+  if (a.eventId !== b.eventId) return a.eventId < b.eventId ? -1 : 1;
+  return a.runId < b.runId ? -1 : a.runId > b.runId ? 1 : 0;
+}
+
+/** A cross-run cursor: `<eventId>.<runId>` (neither contains a dot). */
+function crossRunCursor(event: EventPosition): string {
+  return `${event.eventId}.${event.runId}`;
+}
+
+function positionOf(cursor: string): EventPosition {
+  const [eventId, runId, ...rest] = cursor.split('.');
+  if (!eventId || !runId || rest.length > 0) throw new InvalidCursorError(cursor);
+  return { eventId, runId };
 }

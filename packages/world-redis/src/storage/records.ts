@@ -16,8 +16,9 @@ import {
  * epoch-ms times, names) are plain hash fields; payloads and structured values (inputs, outputs,
  * errors, metadata, execution contexts, run attributes) are CBOR blobs, byte-exact and never
  * parsed by Lua.
- * An event is one CBOR record `{t: type, c?: correlationId, s: specVersion, d?: eventData}`
- * stored under its id; its time is the id's.
+ * An event is one CBOR record `{t: type, c?: correlationId, s: specVersion, d?: eventData,
+ * a?: createdAt}` stored under its id. Its time is the id's (a ULID), except on a run numbering
+ * its events by slot: a slot id carries no time, so `createEvent.lua` adds `a`, epoch ms.
  */
 
 export type Fields = Map<string, Buffer>;
@@ -38,6 +39,8 @@ export interface StoredRecord {
   c?: string;
   s: number;
   d?: unknown;
+  /** The event's time in epoch ms, on slot ids only (written by the script, decoded as bigint). */
+  a?: number | bigint;
 }
 
 export function encodeRecord(
@@ -54,12 +57,14 @@ export function encodeRecord(
 
 export function eventFromRecord(runId: string, eventId: string, bytes: Uint8Array): Event {
   const record = decodeBinary<StoredRecord>(bytes);
-  return assembleEvent(runId, eventId, record.t, record.c, record.s, record.d);
+  const createdAt = record.a === undefined ? idTime(eventId)! : Number(record.a);
+  return assembleEvent(runId, eventId, createdAt, record.t, record.c, record.s, record.d);
 }
 
 export function assembleEvent(
   runId: string,
   eventId: string,
+  createdAt: number,
   eventType: string,
   correlationId: string | undefined,
   specVersion: number,
@@ -69,7 +74,7 @@ export function assembleEvent(
     runId,
     eventId,
     eventType,
-    createdAt: new Date(idTime(eventId)!),
+    createdAt: new Date(createdAt),
     specVersion,
   };
   if (correlationId !== undefined) event.correlationId = correlationId;
