@@ -201,6 +201,16 @@ export const GOALS: Goal[] = [
     ['runtime', 'sequential-10', 'worldkit-redis'],
     ['runtime', 'sequential-10', 'upstream-postgres'],
   ),
+  // The 5.x runtime loads no upstream Postgres World (the installable one declares spec 5), so
+  // the local World is the line's only same-kind pair.
+  ratio(
+    'local-5x-sequential-10',
+    'local 5.x, 10 sequential steps (real 5.x runtime), vs upstream local 5.x',
+    '≤',
+    0.6,
+    ['runtime', 'sequential-10', 'worldkit-local-5x'],
+    ['runtime', 'sequential-10', 'upstream-local-5x'],
+  ),
   {
     id: 'postgres-queue-latency',
     goal: 'Postgres enqueue→handler median',

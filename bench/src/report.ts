@@ -132,8 +132,9 @@ export function renderMarkdown(report: BenchReport): string {
   lines.push(
     `Scale \`${report.scale}\`; wall time ${Math.round(report.wallSeconds)} s; \`${report.command}\`. ` +
       'Each cell: median (p25–p75) over interleaved rounds; p99 rows show the pooled 99th percentile; ' +
-      '`runtime` rows time the real runtime (workflow 4.8.9) in the e2e app, from `start()` to the ' +
-      'checked result; n/a: does not apply; —: not installed.',
+      '`runtime` rows time the real runtime in its app (workflow 4.8.9 in e2e; for 5.x subjects, ' +
+      '5.0.0-beta.55 in e2e-5x-runtime), from `start()` to the checked result; ' +
+      'n/a: does not apply; —: not installed.',
   );
   if (report.baseline) {
     const { revision, sha, shortSha, directory } = report.baseline;

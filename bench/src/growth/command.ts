@@ -50,8 +50,10 @@ export async function scaleCommand(
   const worlds = subjects.filter(
     (subject): subject is WorldSubject => subject.kind === 'world' && !!subject.createStore,
   );
+  // The growth runs seed and replay 4.x logs, so the 4.x runtime's Worlds only.
   const runtimeWorlds = subjects.filter(
-    (subject): subject is WorldSubject => subject.kind === 'world' && !!subject.runtime,
+    (subject): subject is WorldSubject =>
+      subject.kind === 'world' && !!subject.runtime && subject.line !== '5.x',
   );
   const base = options.quick ? QUICK : FULL;
   const scale: Scale = {

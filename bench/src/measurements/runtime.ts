@@ -1,11 +1,12 @@
 /**
- * The real runtime (`workflow` 4.8.9) through the e2e app: each World runs in its own app
- * process (started as a user would, WORKFLOW_TARGET_WORLD selecting it), and every round times
- * each e2e benchmark scenario once — one step, 10 sequential steps, Promise.all of 10, a hook
- * round trip, 20 concurrent runs — from `start()` to the observed result.
+ * The real runtime through its app: `workflow` 4.8.9 (the e2e app) for the 4.x line's subjects,
+ * `workflow` 5.0.0-beta.55 (the e2e-5x-runtime app) for the 5.x line's. Each World runs in its
+ * own app process (started as a user would, WORKFLOW_TARGET_WORLD selecting it), and every round
+ * times each of the app's benchmark scenarios once — one step, 10 sequential steps, Promise.all of
+ * 10, a hook round trip, 20 concurrent runs — from `start()` to the observed result.
  * A run the World breaks (the runtime fails it) is counted as a failure of that scenario.
  */
-import type { RuntimeTarget, WorldSubject } from '../subjects/types.js';
+import type { Line, RuntimeTarget, WorldSubject } from '../subjects/types.js';
 import type { Measurement, MetricSpec, Session } from './types.js';
 
 interface E2eScenario {
@@ -19,6 +20,7 @@ export interface RunResult {
   errorMessage?: string;
 }
 
+/** The programmatic API both apps export (`e2e` and `e2e-5x-runtime`), as used here. */
 export interface E2eApi {
   ensureWorkflowsBuilt(): void | Promise<void>;
   TestDeployment: {
@@ -78,22 +80,27 @@ const SCENARIOS: RuntimeScenario[] = [
   }),
 ];
 
-let e2e: Promise<E2eApi> | undefined;
+const APP_PACKAGES: Record<Line, string> = { '4.x': 'e2e', '5.x': 'e2e-5x-runtime' };
+const apps = new Map<Line, Promise<E2eApi>>();
 
-/** The e2e harness, built once; unavailable until the e2e package is installed here. */
-export function loadE2e(): Promise<E2eApi> {
-  e2e ??= (async () => {
-    const specifier = 'e2e';
-    let api: E2eApi;
-    try {
-      api = (await import(specifier)) as E2eApi;
-    } catch (error) {
-      throw new Error(`the e2e app is not installed (${(error as Error).message})`);
-    }
-    await api.ensureWorkflowsBuilt();
-    return api;
-  })();
-  return e2e;
+/** The app harness of `line`, its workflows built once; unavailable until it is installed here. */
+export function loadE2e(line: Line = '4.x'): Promise<E2eApi> {
+  let app = apps.get(line);
+  if (!app) {
+    app = (async () => {
+      const specifier = APP_PACKAGES[line];
+      let api: E2eApi;
+      try {
+        api = (await import(specifier)) as E2eApi;
+      } catch (error) {
+        throw new Error(`the ${specifier} app is not installed (${(error as Error).message})`);
+      }
+      await api.ensureWorkflowsBuilt();
+      return api;
+    })();
+    apps.set(line, app);
+  }
+  return app;
 }
 
 /**
@@ -116,8 +123,9 @@ export function runtimeMeasurement(
     notApplicable: (subject) =>
       subject.kind === 'world' && subject.runtime ? undefined : 'not loadable by the runtime here',
     async open(subject, context): Promise<Session> {
-      const api = await loadE2e();
-      const target = (subject as WorldSubject).runtime!;
+      const world = subject as WorldSubject;
+      const api = await loadE2e(world.line);
+      const target = world.runtime!;
       const deployment = await api.TestDeployment.create(target, context.label);
       const client = deployment.clients[0];
       const failures = new Map<string, string[]>();

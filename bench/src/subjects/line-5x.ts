@@ -1,13 +1,15 @@
 /**
  * The 5.x line measured beside the 4.x one: each Worldkit World's `v5` entry and the upstream 5.x
- * Worlds of the same kinds. They go through the World API measurements only: the e2e app runs
- * the 4.x runtime (`workflow` 4.8.9), and `--scale` seeds copies of 4.x (ULID-numbered) logs.
+ * Worlds of the same kinds, through the World API measurements and, where the 5.x runtime
+ * (`workflow` 5.0.0-beta.55, the e2e-5x-runtime app) loads them, the runtime rows. Not through
+ * `--scale`: it seeds copies of 4.x (ULID-numbered) logs.
  */
 import { createRequire } from 'node:module';
 import { loadWorldFactory } from './load.js';
 import type { WorldSubject } from './types.js';
 import { upstreamPostgresPackage } from './upstream-postgres.js';
 import {
+  localRuntime,
   upstreamLocalOpen,
   type WorldkitBuild,
   worldkitLocalSubject,
@@ -24,12 +26,8 @@ const require = createRequire(import.meta.url);
  */
 export const SPEC_VERSION_5X = 7;
 
-/** A subject as the 5.x line is measured: no runtime target and no store for `--scale`. */
-function onLine5x({
-  runtime: _runtime,
-  createStore: _createStore,
-  ...subject
-}: WorldSubject): WorldSubject {
+/** A subject as the 5.x line is measured: no store for `--scale`. */
+function onLine5x({ createStore: _createStore, ...subject }: WorldSubject): WorldSubject {
   return { ...subject, line: '5.x' };
 }
 
@@ -78,9 +76,12 @@ export const upstreamLocal5x: WorldSubject = {
   family: 'upstream',
   line: '5.x',
   open: upstreamLocalOpen('@workflow/world-local-5', 'createWorld', 'up_local_5x'),
+  // The 5.x runtime's built-in target (its own dependency, this same version).
+  runtime: localRuntime('upstream-local-5x', () => 'local'),
 };
 
 /**
+ * No runtime rows: the 5.x runtime loads only Worlds of spec 6 or 7.
  * 5.0.0-beta.27, not beta.29: beta.29 pins `@workflow/world` 5.0.0-beta.23, `world-local`
  * 5.0.0-beta.31, `errors` 5.0.0-beta.13 and `utils` 5.0.0-beta.7, none of them on the npm
  * registry, so it does not install. beta.27 (on `@workflow/world` 5.0.0-beta.21) declares spec

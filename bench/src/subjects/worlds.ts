@@ -53,12 +53,15 @@ function openInOwnStore(createStore: (label: string) => Promise<WorldStore>) {
   };
 }
 
-const localRuntime = (name: string, module: () => string): RuntimeTarget => ({
+/** The runtime's built-in `local` World keeps its queue in memory: one process only. */
+export const localRuntime = (name: string, module: () => string): RuntimeTarget => ({
   name,
   get module() {
     return module();
   },
-  multiProcess: name !== 'upstream-local',
+  get multiProcess() {
+    return module() !== 'local';
+  },
   async provision(label) {
     const { directory, remove } = await temporaryDirectory(`rt_${name}_${label}`);
     return { env: { WORKFLOW_LOCAL_DATA_DIR: directory }, cleanup: remove };

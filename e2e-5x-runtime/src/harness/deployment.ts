@@ -15,16 +15,20 @@ export interface DeploymentOptions {
   processes?: number;
   /** Load the World through the bump-counting wrapper instead of directly. */
   countBumps?: boolean;
+  /**
+   * The World the runtime loads (a WORKFLOW_TARGET_WORLD value): by default the 5.x face of
+   * `target`'s Worldkit package; a benchmark names an upstream World here.
+   */
+  worldModule?: string;
 }
 
-/** The env that selects the 5.x face of `target` for the runtime, directly or counted. */
-function worldSelectionEnv(target: WorldTarget, countBumps: boolean): Record<string, string> {
-  const face = face5xUrl(target);
+/** The env that selects `world` for the runtime, directly or counted. */
+function worldSelectionEnv(world: string, countBumps: boolean): Record<string, string> {
   return {
     WORKFLOW_SPEC_VERSION: String(SPEC_VERSION),
     ...(countBumps
-      ? { WORKFLOW_TARGET_WORLD: bumpCountingWorldEntry, E2E_5X_COUNTED_WORLD: face }
-      : { WORKFLOW_TARGET_WORLD: face }),
+      ? { WORKFLOW_TARGET_WORLD: bumpCountingWorldEntry, E2E_5X_COUNTED_WORLD: world }
+      : { WORKFLOW_TARGET_WORLD: world }),
   };
 }
 
@@ -39,13 +43,14 @@ export class RuntimeDeployment {
   ) {}
 
   static async create(
-    target: WorldTarget,
+    target: Pick<WorldTarget, 'name' | 'module' | 'provision'>,
     label: string,
-    { processes = 1, countBumps = false }: DeploymentOptions = {},
+    { processes = 1, countBumps = false, worldModule }: DeploymentOptions = {},
   ): Promise<RuntimeDeployment> {
+    const world = worldModule ?? face5xUrl(target);
     const storage = await target.provision(`5x-${label}`);
     const deployment = new RuntimeDeployment(storage, []);
-    const env = { ...storage.env, ...worldSelectionEnv(target, countBumps) };
+    const env = { ...storage.env, ...worldSelectionEnv(world, countBumps) };
     try {
       // One after another: the first start may create the World's schema.
       for (let index = 0; index < processes; index++) {
@@ -64,7 +69,7 @@ export class RuntimeDeployment {
    * hands out event ids the runtime cannot read: the runtime then retries the run forever), so
    * the tests fail on that rather than each waiting out its own timeout.
    */
-  private async assertServesOneStep(target: WorldTarget): Promise<void> {
+  private async assertServesOneStep(target: Pick<WorldTarget, 'name'>): Promise<void> {
     const [app] = this.apps;
     try {
       const runId = await app!.client.start('sequentialSteps', [1]);

@@ -7,7 +7,7 @@ import { type AppClient, ControlError } from './client.js';
  * other error is thrown (a retry could then append a second `hook_received`).
  */
 export function resumeWhenCreated(
-  client: AppClient,
+  client: Pick<AppClient, 'resume'>,
   token: string,
   payload: unknown,
   timeoutMs = 60_000,

@@ -9,6 +9,7 @@ export async function waitForOutcomes(
   client: AppClient,
   runIds: string[],
   timeoutMs = 90_000,
+  intervalMs = 100,
 ): Promise<Array<RunStatus & RunOutcome>> {
   const statuses = await pollUntil(
     `${runIds.length} runs to end`,
@@ -16,7 +17,7 @@ export async function waitForOutcomes(
       const current = await client.statuses(runIds);
       return current.every((run) => TERMINAL.has(run.status)) ? current : undefined;
     },
-    { timeoutMs, intervalMs: 100 },
+    { timeoutMs, intervalMs },
   );
   const outcomes = await client.outcomes(runIds);
   return statuses.map((status, index) => ({ ...status, ...outcomes[index]! }));

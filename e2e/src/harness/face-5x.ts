@@ -10,7 +10,7 @@ const requireHere = createRequire(import.meta.url);
  * WORKFLOW_TARGET_WORLD: under pnpm a workspace package does not resolve from the folder of the
  * 5.x runtime or of upstream's suite, so a bare `@worldkit/world-local/v5` may not load there.
  */
-export function face5xUrl(target: WorldTarget): string {
+export function face5xUrl(target: Pick<WorldTarget, 'module'>): string {
   const packageDirectory = path.dirname(requireHere.resolve(`${target.module}/package.json`));
   return pathToFileURL(path.join(packageDirectory, 'dist', 'v5.js')).href;
 }

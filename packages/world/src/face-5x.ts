@@ -8,6 +8,7 @@ import type {
   StreamInfoResponse,
 } from './schemas/streams.js';
 import { RUN_SPEC_VERSION_MAX } from './spec-versions.js';
+import { type WaitForTerminalStatusParams, waitForTerminalStatus } from './wait-for-terminal.js';
 import type { World } from './world.js';
 
 /**
@@ -30,8 +31,21 @@ export interface CreateEventParams5x extends CreateEventParams {
   eventCount?: number;
 }
 
-/** A World as the 5.x runtime loads it: the spec version it serves and the `streams` namespace. */
-export type World5x<W extends World = World> = W & { specVersion: number; streams: Streams5x };
+/** `runs` on the 5.x line: the 4.x members and the long poll `await run.returnValue` uses. */
+export type Runs5x<W extends World = World> = W['runs'] & {
+  waitForTerminalStatus: W['runs']['get'] &
+    ((id: string, params?: WaitForTerminalStatusParams) => ReturnType<W['runs']['get']>);
+};
+
+/**
+ * A World as the 5.x runtime loads it: the spec version it serves, the `streams` namespace and
+ * the 5.x `runs`.
+ */
+export type World5x<W extends World = World> = Omit<W, 'runs'> & {
+  specVersion: number;
+  streams: Streams5x;
+  runs: Runs5x<W>;
+};
 
 /** The spec versions of the 5.x line a Worldkit World serves (see ARCHITECTURE.md, "Two lines"). */
 export const SPEC_VERSIONS_5X: readonly number[] = [4, 5, 6, RUN_SPEC_VERSION_MAX];
@@ -91,11 +105,18 @@ export function toWorld5x<W extends World>(world: W, options: Face5xOptions = {}
     }) as typeof create,
   };
   // Overloaded members: the wrappers take their arguments as given and return the same shapes.
+  const get = (async (id: string, params?: object) =>
+    as5x(await world.runs.get(id, params))) as W['runs']['get'];
   const runs = {
     ...world.runs,
-    get: (async (id: string, params?: object) =>
-      as5x(await world.runs.get(id, params))) as W['runs']['get'],
+    get,
     list: (async (params?: object) => pageAs5x(await world.runs.list(params))) as W['runs']['list'],
+    waitForTerminalStatus: ((id: string, params?: WaitForTerminalStatusParams) =>
+      waitForTerminalStatus(
+        { runs: { get } as World['runs'] },
+        id,
+        params,
+      )) as Runs5x<W>['waitForTerminalStatus'],
   };
   const steps = {
     ...world.steps,

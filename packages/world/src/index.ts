@@ -41,4 +41,5 @@ export { HOOK_OWNER, structuredError, transition } from './state-machine/transit
 export type * from './state-machine/types.js';
 export * from './stream-input.js';
 export * from './validation.js';
+export * from './wait-for-terminal.js';
 export * from './world.js';

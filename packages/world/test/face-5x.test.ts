@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { InvalidInputError } from '../src/errors.js';
 import { SPEC_VERSION_ENV, specVersion5xOf, toWorld5x } from '../src/face-5x.js';
+import { waitForTerminalStatus } from '../src/wait-for-terminal.js';
 import { SPEC_VERSION_CURRENT, type World } from '../src/world.js';
 
 /** A World whose stream members record how they were called. */
@@ -71,5 +72,26 @@ describe('the 5.x face', () => {
     const { world } = recordingWorld();
     const { writeToStreamMulti: _absent, ...withoutMulti } = world;
     expect(toWorld5x(withoutMulti as World, {}).streams.writeMulti).toBeUndefined();
+  });
+
+  it('waits for the run to end by reading `runs.get`, through the face', async () => {
+    let reads = 0;
+    const runs = {
+      get: async (runId: string) => ({ runId, status: ++reads < 3 ? 'running' : 'completed' }),
+    };
+    const face = toWorld5x({ ...recordingWorld().world, runs } as unknown as World, {});
+    expect((await face.runs.waitForTerminalStatus('wrun_1')).status).toBe('completed');
+    expect(reads).toBe(3);
+  });
+
+  it('answers with the run as it is once the signal aborts', async () => {
+    const runs = { get: async (runId: string) => ({ runId, status: 'running' }) };
+    const controller = new AbortController();
+    const waiting = waitForTerminalStatus({ runs } as unknown as World, 'wrun_1', {
+      timeoutMs: 600_000,
+      signal: controller.signal,
+    });
+    controller.abort();
+    expect((await waiting).status).toBe('running');
   });
 });

@@ -167,6 +167,29 @@ export const line5xCases: ConformanceCase[] = [
     },
   },
   {
+    name: 'runs.waitForTerminalStatus answers once the run ends, and with the run as it is when the budget runs out',
+    async run(t) {
+      const world = toWorld5x(await t.world(), { specVersion: 7 });
+      const runId = await slotRun(world, 7);
+      const unfinished = await world.runs.waitForTerminalStatus(runId, { timeoutMs: 50 });
+      expect(unfinished.status, 'a run still going is a normal answer at the budget').toBe(
+        'running',
+      );
+      const waiting = world.runs.waitForTerminalStatus(runId, { timeoutMs: 60_000 });
+      await append(world, runId, at(7, ev.runCompleted()));
+      const ended = await waiting;
+      expect(ended.status).toBe('completed');
+      expect(ended.output, 'the run as `runs.get` returns it').toEqual(
+        (await world.runs.get(runId)).output,
+      );
+      await expectRejects(
+        'waitForTerminalStatus of a run that does not exist',
+        world.runs.waitForTerminalStatus(newRunId(), { timeoutMs: 50 }),
+        { name: 'WorkflowRunNotFoundError' },
+      );
+    },
+  },
+  {
     name: 'an error the 5.x runtime sends serialized comes back as its bytes, with errorCode',
     async run(t) {
       const base = await t.world();
