@@ -201,6 +201,24 @@ export const GOALS: Goal[] = [
     ['runtime', 'sequential-10', 'worldkit-redis'],
     ['runtime', 'sequential-10', 'upstream-postgres'],
   ),
+  // A fan-out as the 5.x runtime writes it on each World: one createBatch on Worldkit's, the
+  // lazy starts one by one on upstream's, which has no createBatch.
+  ratio(
+    'local-5x-fan-out',
+    'local 5.x, a fan-out of 10 inline steps written, vs upstream local 5.x',
+    '≤',
+    0.5,
+    ['fan-out-10-batch', 'written', 'worldkit-local-5x'],
+    ['fan-out-10', 'written', 'upstream-local-5x'],
+  ),
+  ratio(
+    'postgres-5x-fan-out',
+    'Postgres 5.x, a fan-out of 10 inline steps written, vs upstream Postgres 5.x',
+    '≤',
+    0.5,
+    ['fan-out-10-batch', 'written', 'worldkit-postgres-5x'],
+    ['fan-out-10', 'written', 'upstream-postgres-5x'],
+  ),
   // The 5.x runtime loads no upstream Postgres World (the installable one declares spec 5), so
   // the local World is the line's only same-kind pair.
   ratio(

@@ -1,4 +1,5 @@
 import { appendConcurrentWriters, appendOneWriter } from './append.js';
+import { fanOutBatch, fanOutSingle } from './fan-out.js';
 import { fencedAppends } from './fenced.js';
 import { hooksEmpty, hooksStored } from './hooks.js';
 import { loadEventLog } from './load-log.js';
@@ -12,6 +13,8 @@ export const allMeasurements: Measurement[] = [
   appendOneWriter,
   appendConcurrentWriters,
   fencedAppends,
+  fanOutSingle,
+  fanOutBatch,
   loadEventLog,
   hooksEmpty,
   hooksStored,

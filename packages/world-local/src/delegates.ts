@@ -23,6 +23,8 @@ export function delegateStorage(storage: () => Storage): Storage {
     } as Storage['steps'],
     events: {
       create: (...args: [any, any, any?]) => afterTurn(() => storage().events.create(...args)),
+      createBatch: (...args: [any, any, any?]) =>
+        afterTurn(() => storage().events.createBatch!(...args)),
       get: (...args) => afterTurn(() => storage().events.get(...args)),
       list: (...args) => afterTurn(() => storage().events.list(...args)),
       listByCorrelationId: (...args) =>

@@ -54,4 +54,37 @@ describe('record framing', () => {
     expect(parsed.records[1]!.offset).toBe(sizeBefore);
     expect((await reopened.runs.get(runId)).status).toBe('running');
   });
+
+  it('a batch is one record: cut anywhere inside it, none of its events survive', async () => {
+    const dataDir = temp.dir();
+    const world = temp.world({ dataDir });
+    const runId = (await world.events.create(null, { ...runCreated(), specVersion: 7 })).run!.runId;
+    await world.events.create(runId, { eventType: 'run_started', specVersion: 7 });
+    const log = path.join(dataDir, 'runs', `${runId}.log`);
+    const sizeBefore = fs.statSync(log).size;
+    const step = (stepId: string) => ({
+      event: {
+        eventType: 'step_created',
+        specVersion: 7,
+        correlationId: stepId,
+        eventData: { stepName: 'step', input: new Uint8Array([1]) },
+      },
+    });
+    await world.events.createBatch!(runId, [step('step_a'), step('step_b'), step('step_c')]);
+    await world.close();
+    const whole = fs.readFileSync(log);
+    expect(parseRecords(whole).records, 'run_created, run_started, the batch').toHaveLength(3);
+
+    for (const cut of [
+      sizeBefore + 1,
+      Math.floor((sizeBefore + whole.length) / 2),
+      whole.length - 1,
+    ]) {
+      fs.writeFileSync(log, whole.subarray(0, cut));
+      const reopened = temp.world({ dataDir });
+      expect((await reopened.events.list({ runId })).data, `cut at ${cut}`).toHaveLength(2);
+      expect((await reopened.steps.list({ runId })).data).toEqual([]);
+      await reopened.close();
+    }
+  });
 });

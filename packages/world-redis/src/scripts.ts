@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import type { Redis } from 'ioredis';
+import type { ChainableCommander, Redis } from 'ioredis';
 
 /**
  * The Lua scripts, one atomic operation each, kept in `lua/` beside `dist/` (shipped with the
@@ -71,16 +71,34 @@ export interface ScriptCall {
  * Runs a script once per call in one pipeline (one round trip), each call atomic on its own;
  * the replies in call order. The first failed call fails the batch.
  */
-export async function runScriptPipeline(
+export function runScriptPipeline(
   client: Redis,
   name: ScriptName,
   calls: ScriptCall[],
 ): Promise<unknown[]> {
-  const pipeline = client.pipeline();
-  const command = (pipeline as unknown as Record<string, (...a: unknown[]) => unknown>)[name]!;
-  for (const { keys, args } of calls)
-    command.call(pipeline, keys.length, ...keys, ...args.map(wireArg));
-  const results = (await pipeline.exec()) ?? [];
+  return execCalls(client.pipeline(), name, calls);
+}
+
+/**
+ * Runs a script once per call in one MULTI/EXEC (one round trip): the calls run back to back with
+ * no other client's command between them, each deciding on its own; replies keep their bytes.
+ */
+export function runScriptTransaction(
+  client: Redis,
+  name: ScriptName,
+  calls: ScriptCall[],
+): Promise<unknown[]> {
+  return execCalls(client.multi(), `${name}Buffer`, calls);
+}
+
+async function execCalls(
+  batch: ChainableCommander,
+  command: string,
+  calls: ScriptCall[],
+): Promise<unknown[]> {
+  const queue = (batch as unknown as Record<string, (...a: unknown[]) => unknown>)[command]!;
+  for (const { keys, args } of calls) queue.call(batch, keys.length, ...keys, ...args.map(wireArg));
+  const results = (await batch.exec()) ?? [];
   return results.map(([error, reply]) => {
     if (error !== null) throw error;
     return reply;

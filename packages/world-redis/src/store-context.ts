@@ -2,7 +2,7 @@ import { WorkflowWorldError, WorldClosedError } from '@worldkit/world';
 import type { Redis } from 'ioredis';
 import { acquireClient, type Endpoint, releaseClient } from './connection.js';
 import type { KeyLayout } from './keys.js';
-import { runScript, type ScriptName } from './scripts.js';
+import { runScript, runScriptTransaction, type ScriptCall, type ScriptName } from './scripts.js';
 
 /**
  * What the storage, queue and stream modules of one World share: the key layout and a lazily
@@ -28,6 +28,14 @@ export class StoreContext {
   /** Runs a script with byte-exact replies; connection failures become retryable 503s. */
   call(name: ScriptName, keys: string[], args: (string | Uint8Array | number)[]): Promise<unknown> {
     return transport(() => runScript(this.redis(), name, keys, args, true));
+  }
+
+  /**
+   * Runs a script once per call, back to back in one MULTI/EXEC, with byte-exact replies in call
+   * order; connection failures become retryable 503s.
+   */
+  callEach(name: ScriptName, calls: ScriptCall[]): Promise<unknown[]> {
+    return transport(() => runScriptTransaction(this.redis(), name, calls));
   }
 
   async close(): Promise<void> {

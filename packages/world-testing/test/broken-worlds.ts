@@ -3,6 +3,7 @@
  * way a real backend has broken it. The suite must fail on every one of them.
  */
 import {
+  type BatchEventItemResult,
   type CreateEventParams,
   EntityConflictError,
   type Event,
@@ -294,6 +295,32 @@ export const BROKEN_WORLDS: BrokenWorld[] = [
         }
       });
     },
+  },
+  {
+    name: 'a batch written one create at a time',
+    breaks:
+      'createBatch calls events.create once per event: other writers land between its events, ' +
+      'and a step_created + step_started pair is two claims, so a second pair starts the step again',
+    area: 'batches',
+    caughtBy: ['batches racing single writes', 'the pair again is refused'],
+    make: (backend) =>
+      patched(backend, (world) => ({
+        events: {
+          async createBatch(runId, events, params) {
+            const results: BatchEventItemResult[] = [];
+            for (const { event } of events) {
+              try {
+                const result = await world.events.create(runId, event as never, params);
+                results.push({ ...result, status: 200, event: result.event! });
+              } catch (error) {
+                const { status = 500, code = 'ERROR', message } = error as WorkflowWorldError;
+                results.push({ status, error: code, message });
+              }
+            }
+            return { results };
+          },
+        },
+      })),
   },
   {
     name: 'every run numbered by ULID',

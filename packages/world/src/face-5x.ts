@@ -104,6 +104,17 @@ export function toWorld5x<W extends World>(world: W, options: Face5xOptions = {}
       return { ...result, run: as5x(result.run), step: as5x(result.step) };
     }) as typeof create,
   };
+  const createBatch = world.events.createBatch;
+  if (createBatch !== undefined) {
+    events.createBatch = async (...args) => {
+      const { results } = await createBatch(...args);
+      return {
+        results: results.map((item) =>
+          'event' in item ? { ...item, run: as5x(item.run), step: as5x(item.step) } : item,
+        ),
+      };
+    };
+  }
   // Overloaded members: the wrappers take their arguments as given and return the same shapes.
   const get = (async (id: string, params?: object) =>
     as5x(await world.runs.get(id, params))) as W['runs']['get'];

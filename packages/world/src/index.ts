@@ -1,4 +1,5 @@
 export * from './append-request.js';
+export * from './batch.js';
 export * from './codec/binary.js';
 export * from './codec/json.js';
 export * from './codec/storable.js';

@@ -1,3 +1,4 @@
+import type { BatchEventRequest, CreateEventBatchParams, EventBatchResult } from './batch.js';
 import type { PruneOptions, PruneReport } from './retention.js';
 import type {
   CreateEventParams,
@@ -94,6 +95,15 @@ export interface Storage {
       data: CreateEventRequest,
       params?: CreateEventParams,
     ): Promise<EventResult>;
+    /**
+     * Optional: several events of one run in one atomic write, each decided as its own
+     * `events.create` would be (the 5.x line's batch; see `batch.ts`).
+     */
+    createBatch?(
+      runId: string,
+      events: BatchEventRequest[],
+      params?: CreateEventBatchParams,
+    ): Promise<EventBatchResult>;
     get(runId: string, eventId: string, params?: GetEventParams): Promise<Event>;
     list(params: ListEventsParams): Promise<PaginatedResponse<Event>>;
     listByCorrelationId(params: ListEventsByCorrelationIdParams): Promise<PaginatedResponse<Event>>;
@@ -156,6 +166,11 @@ export interface WorldCapabilities {
    * time, and a retention policy does it in the background (see `retention.ts`).
    */
   retention?: boolean;
+  /**
+   * `events.createBatch` appends several events of one run in one atomic write, at consecutive
+   * positions, each decided as its own `events.create` would be (see `batch.ts`).
+   */
+  batchWrites?: boolean;
 }
 
 /** Every guarantee a World can declare: what each Worldkit World gives. */
@@ -166,6 +181,7 @@ export const EVERY_CAPABILITY: WorldCapabilities = {
   durableStorage: true,
   multiProcess: true,
   retention: true,
+  batchWrites: true,
 };
 
 export interface World extends Storage, Queue, Streamer {

@@ -26,6 +26,16 @@ export interface RunLogRecord {
   stepInputKept?: true;
 }
 
+/**
+ * Several writes committed as one record (`events.createBatch`): one checksum covers them all, so
+ * a crash keeps all of them or none. A batch of one write is stored as a plain record.
+ */
+export interface BatchRecord {
+  batch: RunLogRecord[];
+}
+
+export type LogRecord = RunLogRecord | BatchRecord;
+
 /** The record of an applied transition on `current`. */
 export function recordOf(outcome: Applied, current: MaterializedRun): RunLogRecord {
   const { run: runChanged, ...changes } = outcome.changes;
@@ -67,7 +77,14 @@ export class MaterializedRun {
   /** Correlation ids seen in this run's events. */
   readonly correlations = new Set<string>();
 
-  apply(record: RunLogRecord, end: number): void {
+  /** Applies the record that ends at byte `end` of the log. */
+  apply(record: LogRecord, end: number): void {
+    for (const write of 'batch' in record ? record.batch : [record]) this.applyWrite(write);
+    this.offset = end;
+    this.observedSize = Math.max(this.observedSize, end);
+  }
+
+  private applyWrite(record: RunLogRecord): void {
     for (const event of record.events) {
       this.events.push(event);
       if (event.correlationId !== undefined) this.correlations.add(event.correlationId);
@@ -94,8 +111,6 @@ export class MaterializedRun {
       this.hooks.clear();
       this.waits.clear();
     }
-    this.offset = end;
-    this.observedSize = Math.max(this.observedSize, end);
   }
 
   /** Index of the event with this id, by binary search (ids increase strictly in log order). */

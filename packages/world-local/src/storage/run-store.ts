@@ -1,11 +1,15 @@
 import fs from 'node:fs';
 import {
+  type Applied,
   type EventResult,
+  type Hook,
   isTerminalRunStatus,
+  type RunState,
   resultForRead,
   type Transition,
   transition,
   type ValidatedCreate,
+  type WorkflowWorldError,
 } from '@worldkit/world';
 import type { AppendFiles } from '../fs/append-file.js';
 import { type FileLocks, RetryLater, withLock } from '../fs/file-lock.js';
@@ -15,7 +19,7 @@ import { encodeRecord, parseRecords } from '../fs/record-log.js';
 import { syncDirectory } from '../fs/sync-directory.js';
 import type { FinishedRun } from './finished-runs.js';
 import type { Indexes } from './indexes.js';
-import { MaterializedRun, type RunLogRecord, recordOf } from './materialized-run.js';
+import { type LogRecord, MaterializedRun, recordOf } from './materialized-run.js';
 
 /** After this long, a token claim file that still names nothing is a crash's leftover. */
 const UNREADABLE_CLAIM_GRACE_MS = 10_000;
@@ -87,21 +91,73 @@ export class RunStore {
     return structuredClone(resultForRead(result, create.params.resolveData));
   }
 
-  private commitLocked({ runId, event, params }: ValidatedCreate): EventResult {
+  private commitLocked(create: ValidatedCreate): EventResult {
+    const { runId, event } = create;
+    const { log, run } = this.openForWrite(runId);
+    const outcome = this.decide(create, run, run.state);
+    if (outcome.kind === 'rejected') throw outcome.error;
+    if (outcome.kind === 'unchanged') return this.withPreload(event.eventType, run, outcome.result);
+    this.write(runId, log, run, [outcome]);
+    return this.withPreload(event.eventType, run, outcome.result);
+  }
+
+  /**
+   * Appends several events to one run under its lock, each decided as its own `commit` would be
+   * against the run as the events before it left it; the applied ones are written as one record
+   * (all or none survive a crash). Returns each one's result or refusal, in order.
+   */
+  async commitBatch(
+    runId: string,
+    creates: readonly ValidatedCreate[],
+  ): Promise<Array<EventResult | WorkflowWorldError>> {
+    return withLock(
+      this.locks,
+      lockNames.run(runId),
+      () => {
+        const { log, run } = this.openForWrite(runId);
+        const applied: Applied[] = [];
+        let state = run.state;
+        const outcomes = creates.map((create) => {
+          // The entities come from before the batch: a batch touches each one once.
+          const outcome = this.decide(create, run, state);
+          if (outcome.kind === 'rejected') return outcome.error;
+          if (outcome.kind === 'applied') {
+            applied.push(outcome);
+            state = outcome.run;
+          }
+          return structuredClone(outcome.result);
+        });
+        if (applied.length > 0) this.write(runId, log, run, applied);
+        return outcomes;
+      },
+      { timeoutMs: this.options.lockTimeoutMs },
+    );
+  }
+
+  /** The run's log and state for a write; a tail a crash cut short is cut off first. */
+  private openForWrite(runId: string): { log: number | undefined; run: MaterializedRun } {
     const log = this.openLog(runId);
     const run = log?.run ?? new MaterializedRun();
     // Under the lock nobody else is writing: bytes past the last valid record are a write that a
     // crash cut short. Removing them keeps the next record adjacent to the valid ones.
     if (log !== undefined && run.observedSize > run.offset) this.files.truncate(log.fd, run.offset);
+    return { log: log?.fd, run };
+  }
 
+  /** The reference state machine's decision on `create`, the run being in `state`. */
+  private decide(
+    { runId, event, params }: ValidatedCreate,
+    run: MaterializedRun,
+    state: RunState | undefined,
+  ): Transition {
     const correlationId = 'correlationId' in event ? event.correlationId : undefined;
-    const outcome: Transition = transition({
+    return transition({
       runId,
       event,
       params,
       now: Date.now(),
       random: this.random,
-      run: run.state,
+      run: state,
       ...(this.options.maxEvents === undefined ? {} : { maxEvents: this.options.maxEvents }),
       ...(correlationId === undefined
         ? {}
@@ -116,41 +172,54 @@ export class RunStore {
                 : undefined,
           }),
     });
-    if (outcome.kind === 'rejected') throw outcome.error;
-    if (outcome.kind === 'unchanged') return this.withPreload(event.eventType, run, outcome.result);
+  }
 
-    const { changes } = outcome;
-    // Index entries that become true with this append are written before it (a crash leaves a
-    // superset that reads verify against the log).
-    if (run.state === undefined) this.indexes.addRun(runId, outcome.run.run.workflowName);
-    if (changes.releaseRunResources) this.indexes.finished.add(runId, outcome.run.run.completedAt!);
-    for (const appended of outcome.events) {
-      const id = appended.correlationId;
-      if (id !== undefined && !run.correlations.has(id)) this.indexes.addCorrelation(id, runId);
-    }
-    if (changes.createdHook) {
-      const { token, hookId } = changes.createdHook;
-      // Another run's writer claimed the token since we looked: start over and judge its claim.
-      if (!this.indexes.claimToken({ runId, hookId, token })) {
-        throw new RetryLater(`token claimed concurrently by another run`);
+  /**
+   * Writes the applied transitions as one record, with the index entries around it: those that
+   * become true are written before it and those it makes false removed after it, so a crash
+   * leaves a superset of the truth, which reads verify against the log.
+   */
+  private write(
+    runId: string,
+    log: number | undefined,
+    run: MaterializedRun,
+    applied: readonly Applied[],
+  ): void {
+    const released: Hook[] = [];
+    for (const outcome of applied) {
+      const { changes } = outcome;
+      if (run.state === undefined) this.indexes.addRun(runId, outcome.run.run.workflowName);
+      if (changes.releaseRunResources) {
+        this.indexes.finished.add(runId, outcome.run.run.completedAt!);
+        released.push(...run.hooks.values());
+      }
+      for (const appended of outcome.events) {
+        const id = appended.correlationId;
+        if (id !== undefined && !run.correlations.has(id)) this.indexes.addCorrelation(id, runId);
+      }
+      if (changes.createdHook) {
+        const { token, hookId } = changes.createdHook;
+        // Another run's writer claimed the token since we looked: start over and judge its claim.
+        if (!this.indexes.claimToken({ runId, hookId, token })) {
+          throw new RetryLater(`token claimed concurrently by another run`);
+        }
       }
     }
-    const released = changes.releaseRunResources ? [...run.hooks.values()] : [];
 
-    const record: RunLogRecord = recordOf(outcome, run);
+    const writes = applied.map((outcome) => recordOf(outcome, run));
+    const record: LogRecord = writes.length === 1 ? writes[0]! : { batch: writes };
     const bytes = encodeRecord(record);
     const start = run.offset;
     // A log is created by the first write a run accepts, never by a refused one.
-    this.files.append(log?.fd ?? this.createLog(runId, run), bytes);
+    this.files.append(log ?? this.createLog(runId, run), bytes);
     // The cache gets its own copy: callers may reuse the buffers they passed in.
     run.apply(structuredClone(record), start + bytes.byteLength);
 
-    // Index entries the append made false are removed after it (a crash leaves a superset).
-    if (changes.deletedHook) this.indexes.releaseToken(changes.deletedHook.token);
+    for (const { changes } of applied) {
+      if (changes.deletedHook) this.indexes.releaseToken(changes.deletedHook.token);
+    }
     for (const hook of released) this.indexes.releaseToken(hook.token);
-    if (changes.releaseRunResources) this.indexes.endRun(runId);
-
-    return this.withPreload(event.eventType, run, outcome.result);
+    if (applied.some(({ changes }) => changes.releaseRunResources)) this.indexes.endRun(runId);
   }
 
   /**
@@ -278,7 +347,7 @@ export class RunStore {
     this.remember(runId, run);
     run.observedSize = size;
     if (size > run.offset) {
-      const parsed = parseRecords<RunLogRecord>(this.files.read(fd, run.offset, size), run.offset);
+      const parsed = parseRecords<LogRecord>(this.files.read(fd, run.offset, size), run.offset);
       for (const record of parsed.records) run.apply(record.value, record.end);
     }
     return run;

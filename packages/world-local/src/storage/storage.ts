@@ -1,4 +1,5 @@
 import {
+  createBatchWith,
   EntityNotFoundError,
   type Event,
   eventForRead,
@@ -113,6 +114,10 @@ export function createStorage(store: RunStore, indexes: Indexes): Storage {
       async create(runId: string | null, data: any, params?: any) {
         return store.commit(validateCreateEvent(runId, data, params));
       },
+      createBatch: createBatchWith(
+        (appends) => store.commitBatch(appends[0]!.runId, appends),
+        (params) => storage.events.listByCorrelationId(params),
+      ),
       async get(runId, eventId, params) {
         const run = optionalRun(runId);
         const at = run?.indexOfEvent(String(eventId)) ?? -1;

@@ -1,5 +1,6 @@
 import {
   type AnyEventRequest,
+  type AppendRequest,
   appendRequestOf,
   EntityConflictError,
   type Event,
@@ -11,12 +12,15 @@ import {
   refusalError,
   resultForRead,
   type Step,
+  type ValidatedCreate,
   validateCreateEvent,
   type Wait,
   type WorkflowRun,
+  type WorkflowWorldError,
   waitIdOf,
 } from '@worldkit/world';
-import { appendParameters } from './append-wire.js';
+import type { Database } from '../database.js';
+import { appendManyStatement, appendParameters, batchParameters } from './append-wire.js';
 import type { AppendBatcher } from './batcher.js';
 import { lazyStepOf } from './lazy-step.js';
 import { type Bytes, eventFromRow, runFromRow, stepFromRow } from './rows.js';
@@ -83,28 +87,74 @@ export async function createEvent(
 ): Promise<EventResult> {
   const validated = validateCreateEvent(runId, data, params);
   const request = appendRequestOf(validated);
-  const { event } = validated;
   let rows: AppendRow[];
   try {
     rows = await appends.submit(appendParameters(request));
   } catch (error) {
-    // The constraints behind the rules (unique creation events, one token holder) hold even if
-    // a rule were bypassed: a violation is a conflict, and nothing was written.
-    if ((error as { code?: unknown }).code === '23505') {
-      throw new EntityConflictError(
-        `${event.eventType} conflicts with an existing entity in run ${validated.runId}`,
-        { cause: error },
-      );
-    }
-    throw error;
+    throw asConflict(error, validated);
   }
+  const outcome = outcomeOf(validated, request, rows);
+  if (outcome instanceof Error) throw outcome;
+  return resultForRead(outcome, validated.params.resolveData);
+}
+
+/**
+ * events.createBatch's appends, to one run: one append_events() call, so they commit in one
+ * transaction, in order, each decided by append_event() on its own. The run's row lock, taken by
+ * the first and held to the commit, keeps any other writer's events from landing between them.
+ * Results are unshaped (`createBatchWith` applies resolveData).
+ */
+export async function createEvents(
+  db: Database,
+  creates: readonly ValidatedCreate[],
+): Promise<Array<EventResult | WorkflowWorldError>> {
+  const requests = creates.map(appendRequestOf);
+  let rows: AppendRow[];
+  try {
+    ({ rows } = await db.query<AppendRow>(
+      appendManyStatement(db.schema),
+      batchParameters(requests.map(appendParameters)),
+    ));
+  } catch (error) {
+    throw asConflict(error, creates[0]!);
+  }
+  return creates.map((create, index) =>
+    outcomeOf(
+      create,
+      requests[index]!,
+      rows.filter((row) => row.batch_index === index + 1),
+    ),
+  );
+}
+
+/**
+ * The constraints behind the rules (unique creation events, one token holder) hold even if a rule
+ * were bypassed: a violation is a conflict, and nothing was written.
+ */
+function asConflict(error: unknown, { runId, event }: ValidatedCreate): unknown {
+  if ((error as { code?: unknown }).code !== '23505') return error;
+  return new EntityConflictError(
+    `${event.eventType} conflicts with an existing entity in run ${runId}`,
+    {
+      cause: error,
+    },
+  );
+}
+
+/** An append's rows (the preloaded log, then its outcome) as its result or typed refusal. */
+function outcomeOf(
+  validated: ValidatedCreate,
+  request: AppendRequest,
+  rows: AppendRow[],
+): EventResult | WorkflowWorldError {
   const outcome = rows.at(-1)!;
   if (outcome.code !== null) {
-    throw refusalError(
+    return refusalError(
       { code: outcome.code as RejectionCode, message: outcome.message, detail: outcome.detail },
       refusalContextOf(request),
     );
   }
+  const { event } = validated;
   const result = resultOf(validated.runId, event, request.specVersion, outcome);
   if (event.eventType === 'run_started') {
     const log = rows.slice(0, -1).map((row) =>
@@ -123,7 +173,7 @@ export async function createEvent(
     result.cursor = log.at(-1)?.eventId ?? null;
     result.hasMore = false;
   }
-  return resultForRead(result, validated.params.resolveData);
+  return result;
 }
 
 /** Rebuilds the EventResult: what the caller sent plus what only the database knows. */

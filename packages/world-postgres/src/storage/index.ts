@@ -1,6 +1,6 @@
-import type { Storage } from '@worldkit/world';
+import { createBatchWith, type Storage } from '@worldkit/world';
 import type { Database } from '../database.js';
-import { type AppendRow, createEvent } from './append.js';
+import { type AppendRow, createEvent, createEvents } from './append.js';
 import { AppendBatcher } from './batcher.js';
 import {
   getEvent,
@@ -21,6 +21,8 @@ export function createStorage(db: Database): Storage {
   // how events.create's statements share round trips is a storage decision. Dependencies so go
   // one way (storage → database), and there is one batcher per World, as there is one storage.
   const appends = new AppendBatcher<AppendRow>(db, db.config.appendConcurrency);
+  const listByCorrelationId: Storage['events']['listByCorrelationId'] = (params) =>
+    listEventsByCorrelationId(db, params);
   return {
     runs: {
       get: ((id, params) => getRun(db, id, params)) as Storage['runs']['get'],
@@ -34,9 +36,10 @@ export function createStorage(db: Database): Storage {
     events: {
       create: ((runId, data, params) =>
         createEvent(appends, runId, data, params)) as Storage['events']['create'],
+      createBatch: createBatchWith((creates) => createEvents(db, creates), listByCorrelationId),
       get: (runId, eventId, params) => getEvent(db, runId, eventId, params),
       list: (params) => listEvents(db, params),
-      listByCorrelationId: (params) => listEventsByCorrelationId(db, params),
+      listByCorrelationId,
     },
     hooks: {
       get: (hookId, params) => getHook(db, hookId, params),

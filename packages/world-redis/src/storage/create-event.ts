@@ -4,10 +4,13 @@ import {
   refusalContextOf,
   refusalError,
   resultForRead,
+  type ValidatedCreate,
   validateCreateEvent,
+  type WorkflowWorldError,
 } from '@worldkit/world';
 import type { StoreContext } from '../store-context.js';
 import {
+  type CreateEventRequest,
   createEventArgs,
   createEventRequestOf,
   decodeCreateEventReply,
@@ -39,8 +42,41 @@ export async function createEvent(
     [keys.run, store.keys.global.runs],
     createEventArgs(request),
   )) as Buffer[];
+  const outcome = await outcomeOf(store, request, raw);
+  if (outcome instanceof Error) throw outcome;
+  return resultForRead(outcome, validated.params.resolveData);
+}
+
+/**
+ * events.createBatch's appends, to one run: the script once per append in one MULTI/EXEC, so
+ * they run back to back (no other writer's event lands between them) and each decides on its own.
+ * Results are unshaped (`createBatchWith` applies resolveData).
+ */
+export async function createEvents(
+  store: StoreContext,
+  creates: readonly ValidatedCreate[],
+): Promise<Array<EventResult | WorkflowWorldError>> {
+  const requests = creates.map(createEventRequestOf);
+  const replies = await store.callEach(
+    'createEvent',
+    requests.map((request) => ({
+      keys: [store.keys.run(request.runId).run, store.keys.global.runs],
+      args: createEventArgs(request),
+    })),
+  );
+  return Promise.all(
+    requests.map((request, index) => outcomeOf(store, request, replies[index] as Buffer[])),
+  );
+}
+
+/** A script's reply as the append's result (unshaped) or its typed refusal. */
+async function outcomeOf(
+  store: StoreContext,
+  request: CreateEventRequest,
+  raw: Buffer[],
+): Promise<EventResult | WorkflowWorldError> {
   const reply = decodeCreateEventReply(raw);
-  if (reply.outcome === 'refused') throw refusalError(reply.refusal, refusalContextOf(request));
+  if (reply.outcome === 'refused') return refusalError(reply.refusal, refusalContextOf(request));
 
   const { runId: id, event, correlationId, specVersion } = request;
   const result: EventResult = {};
@@ -87,5 +123,5 @@ export async function createEvent(
       result.wait = waitFromFields(id, correlationId!, reply.entity.fields);
       break;
   }
-  return resultForRead(result, validated.params.resolveData);
+  return result;
 }

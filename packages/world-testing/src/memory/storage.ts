@@ -1,4 +1,5 @@
 import {
+  createBatchWith,
   EntityNotFoundError,
   type Event,
   type EventResult,
@@ -19,10 +20,12 @@ import {
   stepForRead,
   type TransitionInput,
   transition,
+  type ValidatedCreate,
   validateCreateEvent,
   type Wait,
   type WorkflowRun,
   WorkflowRunNotFoundError,
+  WorkflowWorldError,
 } from '@worldkit/world';
 import { eventPage } from './event-page.js';
 import { OrderedIndex } from './ordered-index.js';
@@ -83,7 +86,11 @@ export function createMemoryStorage(
     params?: unknown,
   ): Promise<EventResult> {
     assertOpen();
-    const validated = validateCreateEvent(runId, data, params);
+    return commit(validateCreateEvent(runId, data, params));
+  }
+
+  /** Decides and applies one write with no await in between: nothing else runs meanwhile. */
+  function commit(validated: ValidatedCreate): EventResult {
     const { event } = validated;
     const existing = store.runs.get(validated.runId);
     const correlationId = 'correlationId' in event ? event.correlationId : undefined;
@@ -154,7 +161,20 @@ export function createMemoryStorage(
     return structuredClone(resultForRead(result, validated.params.resolveData));
   }
 
-  return {
+  /** A batch's appends, committed one after another with no await between: one atomic write. */
+  async function commitAll(creates: readonly ValidatedCreate[]) {
+    assertOpen();
+    return creates.map((validated) => {
+      try {
+        return commit(validated);
+      } catch (error) {
+        if (error instanceof WorkflowWorldError) return error;
+        throw error;
+      }
+    });
+  }
+
+  const storage = {
     runs: {
       async get(id: string, params?: { resolveData?: 'all' | 'none' }) {
         assertOpen();
@@ -206,6 +226,9 @@ export function createMemoryStorage(
     },
     events: {
       create: create as Storage['events']['create'],
+      createBatch: createBatchWith(commitAll, (params) =>
+        storage.events.listByCorrelationId(params),
+      ),
       async get(runId: string, eventId: string, params?: GetEventParams) {
         assertOpen();
         const runRecord = store.runs.get(runId);
@@ -272,6 +295,7 @@ export function createMemoryStorage(
       },
     },
   } as unknown as Storage;
+  return storage;
 }
 
 function newRecord(state: RunState): RunRecord {

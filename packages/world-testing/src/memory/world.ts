@@ -55,6 +55,7 @@ export const MEMORY_CAPABILITIES: WorldCapabilities = Object.freeze({
   durableStorage: false,
   multiProcess: false,
   retention: true,
+  batchWrites: true,
 });
 
 export function createMemoryBackend(

@@ -147,6 +147,19 @@ export function append(
   return world.events.create(runId as string, event as never, params);
 }
 
+/** `event` written as the 5.x runtime writes it: at `specVersion`. */
+export function at<E extends object>(specVersion: number, event: E): E & { specVersion: number } {
+  return { ...event, specVersion };
+}
+
+/** A run created and started at `specVersion` (from 6 on, its events are numbered by slot). */
+export async function slotRun(world: World, specVersion = 7): Promise<string> {
+  const runId = newRunId();
+  await append(world, runId, at(specVersion, ev.runCreated()));
+  await append(world, runId, at(specVersion, ev.runStarted()));
+  return runId;
+}
+
 /** Creates a run (optionally started) with a unique workflow name. */
 export async function createRun(
   world: World,

@@ -15,6 +15,7 @@ export const AREAS = [
   'input',
   'clients',
   'line5x',
+  'batches',
 ] as const;
 export type ConformanceArea = (typeof AREAS)[number];
 
@@ -34,6 +35,8 @@ export const AREA_DESCRIPTIONS: Record<ConformanceArea, string> = {
   clients: "every call of the SDK's CLI and web UI, with the parameters they send",
   line5x:
     'the 5.x line: slot-numbered event ids per run, bump and report under races, the streams namespace',
+  batches:
+    'events.createBatch: consecutive slots, the born-running pair, per-event refusals, whole-batch refusals, races',
 };
 
 /**

@@ -1,5 +1,6 @@
 import type { ConformanceCase } from '../context.js';
 import type { ConformanceArea } from '../types.js';
+import { batchCases } from './batches.js';
 import { clientCases } from './clients.js';
 import { concurrencyCases } from './concurrency.js';
 import { durabilityCases } from './durability.js';
@@ -28,4 +29,5 @@ export const CASES: Record<ConformanceArea, ConformanceCase[]> = {
   input: inputCases,
   clients: clientCases,
   line5x: line5xCases,
+  batches: batchCases,
 };

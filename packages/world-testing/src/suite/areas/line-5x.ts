@@ -1,32 +1,12 @@
-import {
-  type Event,
-  type EventResult,
-  eventSlotOf,
-  slotEventId,
-  toWorld5x,
-  type World,
-} from '@worldkit/world';
+import { type Event, type EventResult, eventSlotOf, slotEventId, toWorld5x } from '@worldkit/world';
 import { expect } from 'vitest';
 import { expectRejects } from '../assertions.js';
 import type { ConformanceCase } from '../context.js';
-import { allEvents, append, ev, payload } from '../fixtures.js';
+import { allEvents, append, at, ev, payload, slotRun } from '../fixtures.js';
 import { newHookId, newRunId, newStepId, newToken, newWaitId, streamName } from '../names.js';
 
 /** The spec versions whose runs number their events by slot. */
 const SLOT_SPEC_VERSIONS = [6, 7] as const;
-
-/** `event` written as the 5.x runtime writes it: at `specVersion`. */
-function at<E extends object>(specVersion: number, event: E): E & { specVersion: number } {
-  return { ...event, specVersion };
-}
-
-/** A run created and started at `specVersion`. */
-async function slotRun(world: World, specVersion: number = 7): Promise<string> {
-  const runId = newRunId();
-  await append(world, runId, at(specVersion, ev.runCreated()));
-  await append(world, runId, at(specVersion, ev.runStarted()));
-  return runId;
-}
 
 function later(ms = 60_000): Date {
   return new Date(Date.now() + ms);
