@@ -19,11 +19,20 @@ interface RpcAnswer {
 }
 
 /**
+ * React's recoverable hydration mismatches (its minified errors 418, 423 and 425): the server's
+ * render of a page and the browser's first render of it differed (a time shown relative to now
+ * that crossed a boundary in between, on a loaded machine), and React rendered it again in the
+ * browser. The page then shows what it should, which the tests check; nothing the World answered
+ * is involved.
+ */
+const RECOVERED_HYDRATION = /Minified React error #(418|423|425)\b/;
+
+/**
  * Watches a page and keeps what failed: the web UI's RPC calls (`POST /api/rpc`, CBOR
  * `{ method, params }`, answered `{ success: false, error }` with status 200 when the World call
  * throws), any other response of status 400 or more, and uncaught errors in the page. An RPC
  * failure names the World operation, its parameters and the World's error, where the page shows
- * only a summary.
+ * only a summary. Recovered hydration mismatches are not kept.
  */
 export class FailedCalls {
   private readonly inspections: Promise<FailedCall | undefined>[] = [];
@@ -36,7 +45,9 @@ export class FailedCalls {
     page.on('requestfinished', (request) => this.unanswered.delete(request));
     page.on('requestfailed', (request) => this.unanswered.delete(request));
     page.on('response', (response) => this.inspections.push(inspect(response)));
-    page.on('pageerror', (error) => this.pageErrors.push(error.message));
+    page.on('pageerror', (error) => {
+      if (!RECOVERED_HYDRATION.test(error.message)) this.pageErrors.push(error.message);
+    });
   }
 
   /** The calls still waiting for their answer: RPC methods by name, other requests by path. */
