@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { AppClient } from '../src/harness/client.js';
 import { TestDeployment } from '../src/harness/deployment.js';
-import { workflowCli, workflowCliJson } from '../src/harness/sdk-cli.js';
+import { cliWorldOf, workflowCli, workflowCliJson } from '../src/harness/sdk-cli.js';
 import { selectedTargets } from '../src/harness/targets.js';
 import { pollUntil, waitForResult } from '../src/harness/wait.js';
 
@@ -55,7 +55,7 @@ describe.concurrent.each(selectedTargets())('the workflow CLI on $name', (target
   let failedRun: string;
   let sleepingRun: string;
   let hookRun: { runId: string; token: string };
-  const cli = (...args: string[]) => workflowCli(deployment, args);
+  const cli = (...args: string[]) => workflowCli(cliWorldOf(deployment), args);
   /** A run asleep for an hour, once its sleep is registered. */
   async function startSleeping(): Promise<string> {
     const runId = await app.start('sleepThenReturn', [3_600_000]);
@@ -69,7 +69,7 @@ describe.concurrent.each(selectedTargets())('the workflow CLI on $name', (target
     await pollUntil('the hook registered', async () => (await app.hooks(runId))[0]);
     return { runId, token };
   }
-  const cliJson = <T>(...args: string[]) => workflowCliJson<T>(deployment, args);
+  const cliJson = <T>(...args: string[]) => workflowCliJson<T>(cliWorldOf(deployment), args);
 
   beforeAll(async () => {
     deployment = await TestDeployment.create(target, 'sdk-cli');

@@ -87,6 +87,11 @@ export class RuntimeDeployment {
     return this.apps.map((app) => app.client);
   }
 
+  /** What configures the World's storage (its data directory, schema or key prefix). */
+  get storageEnv(): Record<string, string> {
+    return this.storage.env;
+  }
+
   async close(): Promise<void> {
     await Promise.all(this.apps.map((app) => app.stop()));
     await this.storage.cleanup();

@@ -15,17 +15,35 @@ export const workflowCliEntry = path.join(
 );
 
 /**
- * The env of a `workflow` command on a deployment's World: the World selected and configured as
- * the app's, no colours, and no update check (the CLI would ask the npm registry on every start).
+ * The env of a `workflow` command on a World: `worldEnv` (what selects and configures it), no
+ * colours, and no update check (the CLI would ask the npm registry on every start).
  */
-export function workflowCliEnv(deployment: TestDeployment): NodeJS.ProcessEnv {
+export function workflowCliEnvOf(worldEnv: Record<string, string>): NodeJS.ProcessEnv {
   return {
     ...process.env,
-    ...deployment.env,
-    ...worldSelectionEnv(deployment.target),
+    ...worldEnv,
     NO_COLOR: '1',
     FORCE_COLOR: '0',
     WORKFLOW_NO_UPDATE_CHECK: '1',
+  };
+}
+
+/** The env of a `workflow` command on a deployment's World, selected and configured as the app's. */
+export function workflowCliEnv(deployment: TestDeployment): NodeJS.ProcessEnv {
+  return workflowCliEnvOf({ ...deployment.env, ...worldSelectionEnv(deployment.target) });
+}
+
+/** A World as `workflow` commands reach it: a name for messages, and the commands' env. */
+export interface CliWorld {
+  name: string;
+  env: NodeJS.ProcessEnv;
+}
+
+/** A deployment's World for `workflow` commands; deliveries of what they enqueue go to its app. */
+export function cliWorldOf(deployment: TestDeployment): CliWorld {
+  return {
+    name: deployment.target.name,
+    env: { ...workflowCliEnv(deployment), PORT: String(deployment.apps[0]!.port) },
   };
 }
 
@@ -37,11 +55,11 @@ export interface CliOutput {
 }
 
 /**
- * Runs `workflow <args>` against a deployment's World exactly as a user would: from the app's
- * directory, with `WORKFLOW_TARGET_WORLD` and the World's own env, no terminal, no colours.
+ * Runs `workflow <args>` against a World exactly as a user would: from the app's directory, with
+ * `WORKFLOW_TARGET_WORLD` and the World's own env, no terminal, no colours.
  */
 export function runWorkflowCli(
-  deployment: TestDeployment,
+  world: CliWorld,
   args: string[],
   { timeoutMs = 120_000 }: { timeoutMs?: number } = {},
 ): Promise<CliOutput> {
@@ -49,16 +67,7 @@ export function runWorkflowCli(
     execFile(
       process.execPath,
       [workflowCliEntry, ...args],
-      {
-        cwd: e2eDirectory,
-        env: {
-          ...workflowCliEnv(deployment),
-          // Deliveries of messages the CLI enqueues (health, start) go to the app.
-          PORT: String(deployment.apps[0]!.port),
-        },
-        timeout: timeoutMs,
-        maxBuffer: 64 * 1024 * 1024,
-      },
+      { cwd: e2eDirectory, env: world.env, timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024 },
       (error, stdout, stderr) => {
         const code = error === null ? 0 : typeof error.code === 'number' ? error.code : -1;
         if (error !== null && code === -1) {
@@ -72,19 +81,19 @@ export function runWorkflowCli(
 }
 
 /** Runs the CLI and returns its stdout, failing with everything it printed when it exits non-zero. */
-export async function workflowCli(deployment: TestDeployment, args: string[]): Promise<string> {
-  const output = await runWorkflowCli(deployment, args);
+export async function workflowCli(world: CliWorld, args: string[]): Promise<string> {
+  const output = await runWorkflowCli(world, args);
   if (output.code !== 0) {
     throw new Error(
-      `workflow ${args.join(' ')} exited ${output.code} on ${deployment.target.name}:\n${output.stdout}\n${output.stderr}`,
+      `workflow ${args.join(' ')} exited ${output.code} on ${world.name}:\n${output.stdout}\n${output.stderr}`,
     );
   }
   return output.stdout;
 }
 
 /** `workflow <args> --json`, parsed. */
-export async function workflowCliJson<T>(deployment: TestDeployment, args: string[]): Promise<T> {
-  const stdout = await workflowCli(deployment, [...args, '--json']);
+export async function workflowCliJson<T>(world: CliWorld, args: string[]): Promise<T> {
+  const stdout = await workflowCli(world, [...args, '--json']);
   try {
     return JSON.parse(stdout) as T;
   } catch {
