@@ -3,7 +3,10 @@ import type { World } from './world.js';
 
 export interface WaitForTerminalStatusParams {
   resolveData?: 'all' | 'none';
-  /** The longest the call may wait before it answers with the run as it is. */
+  /**
+   * The longest the call may wait before it answers with the run as it is; a negative budget is
+   * none, one that is not a finite number the default.
+   */
   timeoutMs?: number;
   /** Ends the wait early; the call then answers with the run as it is. */
   signal?: AbortSignal;
@@ -29,9 +32,10 @@ const LONGEST_PAUSE_MS = 100;
 export async function waitForTerminalStatus(
   world: Pick<World, 'runs'>,
   runId: string,
-  { timeoutMs = DEFAULT_WAIT_TIMEOUT_MS, signal, ...params }: WaitForTerminalStatusParams = {},
+  { timeoutMs, signal, ...params }: WaitForTerminalStatusParams = {},
 ) {
-  const deadline = Date.now() + timeoutMs;
+  const budget = Number.isFinite(timeoutMs) ? Math.max(0, timeoutMs!) : DEFAULT_WAIT_TIMEOUT_MS;
+  const deadline = Date.now() + budget;
   let pause = FIRST_PAUSE_MS;
   for (;;) {
     const run = await world.runs.get(runId, params);

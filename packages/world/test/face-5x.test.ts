@@ -1,7 +1,7 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { InvalidInputError } from '../src/errors.js';
 import { SPEC_VERSION_ENV, specVersion5xOf, toWorld5x } from '../src/face-5x.js';
-import { waitForTerminalStatus } from '../src/wait-for-terminal.js';
+import { DEFAULT_WAIT_TIMEOUT_MS, waitForTerminalStatus } from '../src/wait-for-terminal.js';
 import { SPEC_VERSION_CURRENT, type World } from '../src/world.js';
 
 /** A World whose stream members record how they were called. */
@@ -93,5 +93,21 @@ describe('the 5.x face', () => {
     });
     controller.abort();
     expect((await waiting).status).toBe('running');
+  });
+
+  it('answers at once with a negative budget, and within the default one for a budget not a number', async () => {
+    const runs = { get: async (runId: string) => ({ runId, status: 'running' }) };
+    const world = { runs } as unknown as World;
+    expect((await waitForTerminalStatus(world, 'wrun_1', { timeoutMs: -5 })).status).toBe(
+      'running',
+    );
+    vi.useFakeTimers();
+    try {
+      const waiting = waitForTerminalStatus(world, 'wrun_1', { timeoutMs: Number.NaN });
+      await vi.advanceTimersByTimeAsync(DEFAULT_WAIT_TIMEOUT_MS + 1_000);
+      expect((await waiting).status).toBe('running');
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
