@@ -10,6 +10,12 @@ async function square(value: number): Promise<number> {
   return value * value;
 }
 
+async function slowIdentity(value: number, milliseconds: number): Promise<number> {
+  'use step';
+  await new Promise((resolve) => setTimeout(resolve, milliseconds));
+  return value;
+}
+
 /** Steps in sequence, each extending the previous result, so the order shows in the output. */
 export async function sequentialSteps(count: number) {
   'use workflow';
@@ -30,4 +36,14 @@ export async function sleepBetweenSteps(milliseconds: number) {
   const before = Date.now();
   await sleep(milliseconds);
   return { slept: Date.now() - before, value: await square(milliseconds) };
+}
+
+/** Steps in sequence that each take `milliseconds`: a run long enough to be cut by a crash. */
+export async function slowSteps(count: number, milliseconds: number) {
+  'use workflow';
+  const results: number[] = [];
+  for (let index = 0; index < count; index++) {
+    results.push(await slowIdentity(index, milliseconds));
+  }
+  return results;
 }

@@ -67,6 +67,12 @@ export class AppProcess {
     return new AppProcess(child, logFile, port);
   }
 
+  /** Kills the process without letting it clean up, as a crash would. */
+  async crash(): Promise<void> {
+    this.child.kill('SIGKILL');
+    await this.exited;
+  }
+
   /** Asks the process to close its World and exit; kills it if it does not within 10 s. */
   stop(): Promise<void> {
     return stopChild(this.child, this.exited);

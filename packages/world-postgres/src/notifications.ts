@@ -64,7 +64,7 @@ export class Notifications {
     this.listeners.clear();
     const client = this.client;
     this.client = undefined;
-    await client?.end().catch(() => {});
+    if (client !== undefined) await endConnection(client);
   }
 
   private ensureConnected(): void {
@@ -85,11 +85,11 @@ export class Notifications {
     client.on('end', () => this.lost(client));
     try {
       await client.connect();
-      unrefConnection(client);
       if (this.closed) {
         await client.end().catch(() => {});
         return;
       }
+      unrefConnection(client);
       for (const channel of this.listeners.keys()) {
         await client.query(`LISTEN ${quoteIdent(channel)}`);
       }
@@ -138,8 +138,21 @@ export class Notifications {
 }
 
 /** A listening connection alone must not keep the process running. */
-function unrefConnection(client: pg.Client): void {
-  const stream = (client as unknown as { connection?: { stream?: { unref?: () => void } } })
+function socketOf(client: pg.Client): { ref?: () => void; unref?: () => void } | undefined {
+  return (client as unknown as { connection?: { stream?: { ref?(): void; unref?(): void } } })
     .connection?.stream;
-  stream?.unref?.();
+}
+
+function unrefConnection(client: pg.Client): void {
+  socketOf(client)?.unref?.();
+}
+
+/**
+ * Ends the listening connection holding the process alive until it has ended: with its socket
+ * unref'd, a process awaiting `close()` could run out of work and exit first (with code 13 under
+ * a top-level await, as the SDK's CLI closes the World before it exits).
+ */
+async function endConnection(client: pg.Client): Promise<void> {
+  socketOf(client)?.ref?.();
+  await client.end().catch(() => {});
 }

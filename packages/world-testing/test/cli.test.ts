@@ -163,7 +163,7 @@ describe('worldkit-conformance', () => {
     expect(code).toBe(0);
   });
 
-  test('an unknown area is refused', async () => {
+  test('an unknown area is refused', { timeout: 120_000 }, async () => {
     const { code, output } = await run(['--area', 'nonsense']);
     expect(code).toBe(2);
     expect(output).toContain('unknown area "nonsense"');
@@ -217,7 +217,9 @@ describe('worldkit-conformance: which module it checks', () => {
     expect(code).toBe(0);
   });
 
-  test('a module it cannot find: every place it looked, exit 2, and no results table', async () => {
+  test('a module it cannot find: every place it looked, exit 2, and no results table', {
+    timeout: 120_000,
+  }, async () => {
     const { code, output } = await run(['my-world/dist/main.js', '--area', 'lifecycle'], directory);
     expect(output).toContain('cannot find the World module "my-world/dist/main.js"');
     expect(output).toContain(`${join(directory, 'my-world/dist/main.js')}: no such file or folder`);
@@ -228,7 +230,9 @@ describe('worldkit-conformance: which module it checks', () => {
     expect(code).toBe(2);
   });
 
-  test('a package folder that is not built: the file its exports name, exit 2', async () => {
+  test('a package folder that is not built: the file its exports name, exit 2', {
+    timeout: 120_000,
+  }, async () => {
     const unbuilt = join(directory, 'unbuilt-world');
     await writeWorldPackage(unbuilt, false);
     const { code, output } = await run([unbuilt, '--area', 'lifecycle']);
