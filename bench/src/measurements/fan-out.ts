@@ -71,7 +71,7 @@ async function timed(
  * The 5.x line's subjects and the in-memory reference (the lower bound): the 4.x runtime starts
  * no step lazily and sends no batch, and upstream's 4.x Worlds take neither.
  */
-const on5xLine = (subject: Subject) =>
+const offThe5xLine = (subject: Subject) =>
   subject.kind === 'world' && subject.line !== '5.x' && subject.family !== 'reference'
     ? 'the 4.x runtime starts no step lazily'
     : worldsOnly(subject);
@@ -86,7 +86,7 @@ function fanOutMeasurement(
     id,
     title,
     metrics: [{ id: 'written', title, unit: 'ms', better: 'lower' }],
-    notApplicable: on5xLine,
+    notApplicable: offThe5xLine,
     open: (subject, context) =>
       worldSession(subject, context, async (opened) => {
         if (needsBatch && opened.world.events.createBatch === undefined) {

@@ -169,9 +169,7 @@ function validateItem(
     return validateCreateEvent(runId, (item as BatchEventRequest).event, params);
   } catch (error) {
     if (!(error instanceof InvalidInputError)) throw error;
-    const problem = error.message.slice(`invalid ${error.field}: `.length);
-    const field = error.field === 'runId' ? 'runId' : `events[${index}].event.${error.field}`;
-    throw new InvalidInputError(field, problem);
+    throw new InvalidInputError(`events[${index}].event.${error.field}`, error.problem);
   }
 }
 

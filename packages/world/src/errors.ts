@@ -155,10 +155,13 @@ export class RunNotSupportedError extends WorkflowWorldError {
 export class InvalidInputError extends WorkflowWorldError {
   /** Dotted path of the offending field, e.g. `eventData.token`. */
   readonly field: string;
+  /** What is wrong with it, e.g. `expected a string`. */
+  readonly problem: string;
 
   constructor(field: string, problem: string) {
     super(`invalid ${field}: ${problem}`, { status: 400, code: 'INVALID_INPUT' });
     this.field = field;
+    this.problem = problem;
   }
 }
 

@@ -123,11 +123,7 @@ export function toWorld5x<W extends World>(world: W, options: Face5xOptions = {}
     get,
     list: (async (params?: object) => pageAs5x(await world.runs.list(params))) as W['runs']['list'],
     waitForTerminalStatus: ((id: string, params?: WaitForTerminalStatusParams) =>
-      waitForTerminalStatus(
-        { runs: { get } as World['runs'] },
-        id,
-        params,
-      )) as Runs5x<W>['waitForTerminalStatus'],
+      waitForTerminalStatus({ get }, id, params)) as Runs5x<W>['waitForTerminalStatus'],
   };
   const steps = {
     ...world.steps,

@@ -30,7 +30,7 @@ const LONGEST_PAUSE_MS = 100;
  * one ended here, and a lost notification can never hold the caller past its budget.
  */
 export async function waitForTerminalStatus(
-  world: Pick<World, 'runs'>,
+  runs: Pick<World['runs'], 'get'>,
   runId: string,
   { timeoutMs, signal, ...params }: WaitForTerminalStatusParams = {},
 ) {
@@ -38,7 +38,7 @@ export async function waitForTerminalStatus(
   const deadline = Date.now() + budget;
   let pause = FIRST_PAUSE_MS;
   for (;;) {
-    const run = await world.runs.get(runId, params);
+    const run = await runs.get(runId, params);
     const remaining = deadline - Date.now();
     if (isTerminalRunStatus(run.status) || remaining <= 0 || signal?.aborted) return run;
     await pauseFor(Math.min(pause, remaining), signal);

@@ -87,7 +87,7 @@ describe('the 5.x face', () => {
   it('answers with the run as it is once the signal aborts', async () => {
     const runs = { get: async (runId: string) => ({ runId, status: 'running' }) };
     const controller = new AbortController();
-    const waiting = waitForTerminalStatus({ runs } as unknown as World, 'wrun_1', {
+    const waiting = waitForTerminalStatus(runs as unknown as World['runs'], 'wrun_1', {
       timeoutMs: 600_000,
       signal: controller.signal,
     });
@@ -97,13 +97,13 @@ describe('the 5.x face', () => {
 
   it('answers at once with a negative budget, and within the default one for a budget not a number', async () => {
     const runs = { get: async (runId: string) => ({ runId, status: 'running' }) };
-    const world = { runs } as unknown as World;
-    expect((await waitForTerminalStatus(world, 'wrun_1', { timeoutMs: -5 })).status).toBe(
+    const stillRunning = runs as unknown as World['runs'];
+    expect((await waitForTerminalStatus(stillRunning, 'wrun_1', { timeoutMs: -5 })).status).toBe(
       'running',
     );
     vi.useFakeTimers();
     try {
-      const waiting = waitForTerminalStatus(world, 'wrun_1', { timeoutMs: Number.NaN });
+      const waiting = waitForTerminalStatus(stillRunning, 'wrun_1', { timeoutMs: Number.NaN });
       await vi.advanceTimersByTimeAsync(DEFAULT_WAIT_TIMEOUT_MS + 1_000);
       expect((await waiting).status).toBe('running');
     } finally {

@@ -66,6 +66,19 @@ export const appendOneStatement = (schema: string) =>
 export const appendManyStatement = (schema: string) =>
   `SELECT * FROM ${schema}.append_events(${APPEND_PARAMETERS.map(([, type], i) => `$${i + 1}::${type}[]`).join(', ')})`;
 
+/**
+ * The rows an append_events() call returned, per append in call order (its `batch_index`, from
+ * 1): each append's preloaded log rows, then its outcome.
+ */
+export function rowsPerAppend<Row extends { batch_index: number | null }>(
+  rows: readonly Row[],
+  appends: number,
+): Row[][] {
+  const perAppend = Array.from({ length: appends }, (): Row[] => []);
+  for (const row of rows) perAppend[row.batch_index! - 1]!.push(row);
+  return perAppend;
+}
+
 /** A batch's parameters: one array per parameter, an element per append. */
 export function batchParameters(appends: unknown[][]): unknown[][] {
   return APPEND_PARAMETERS.map((_, column) => appends.map((values) => values[column]));

@@ -20,7 +20,12 @@ import {
   waitIdOf,
 } from '@worldkit/world';
 import type { Database } from '../database.js';
-import { appendManyStatement, appendParameters, batchParameters } from './append-wire.js';
+import {
+  appendManyStatement,
+  appendParameters,
+  batchParameters,
+  rowsPerAppend,
+} from './append-wire.js';
 import type { AppendBatcher } from './batcher.js';
 import { lazyStepOf } from './lazy-step.js';
 import { type Bytes, eventFromRow, runFromRow, stepFromRow } from './rows.js';
@@ -118,13 +123,8 @@ export async function createEvents(
   } catch (error) {
     throw asConflict(error, creates[0]!);
   }
-  return creates.map((create, index) =>
-    outcomeOf(
-      create,
-      requests[index]!,
-      rows.filter((row) => row.batch_index === index + 1),
-    ),
-  );
+  const perAppend = rowsPerAppend(rows, creates.length);
+  return creates.map((create, index) => outcomeOf(create, requests[index]!, perAppend[index]!));
 }
 
 /**

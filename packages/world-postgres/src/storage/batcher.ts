@@ -5,6 +5,7 @@ import {
   appendManyStatement,
   appendOneStatement,
   batchParameters,
+  rowsPerAppend,
   runIdOf,
 } from './append-wire.js';
 
@@ -80,16 +81,7 @@ export class AppendBatcher<Row extends QueryResultRow & { batch_index: number | 
       await Promise.all(ordered.map((pending) => this.sendOne(pending)));
       return;
     }
-    const byIndex = new Map<number, Row[]>();
-    for (const row of rows) {
-      const index = row.batch_index!;
-      let list = byIndex.get(index);
-      if (list === undefined) {
-        list = [];
-        byIndex.set(index, list);
-      }
-      list.push(row);
-    }
-    for (const [i, pending] of ordered.entries()) pending.resolve(byIndex.get(i + 1) ?? []);
+    const perAppend = rowsPerAppend(rows, ordered.length);
+    for (const [i, pending] of ordered.entries()) pending.resolve(perAppend[i]!);
   }
 }
