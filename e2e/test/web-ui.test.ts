@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { launchChromium } from '../src/harness/browser.js';
 import type { AppClient } from '../src/harness/client.js';
 import { TestDeployment } from '../src/harness/deployment.js';
+import { cliWorldOf } from '../src/harness/sdk-cli.js';
 import { selectedTargets } from '../src/harness/targets.js';
 import { waitForRuns } from '../src/harness/wait.js';
 import { FailedCalls } from '../src/harness/web-ui-calls.js';
@@ -76,7 +77,7 @@ describe.concurrent.each(selectedTargets())('the Workflow web UI on $name', (tar
     // Started last, once the others have ended: the newest run, first in the list.
     sequential = await start('sequentialSteps', [SEQUENTIAL_STEPS]);
     await waitForRuns([app], [sequential.runId]);
-    web = await WebUiServer.start(deployment);
+    web = await WebUiServer.start(cliWorldOf(deployment), deployment.label);
     // Tall enough that the event list, which renders only the rows in view, shows every event.
     context = await browser.newContext({ viewport: { width: 1400, height: 2400 } });
     // An upper bound against hangs, not a speed assertion: in `pnpm test` the UI shares two cores

@@ -1,7 +1,8 @@
 /**
  * The test's control surface, JSON under `/control/`: start runs with the runtime's `start()`,
- * resume hooks with `resumeHook()`, read run statuses from the World (`runs.get`) and outcomes
- * through the runtime (`getRun().returnValue`), and read the bump counters.
+ * resume hooks with `resumeHook()`, read run statuses (`runs.get`) and a run's event types
+ * (`events.list`) from the World and outcomes through the runtime (`getRun().returnValue`), and
+ * read the bump counters.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { getRun, resumeHook, start } from 'workflow/api';
@@ -49,6 +50,15 @@ export function createControlSurface(workflowIds: Map<string, { workflowId: stri
           return { runId, status: run.status, specVersion: run.specVersion };
         }),
       );
+    },
+    async eventTypes({ runId }: { runId: string }) {
+      const world = await getWorld();
+      const page = await world.events.list({
+        runId,
+        pagination: { sortOrder: 'asc', limit: 1000 },
+        resolveData: 'none',
+      });
+      return page.data.map((event) => event.eventType);
     },
     async outcomes({ runIds }: { runIds: string[] }) {
       return Promise.all(runIds.map(outcomeOf));

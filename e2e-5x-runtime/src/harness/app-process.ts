@@ -18,7 +18,7 @@ export class AppProcess {
   private constructor(
     private readonly child: ChildProcess,
     readonly logFile: string,
-    port: number,
+    readonly port: number,
   ) {
     this.client = new AppClient(`http://127.0.0.1:${port}`);
     this.exited = exitOf(child);

@@ -60,6 +60,11 @@ export class AppClient {
     return this.call('runs', { runIds });
   }
 
+  /** The types of a run's events, oldest first, as the World's `events.list` reports them. */
+  eventTypes(runId: string): Promise<string[]> {
+    return this.call('eventTypes', { runId });
+  }
+
   /** The runs' outcomes through the runtime (`getRun().returnValue`); call once they are terminal. */
   outcomes(runIds: string[]): Promise<RunOutcome[]> {
     return this.call('outcomes', { runIds });

@@ -5,14 +5,26 @@ import { worldSelectionEnv } from './app-process.js';
 import type { TestDeployment } from './deployment.js';
 import { e2eDirectory } from './paths.js';
 
-/** The SDK's own CLI (`workflow`, from `@workflow/cli`), resolved as the app resolves it. */
-export const workflowCliEntry = path.join(
-  path.dirname(
-    createRequire(path.join(e2eDirectory, 'package.json')).resolve('@workflow/cli/package.json'),
+/**
+ * An installed `workflow` CLI: its entry script, and the app directory it runs from, where
+ * `WORKFLOW_TARGET_WORLD` resolves as it does for the app.
+ */
+export interface WorkflowCliInstall {
+  entry: string;
+  cwd: string;
+}
+
+/** The 4.x SDK's CLI (`@workflow/cli` 4.3.13), resolved as the e2e app resolves it. */
+export const workflowCli4x: WorkflowCliInstall = {
+  entry: path.join(
+    path.dirname(
+      createRequire(path.join(e2eDirectory, 'package.json')).resolve('@workflow/cli/package.json'),
+    ),
+    'bin',
+    'run.js',
   ),
-  'bin',
-  'run.js',
-);
+  cwd: e2eDirectory,
+};
 
 /**
  * The env of a `workflow` command on a World: `worldEnv` (what selects and configures it), no
@@ -33,10 +45,14 @@ export function workflowCliEnv(deployment: TestDeployment): NodeJS.ProcessEnv {
   return workflowCliEnvOf({ ...deployment.env, ...worldSelectionEnv(deployment.target) });
 }
 
-/** A World as `workflow` commands reach it: a name for messages, and the commands' env. */
+/**
+ * A World as `workflow` commands reach it: a name for messages, the commands' env, and the CLI
+ * that runs them (the 4.x one unless named).
+ */
 export interface CliWorld {
   name: string;
   env: NodeJS.ProcessEnv;
+  cli?: WorkflowCliInstall;
 }
 
 /** A deployment's World for `workflow` commands; deliveries of what they enqueue go to its app. */
@@ -63,11 +79,12 @@ export function runWorkflowCli(
   args: string[],
   { timeoutMs = 120_000 }: { timeoutMs?: number } = {},
 ): Promise<CliOutput> {
+  const { entry, cwd } = world.cli ?? workflowCli4x;
   return new Promise((resolve, reject) => {
     execFile(
       process.execPath,
-      [workflowCliEntry, ...args],
-      { cwd: e2eDirectory, env: world.env, timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024 },
+      [entry, ...args],
+      { cwd, env: world.env, timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024 },
       (error, stdout, stderr) => {
         const code = error === null ? 0 : typeof error.code === 'number' ? error.code : -1;
         if (error !== null && code === -1) {

@@ -4,10 +4,8 @@ import net from 'node:net';
 import path from 'node:path';
 import { logDirectory, tail } from './app-process.js';
 import { exitOf, stopChild } from './child-exit.js';
-import type { TestDeployment } from './deployment.js';
 import { assertNode22Runs, node22Binary } from './node22.js';
-import { e2eDirectory } from './paths.js';
-import { workflowCliEntry, workflowCliEnv } from './sdk-cli.js';
+import { type CliWorld, workflowCli4x } from './sdk-cli.js';
 import { pollUntil } from './wait.js';
 
 const READY = /Web UI server started on port \d+/;
@@ -25,8 +23,8 @@ function freePort(): Promise<number> {
 }
 
 /**
- * `workflow web` on a deployment's World: the SDK's own web UI (`@workflow/web`), served by the
- * CLI on Node 22 from the e2e package (where `WORKFLOW_TARGET_WORLD` resolves), with the World's
+ * `workflow web` on a World: the SDK's own web UI (`@workflow/web`), served on Node 22 by the
+ * World's CLI from its app directory (where `WORKFLOW_TARGET_WORLD` resolves), with the World's
  * env, no browser opened and no update check.
  */
 export class WebUiServer {
@@ -46,14 +44,15 @@ export class WebUiServer {
   }
 
   static async start(
-    deployment: TestDeployment,
+    world: CliWorld,
+    label: string,
     { startTimeoutMs = 60_000 }: { startTimeoutMs?: number } = {},
   ): Promise<WebUiServer> {
     assertNode22Runs();
     // Another process may take the free port before the CLI listens on it: try a fresh one.
     for (let attempt = 1; ; attempt++) {
       try {
-        return await WebUiServer.startOnce(deployment, await freePort(), startTimeoutMs);
+        return await WebUiServer.startOnce(world, label, await freePort(), startTimeoutMs);
       } catch (error) {
         if (attempt === 3 || !String(error).includes('EADDRINUSE')) throw error;
       }
@@ -61,23 +60,23 @@ export class WebUiServer {
   }
 
   private static async startOnce(
-    deployment: TestDeployment,
+    world: CliWorld,
+    label: string,
     port: number,
     startTimeoutMs: number,
   ): Promise<WebUiServer> {
     mkdirSync(logDirectory, { recursive: true });
-    const label = `web-ui-${deployment.target.name}-${deployment.label}`;
-    const logFile = path.join(logDirectory, `${label}-${Date.now()}-${process.pid}.log`);
-    const log = createWriteStream(logFile);
-    const child = spawn(
-      node22Binary,
-      [workflowCliEntry, 'web', '--noBrowser', '--webPort', String(port)],
-      {
-        cwd: e2eDirectory,
-        env: workflowCliEnv(deployment),
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
+    const logFile = path.join(
+      logDirectory,
+      `web-ui-${world.name}-${label}-${Date.now()}-${process.pid}.log`,
     );
+    const { entry, cwd } = world.cli ?? workflowCli4x;
+    const log = createWriteStream(logFile);
+    const child = spawn(node22Binary, [entry, 'web', '--noBrowser', '--webPort', String(port)], {
+      cwd,
+      env: world.env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     child.stderr!.pipe(log, { end: false });
     // The log ends once the process and both its output streams have closed.
     const logClosed = new Promise<void>((resolve) => child.once('close', () => log.end(resolve)));
@@ -90,9 +89,7 @@ export class WebUiServer {
         child.kill('SIGKILL');
         void logClosed.then(() =>
           reject(
-            new Error(
-              `workflow web on ${deployment.target.name} ${why}; log ${logFile}:\n${tail(logFile)}`,
-            ),
+            new Error(`workflow web on ${world.name} ${why}; log ${logFile}:\n${tail(logFile)}`),
           ),
         );
       };
@@ -116,7 +113,7 @@ export class WebUiServer {
     });
     try {
       await pollUntil(
-        `the web UI on ${deployment.target.name} to answer`,
+        `the web UI on ${world.name} to answer`,
         async () => ((await fetch(server.url).catch(() => undefined))?.ok ? true : undefined),
         { timeoutMs: startTimeoutMs, intervalMs: 100 },
       );
