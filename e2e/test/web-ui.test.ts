@@ -180,10 +180,9 @@ describe.concurrent.each(selectedTargets())('the Workflow web UI on $name', (tar
         'Run Completed': 1,
       };
       const total = Object.values(expectedCounts).reduce((sum, count) => sum + count, 0);
-      await page.getByText(/\d+ events loaded/).waitFor();
-      expect(await page.getByText(/\d+ events loaded/).textContent()).toBe(
-        `${total} events loaded`,
-      );
+      // The count grows as the list loads: wait for the whole log rather than read it once.
+      const loaded = page.getByText(`${total} events loaded`, { exact: true });
+      expect(await countOnceSettled(loaded, 1), `${total} events loaded`).toBe(1);
       for (const [label, count] of Object.entries(expectedCounts)) {
         expect(await countOnceSettled(visible(label), count), label).toBe(count);
       }
