@@ -25,7 +25,7 @@ export interface AppendRequest {
   lastKnownEventId: string | undefined;
   /** The event id's 16 random characters; its time part comes from the backend's clock. */
   random: string;
-  /** What the event stores as its `eventData` (nothing for `run_started` and `run_cancelled`). */
+  /** What the event stores as its `eventData` (nothing for `run_started`). */
   storedData: unknown;
   /** `run_created`'s data, or what a `run_started` carries to create a missing run. */
   creation: RunCreationData | undefined;
@@ -68,9 +68,6 @@ export function appendRequestOf({ runId, event, params }: ValidatedCreate): Appe
       // Never stored on run_started; only used to create a missing run (resilient start).
       request.storedData = undefined;
       request.creation = bootstrapDataOf(event);
-      break;
-    case 'run_cancelled':
-      request.storedData = undefined;
       break;
     case 'run_completed':
       request.entityValue = { value: event.eventData.output };

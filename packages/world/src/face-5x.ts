@@ -1,3 +1,4 @@
+import { type CancelManyRequest, type CancelManyResult, cancelMany } from './cancel-many.js';
 import { InvalidInputError } from './errors.js';
 import { eventSlotOf, slotEventId } from './ids.js';
 import type { CreateEventParams } from './schemas/events.js';
@@ -31,10 +32,14 @@ export interface CreateEventParams5x extends CreateEventParams {
   eventCount?: number;
 }
 
-/** `runs` on the 5.x line: the 4.x members and the long poll `await run.returnValue` uses. */
+/**
+ * `runs` on the 5.x line: the 4.x members, the long poll `await run.returnValue` uses, and the
+ * bulk cancellation the SDK's `cancelRuns` (and so the CLI's bulk cancel) uses.
+ */
 export type Runs5x<W extends World = World> = W['runs'] & {
   waitForTerminalStatus: W['runs']['get'] &
     ((id: string, params?: WaitForTerminalStatusParams) => ReturnType<W['runs']['get']>);
+  cancelMany(request: CancelManyRequest): Promise<CancelManyResult>;
 };
 
 /**
@@ -124,6 +129,7 @@ export function toWorld5x<W extends World>(world: W, options: Face5xOptions = {}
     list: (async (params?: object) => pageAs5x(await world.runs.list(params))) as W['runs']['list'],
     waitForTerminalStatus: ((id: string, params?: WaitForTerminalStatusParams) =>
       waitForTerminalStatus({ get }, id, params)) as Runs5x<W>['waitForTerminalStatus'],
+    cancelMany: (request: CancelManyRequest) => cancelMany(world, request),
   };
   const steps = {
     ...world.steps,

@@ -1,5 +1,6 @@
 export * from './append-request.js';
 export * from './batch.js';
+export * from './cancel-many.js';
 export * from './codec/binary.js';
 export * from './codec/json.js';
 export * from './codec/storable.js';

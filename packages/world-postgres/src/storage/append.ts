@@ -261,7 +261,7 @@ function appendedEvent(
     // A lazy start's input is stored once, on its synthetic step_created.
     const { input: _onStepCreated, ...startData } = (request as EventOf<'step_started'>).eventData!;
     eventData = startData;
-  } else if (request.eventType !== 'run_started' && request.eventType !== 'run_cancelled') {
+  } else if (request.eventType !== 'run_started') {
     eventData = (request as { eventData?: unknown }).eventData;
   }
   return {

@@ -89,7 +89,17 @@ const RunFailedSchema = eventSchema(
   z.object({ error: z.any(), errorCode: z.string().optional() }),
 );
 
-const RunCancelledSchema = z.object({ ...uncorrelated, eventType: z.literal('run_cancelled') });
+/** The longest `cancelReason` the 5.x contract allows on a cancellation. */
+export const MAX_CANCEL_REASON_LENGTH = 512;
+
+const RunCancelledSchema = z.object({
+  ...uncorrelated,
+  eventType: z.literal('run_cancelled'),
+  // Why the run was cancelled (`run.cancel({ cancelReason })` on the 5.x line), kept on the event.
+  eventData: z
+    .object({ cancelReason: z.string().max(MAX_CANCEL_REASON_LENGTH).optional() })
+    .optional(),
+});
 
 const StepCreatedSchema = eventSchema(
   correlated,

@@ -95,7 +95,7 @@ class TransitionBuilder {
       case 'run_failed':
         return this.runFailed(event);
       case 'run_cancelled':
-        return this.runCancelled();
+        return this.runCancelled(event);
       case 'step_created':
         return this.stepCreated(event);
       case 'step_started':
@@ -209,8 +209,8 @@ class TransitionBuilder {
     return this.applied({ run: this.currentRun() });
   }
 
-  private runCancelled(): Transition {
-    const appended = this.append(this.input.event, undefined);
+  private runCancelled(event: EventOf<'run_cancelled'>): Transition {
+    const appended = this.append(event, event.eventData);
     this.finishRun({ completedAt: appended.createdAt });
     return this.applied({ run: this.currentRun() });
   }

@@ -206,6 +206,97 @@ export const line5xCases: ConformanceCase[] = [
     },
   },
   {
+    name: 'run_cancelled keeps the cancelReason it carries, and refuses one over 512 characters',
+    async run(t) {
+      const world = toWorld5x(await t.world(), { specVersion: 7 });
+      const reason = 'Cancelled via Workflow CLI';
+      const runId = await slotRun(world);
+      await expectRejects(
+        'a cancelReason over 512 characters',
+        world.events.create(
+          runId,
+          at(7, {
+            eventType: 'run_cancelled',
+            eventData: { cancelReason: 'x'.repeat(513) },
+          }) as never,
+        ),
+        {
+          name: 'WorkflowWorldError',
+          status: 400,
+          code: 'INVALID_INPUT',
+          field: 'eventData.cancelReason',
+        },
+      );
+      const cancelled = await world.events.create(
+        runId,
+        at(7, { eventType: 'run_cancelled', eventData: { cancelReason: reason } }) as never,
+      );
+      expect(cancelled.run?.status).toBe('cancelled');
+      const [last] = (await allEvents(world, runId)).slice(-1);
+      expect(last?.eventType).toBe('run_cancelled');
+      expect(last?.eventId, 'the refused cancel took no slot').toBe(slotEventId(3));
+      expect((last as { eventData?: unknown }).eventData).toEqual({ cancelReason: reason });
+    },
+  },
+  {
+    name: 'runs.cancelMany tells each run apart: cancelled, not cancellable, already cancelled, not found',
+    async run(t) {
+      const base = await t.world();
+      const world = toWorld5x(base, { specVersion: 7 });
+      const running = await slotRun(world);
+      const completed = await slotRun(world);
+      await append(world, completed, at(7, ev.runCompleted()));
+      const cancelled = await slotRun(world);
+      await append(world, cancelled, at(7, ev.runCancelled()));
+      const fourX = newRunId();
+      await append(world, fourX, ev.runCreated());
+      const missing = newRunId();
+      const cancelReason = 'Cancelled via Workflow CLI';
+
+      await expectRejects(
+        'a request naming one run twice',
+        world.runs.cancelMany({ runIds: [running, running] }),
+        { name: 'WorkflowWorldError', status: 400, code: 'INVALID_INPUT', field: 'runIds' },
+      );
+      expect((await world.runs.get(running)).status, 'a refused request writes nothing').toBe(
+        'running',
+      );
+
+      const { summary, results } = await world.runs.cancelMany({
+        runIds: [running, completed, cancelled, missing, fourX],
+        cancelReason,
+      });
+      expect(results).toEqual([
+        { runId: running, outcome: 'cancelled' },
+        { runId: completed, outcome: 'not_cancellable', status: 'completed' },
+        { runId: cancelled, outcome: 'already_cancelled' },
+        { runId: missing, outcome: 'not_found' },
+        { runId: fourX, outcome: 'cancelled' },
+      ]);
+      expect(summary).toEqual({
+        requested: 5,
+        cancelled: 2,
+        alreadyCancelled: 1,
+        notCancellable: 1,
+        notFound: 1,
+        failed: 0,
+      });
+      for (const [runId, specVersion] of [
+        [running, 7],
+        [fourX, 3],
+      ] as const) {
+        expect((await world.runs.get(runId)).status).toBe('cancelled');
+        const last = (await allEvents(world, runId)).at(-1) as Event & { eventData?: unknown };
+        expect(last).toMatchObject({ eventType: 'run_cancelled', specVersion });
+        expect(last.eventData).toEqual({ cancelReason });
+      }
+      expect((await allEvents(world, running)).at(-1)?.eventId).toBe(slotEventId(3));
+      expect(eventSlotOf((await allEvents(world, fourX)).at(-1)!.eventId), 'a 4.x run').toBe(
+        undefined,
+      );
+    },
+  },
+  {
     name: 'the streams namespace writes and reads the streams of the 4.x members',
     async run(t) {
       const base = await t.world();
