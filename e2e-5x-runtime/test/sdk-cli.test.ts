@@ -33,6 +33,7 @@ interface Page<T> {
 interface Event {
   eventId: string;
   eventType: string;
+  eventData?: unknown;
 }
 
 const uniqueToken = (name: string) =>
@@ -247,7 +248,13 @@ describe.concurrent.each(selectedTargets())(
         `Cancelled run ${waiting.runId}`,
       );
       const after = await workflowCliJson<Event[]>(cli, ['inspect', 'events', '-r', waiting.runId]);
-      expect(after[0]!.eventType, 'nothing after the cancellation').toBe('run_cancelled');
+      expect(
+        after[0],
+        "nothing after the cancellation, which keeps the CLI's reason",
+      ).toMatchObject({
+        eventType: 'run_cancelled',
+        eventData: { cancelReason: 'Cancelled via Workflow CLI' },
+      });
 
       const refused = await runWorkflowCli(cli, ['cancel', sequential[0]!]);
       expect(refused.code, refused.stdout).not.toBe(0);
@@ -284,7 +291,10 @@ describe.concurrent.each(selectedTargets())(
         workflowName,
         '-y',
       ]);
+      // The World's cancelMany tells each outcome apart; none of these runs had ended.
       expect(output).toContain(`${running.length} cancelled`);
+      expect(output).toContain('0 not cancellable');
+      expect(output).toContain('0 failed');
       // The sleeping run, of another workflow, goes on.
       expect(await statusesOf([...running, sleepingRun])).toEqual([
         ...running.map(() => 'cancelled'),
