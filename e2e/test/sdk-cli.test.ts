@@ -1,7 +1,14 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { AppClient } from '../src/harness/client.js';
 import { TestDeployment } from '../src/harness/deployment.js';
-import { cliWorldOf, workflowCli, workflowCliJson } from '../src/harness/sdk-cli.js';
+import {
+  type CliWorld,
+  cliWorldOf,
+  workflowCli,
+  workflowCli5x,
+  workflowCliEnvOf,
+  workflowCliJson,
+} from '../src/harness/sdk-cli.js';
 import { selectedTargets } from '../src/harness/targets.js';
 import { pollUntil, waitForResult } from '../src/harness/wait.js';
 
@@ -254,3 +261,86 @@ describe.concurrent.each(selectedTargets())('the workflow CLI on $name', (target
     expect((await cliJson<Run>('inspect', 'run', sequential[0]!)).status).toBe('completed');
   });
 });
+
+/** A Worldkit World, which has a 5.x entry (`<package>/v5`) beside its 4.x one. */
+const hasFace5x = (target: { module: string }) => target.module.startsWith('@worldkit/');
+
+/**
+ * One store, both lines, the other way round from e2e-5x-runtime's `shared-store`: runs the 4.x
+ * runtime made are read by the 5.x SDK's CLI (`workflow` 5.0.0-beta.55) through the World's `v5`
+ * entry, as an app that moved to 5.x reads the runs its 4.x deployment left.
+ */
+describe.concurrent.each(selectedTargets().filter(hasFace5x))(
+  '4.x runs on $name, read by the 5.x CLI',
+  (target) => {
+    let deployment: TestDeployment;
+    let runId: string;
+    let streamRunId: string;
+    let cli: CliWorld;
+
+    beforeAll(async () => {
+      deployment = await TestDeployment.create(target, 'cli-5x');
+      const app = deployment.clients[0]!;
+      runId = await app.start('sequentialSteps', [2]);
+      streamRunId = await app.start('streamChunks', [2]);
+      await waitForResult(app, runId);
+      await waitForResult(app, streamRunId);
+      cli = {
+        name: target.name,
+        cli: workflowCli5x,
+        env: workflowCliEnvOf({ ...deployment.env, WORKFLOW_TARGET_WORLD: `${target.module}/v5` }),
+      };
+    });
+    afterAll(() => deployment?.close());
+
+    test('inspect runs and run show it completed, at spec 3, with its input and output', async () => {
+      const page = await workflowCliJson<Page<Run>>(cli, ['inspect', 'runs']);
+      expect(page.data.find((run) => run.runId === runId)?.status).toBe('completed');
+      const run = await workflowCliJson<Record<string, unknown>>(cli, ['inspect', 'run', runId]);
+      expect(run).toMatchObject({
+        runId,
+        status: 'completed',
+        specVersion: 3,
+        input: [2],
+        output: 'ab',
+      });
+    });
+
+    test('inspect events lists its whole log with the ULID ids the 4.x line gave it', async () => {
+      const events = await workflowCliJson<Event[]>(cli, ['inspect', 'events', '-r', runId]);
+      expect(events.map((event) => event.eventType).reverse()).toEqual([
+        'run_created',
+        'run_started',
+        ...Array<string[]>(2).fill(['step_created', 'step_started', 'step_completed']).flat(),
+        'run_completed',
+      ]);
+      const ids = events.map((event) => event.eventId);
+      expect(ids.every((id) => /^evnt_[0-9A-Z]{26}$/.test(id))).toBe(true);
+      expect(ids, 'newest first').toEqual([...ids].sort().reverse());
+    });
+
+    test('inspect stream reads the chunks its step wrote', async () => {
+      const streams = await workflowCliJson<{ streamId: string }[]>(cli, [
+        'inspect',
+        'streams',
+        '-r',
+        streamRunId,
+      ]);
+      expect(streams).toHaveLength(1);
+      // Each chunk is a line of JSON: its bytes by index.
+      const printed = await workflowCli(cli, [
+        'inspect',
+        'stream',
+        streams[0]!.streamId,
+        '-r',
+        streamRunId,
+        '--json',
+      ]);
+      const chunks = printed
+        .trim()
+        .split('\n')
+        .map((line) => Buffer.from(Object.values(JSON.parse(line) as number[])).toString('utf8'));
+      expect(chunks).toEqual(['chunk-0;', 'chunk-1;']);
+    });
+  },
+);

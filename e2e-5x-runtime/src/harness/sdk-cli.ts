@@ -1,18 +1,10 @@
-import path from 'node:path';
 import {
   type CliWorld,
-  type WorkflowCliInstall,
+  workflowCli5x,
   workflowCliEnvOf,
 } from '../../../e2e/src/harness/sdk-cli.js';
 import type { WorldTarget } from '../../../e2e/src/harness/targets.js';
 import type { RuntimeDeployment } from './deployment.js';
-import { appDirectory } from './paths.js';
-
-/** The 5.x SDK's CLI: the `workflow` package's own bin (`@workflow/cli` 5.0.0-beta.55). */
-export const workflowCli5x: WorkflowCliInstall = {
-  entry: path.join(appDirectory, 'node_modules', 'workflow', 'bin', 'run.js'),
-  cwd: appDirectory,
-};
 
 /**
  * A deployment's World for the 5.x CLI, selected as a user of the 5.x line selects it: by the

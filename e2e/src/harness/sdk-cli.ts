@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { worldSelectionEnv } from './app-process.js';
 import type { TestDeployment } from './deployment.js';
-import { e2eDirectory } from './paths.js';
+import { e2eDirectory, workspaceRoot } from './paths.js';
 
 /**
  * An installed `workflow` CLI: its entry script, and the app directory it runs from, where
@@ -24,6 +24,15 @@ export const workflowCli4x: WorkflowCliInstall = {
     'run.js',
   ),
   cwd: e2eDirectory,
+};
+
+/**
+ * The 5.x SDK's CLI: the bin of `workflow` 5.0.0-beta.55 as the e2e-5x-runtime app installs it,
+ * run from there, where every Worldkit World's `v5` entry resolves by its package name.
+ */
+export const workflowCli5x: WorkflowCliInstall = {
+  entry: path.join(workspaceRoot, 'e2e-5x-runtime', 'node_modules', 'workflow', 'bin', 'run.js'),
+  cwd: path.join(workspaceRoot, 'e2e-5x-runtime'),
 };
 
 /**
