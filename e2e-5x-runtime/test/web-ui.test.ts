@@ -2,10 +2,9 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { launchChromium } from '../../e2e/src/harness/browser.js';
 import { selectedTargets } from '../../e2e/src/harness/targets.js';
-import { FailedCalls } from '../../e2e/src/harness/web-ui-calls.js';
 import {
+  checkPage,
   countOnceSettled,
-  describePage,
   keepScreenshot,
   runRows,
 } from '../../e2e/src/harness/web-ui-pages.js';
@@ -90,24 +89,8 @@ describe.concurrent.each(selectedTargets())(
       await deployment?.close();
     });
 
-    /**
-     * Runs `check` on a new page of the web UI, then asserts that nothing the page asked of the web
-     * UI (and so of the World) failed. A failing check reports what the page showed and was still
-     * waiting for, and what the server logged.
-     */
-    async function onPage(pathname: string, check: (page: Page) => Promise<void>): Promise<void> {
-      const page = await context.newPage();
-      const failures = new FailedCalls(page);
-      try {
-        await page.goto(`${web.url}${pathname}`);
-        await check(page);
-      } catch (error) {
-        const report = `${await describePage(page, failures)}\nweb UI server log:\n${web.logTail()}`;
-        throw new Error(`${(error as Error).message}\n${report}`, { cause: error });
-      }
-      expect(await failures.list(), `web UI server log:\n${web.logTail()}`).toEqual([]);
-      await page.close();
-    }
+    const onPage = (pathname: string, check: (page: Page) => Promise<void>) =>
+      checkPage(context, web, pathname, check);
 
     test('the runs list shows every run once, newest first, with its workflow and status', () =>
       onPage('/', async (page) => {

@@ -126,3 +126,19 @@ export async function workflowCliJson<T>(world: CliWorld, args: string[]): Promi
     throw new Error(`workflow ${args.join(' ')} --json printed no JSON:\n${stdout}`);
   }
 }
+
+/**
+ * A stream's chunks as text, read with the 5.x CLI's `inspect stream <id> -r <runId> --json`,
+ * which prints each chunk as a line of JSON: its bytes by index.
+ */
+export async function streamTextByCli(
+  world: CliWorld,
+  streamId: string,
+  runId: string,
+): Promise<string[]> {
+  const printed = await workflowCli(world, ['inspect', 'stream', streamId, '-r', runId, '--json']);
+  return printed
+    .trim()
+    .split('\n')
+    .map((line) => Buffer.from(Object.values(JSON.parse(line) as number[])).toString('utf8'));
+}

@@ -1,9 +1,10 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import type { Locator, Page } from 'playwright-core';
+import type { BrowserContext, Locator, Page } from 'playwright-core';
 import { e2eDirectory } from './paths.js';
 import { pollUntil } from './wait.js';
-import type { FailedCalls } from './web-ui-calls.js';
+import { FailedCalls } from './web-ui-calls.js';
+import type { WebUiServer } from './web-ui-server.js';
 
 /** Where the web UI test keeps its screenshots (gitignored). */
 const screenshotDirectory = path.join(e2eDirectory, 'test-artifacts', 'web-ui');
@@ -87,4 +88,33 @@ export async function describePage(page: Page, failures: FailedCalls): Promise<s
 export async function keepScreenshot(page: Page, name: string): Promise<void> {
   mkdirSync(screenshotDirectory, { recursive: true });
   await page.screenshot({ path: path.join(screenshotDirectory, `${name}.png`), fullPage: true });
+}
+
+/**
+ * Runs `check` on a new page of `web` at `pathname`, then fails if anything the page asked of the
+ * web UI (and so of the World) failed. A failing check reports what the page showed and was still
+ * waiting for, and what the server logged.
+ */
+export async function checkPage(
+  context: BrowserContext,
+  web: WebUiServer,
+  pathname: string,
+  check: (page: Page) => Promise<void>,
+): Promise<void> {
+  const page = await context.newPage();
+  const failures = new FailedCalls(page);
+  try {
+    await page.goto(`${web.url}${pathname}`);
+    await check(page);
+  } catch (error) {
+    const report = `${await describePage(page, failures)}\nweb UI server log:\n${web.logTail()}`;
+    throw new Error(`${(error as Error).message}\n${report}`, { cause: error });
+  }
+  const failed = await failures.list();
+  if (failed.length > 0) {
+    throw new Error(
+      `calls of ${pathname} failed: ${JSON.stringify(failed, null, 2)}\nweb UI server log:\n${web.logTail()}`,
+    );
+  }
+  await page.close();
 }
