@@ -1,3 +1,4 @@
+import { eventSlotOf } from '@worldkit/world';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import {
   type CliWorld,
@@ -7,6 +8,7 @@ import {
   workflowCliJson,
 } from '../../e2e/src/harness/sdk-cli.js';
 import { selectedTargets } from '../../e2e/src/harness/targets.js';
+import { uniqueToken } from '../../e2e/src/harness/tokens.js';
 import { pollUntil } from '../../e2e/src/harness/wait.js';
 import type { AppClient } from '../src/harness/client.js';
 import { RuntimeDeployment, SPEC_VERSION } from '../src/harness/deployment.js';
@@ -36,12 +38,6 @@ interface Event {
   eventType: string;
   eventData?: unknown;
 }
-
-const uniqueToken = (name: string) =>
-  `${name}-${Date.now()}-${Math.random().toString(36).slice(2)}`;
-/** The slot of a slot-numbered event id (`evnt_` and 26 digits), or NaN for any other id. */
-const slotOf = (eventId: string) =>
-  /^evnt_\d{26}$/.test(eventId) ? Number(eventId.slice('evnt_'.length)) : Number.NaN;
 
 describe.concurrent.each(selectedTargets())(
   'the 5.x workflow CLI on $name',
@@ -175,7 +171,7 @@ describe.concurrent.each(selectedTargets())(
         sequential[1]!,
       ]);
       const oldestFirst = [...events].reverse();
-      expect(oldestFirst.map((event) => slotOf(event.eventId))).toEqual(
+      expect(oldestFirst.map((event) => eventSlotOf(event.eventId))).toEqual(
         oldestFirst.map((_, index) => index + 1),
       );
       expect(oldestFirst.map((event) => event.eventType)).toEqual([

@@ -1,3 +1,4 @@
+import { eventSlotOf } from '@worldkit/world';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { worldSelectionEnv } from '../../e2e/src/harness/app-process.js';
 import { type CliWorld, workflowCliEnvOf, workflowCliJson } from '../../e2e/src/harness/sdk-cli.js';
@@ -19,10 +20,6 @@ interface Event {
   eventId: string;
   eventType: string;
 }
-
-/** The slot of a slot-numbered event id (`evnt_` and 26 digits), or NaN for any other id. */
-const slotOf = (eventId: string) =>
-  /^evnt_\d{26}$/.test(eventId) ? Number(eventId.slice('evnt_'.length)) : Number.NaN;
 
 describe.each(selectedTargets())('a 5.x run on $name, read by the 4.x CLI', (target) => {
   let deployment: RuntimeDeployment;
@@ -61,7 +58,7 @@ describe.each(selectedTargets())('a 5.x run on $name, read by the 4.x CLI', (tar
   test('inspect events -r <id> shows its whole log, numbered by slot from 1', async () => {
     const events = await workflowCliJson<Event[]>(cli, ['inspect', 'events', '-r', runId]);
     const oldestFirst = [...events].reverse();
-    expect(oldestFirst.map((event) => slotOf(event.eventId))).toEqual(
+    expect(oldestFirst.map((event) => eventSlotOf(event.eventId))).toEqual(
       oldestFirst.map((_, index) => index + 1),
     );
     expect(oldestFirst[0]!.eventType).toBe('run_created');

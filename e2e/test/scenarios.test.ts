@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { AppClient } from '../src/harness/client.js';
 import { TestDeployment } from '../src/harness/deployment.js';
 import { selectedTargets } from '../src/harness/targets.js';
+import { uniqueToken } from '../src/harness/tokens.js';
 import { pollUntil, waitForResult, waitForRuns } from '../src/harness/wait.js';
 
 /** Waits until the run has registered a hook (optionally with this token) and returns it. */
@@ -10,9 +11,6 @@ function registeredHook(client: AppClient, runId: string, token?: string) {
     (await client.hooks(runId)).find((hook) => token === undefined || hook.token === token),
   );
 }
-
-const uniqueToken = (name: string) =>
-  `${name}-${Date.now()}-${Math.random().toString(36).slice(2)}`;
 
 describe.each(selectedTargets())('scenarios on $name', (target) => {
   let deployment: TestDeployment;

@@ -3,14 +3,14 @@ import type { AppClient } from '../src/harness/client.js';
 import { TestDeployment } from '../src/harness/deployment.js';
 import {
   type CliWorld,
+  cliWorld5x,
   cliWorldOf,
   streamTextByCli,
   workflowCli,
-  workflowCli5x,
-  workflowCliEnvOf,
   workflowCliJson,
 } from '../src/harness/sdk-cli.js';
 import { selectedTargets } from '../src/harness/targets.js';
+import { uniqueToken } from '../src/harness/tokens.js';
 import { pollUntil, waitForResult } from '../src/harness/wait.js';
 
 /**
@@ -44,8 +44,6 @@ interface Event {
 
 /** How the CLI's tables show an id: its last four characters. */
 const shortId = (id: string) => `...${id.slice(-4)}`;
-const uniqueToken = (name: string) =>
-  `${name}-${Date.now()}-${Math.random().toString(36).slice(2)}`;
 
 /** Table rows (after the header's dashes) that mention `text`. */
 function rowsWith(table: string, text: string): string[] {
@@ -286,11 +284,7 @@ describe.concurrent.each(selectedTargets().filter(hasFace5x))(
       streamRunId = await app.start('streamChunks', [2]);
       await waitForResult(app, runId);
       await waitForResult(app, streamRunId);
-      cli = {
-        name: target.name,
-        cli: workflowCli5x,
-        env: workflowCliEnvOf({ ...deployment.env, WORKFLOW_TARGET_WORLD: `${target.module}/v5` }),
-      };
+      cli = cliWorld5x(target, deployment.env);
     });
     afterAll(() => deployment?.close());
 

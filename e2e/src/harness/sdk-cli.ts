@@ -4,6 +4,7 @@ import path from 'node:path';
 import { worldSelectionEnv } from './app-process.js';
 import type { TestDeployment } from './deployment.js';
 import { e2eDirectory, workspaceRoot } from './paths.js';
+import type { WorldTarget } from './targets.js';
 
 /**
  * An installed `workflow` CLI: its entry script, and the app directory it runs from, where
@@ -62,6 +63,21 @@ export interface CliWorld {
   name: string;
   env: NodeJS.ProcessEnv;
   cli?: WorkflowCliInstall;
+}
+
+/**
+ * A Worldkit World's store for the 5.x CLI, selected as a user of the 5.x line selects it: by the
+ * package's `v5` subpath, with `storageEnv` (its data directory, schema or key prefix).
+ */
+export function cliWorld5x(
+  target: Pick<WorldTarget, 'name' | 'module'>,
+  storageEnv: Record<string, string>,
+): CliWorld {
+  return {
+    name: target.name,
+    cli: workflowCli5x,
+    env: workflowCliEnvOf({ ...storageEnv, WORKFLOW_TARGET_WORLD: `${target.module}/v5` }),
+  };
 }
 
 /** A deployment's World for `workflow` commands; deliveries of what they enqueue go to its app. */
